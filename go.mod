@@ -1,0 +1,3 @@
+module github.com/presign-dev/presign
+
+go 1.26
