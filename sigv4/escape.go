@@ -1,0 +1,155 @@
+package sigv4
+
+import (
+	"strings"
+)
+
+// unreserved marks the bytes SigV4 leaves as they are when URI-encoding:
+// A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 3986 section 2.3).
+var unreserved = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~" {
+		t[c] = true
+	}
+	return t
+}()
+
+const upperHex = "0123456789ABCDEF"
+
+// AppendEscape appends s to dst URI-encoded the SigV4 way: every byte
+// except the unreserved ones becomes %XX with upper-case hex digits. With
+// keepSlash, '/' is left as it is (for paths).
+func AppendEscape(dst []byte, s string, keepSlash bool) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved[c] || (keepSlash && c == '/') {
+			dst = append(dst, c)
+			continue
+		}
+		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+	}
+	return dst
+}
+
+// Escape returns s URI-encoded the SigV4 way; see [AppendEscape].
+func Escape(s string, keepSlash bool) string {
+	for i := 0; i < len(s); i++ {
+		if !unreserved[s[i]] && !(keepSlash && s[i] == '/') {
+			return string(AppendEscape(make([]byte, 0, len(s)+16), s, keepSlash))
+		}
+	}
+	return s
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// unescape decodes %XX sequences in s; with plusSpace, '+' decodes to a
+// space (query strings). It reports false for a malformed escape.
+func unescape(s string, plusSpace bool) (string, bool) {
+	n := strings.IndexByte(s, '%')
+	p := -1
+	if plusSpace {
+		p = strings.IndexByte(s, '+')
+	}
+	if n < 0 && p < 0 {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			b = append(b, hi<<4|lo)
+			i += 2
+		case c == '+' && plusSpace:
+			b = append(b, ' ')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b), true
+}
+
+// normalizePath removes "." and ".." segments and empty segments from an
+// absolute path, keeping a trailing slash, as SigV4 does for services other
+// than S3.
+func normalizePath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	trailing := strings.HasSuffix(p, "/")
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	if len(out) == 0 {
+		return "/"
+	}
+	s := "/" + strings.Join(out, "/")
+	if trailing {
+		s += "/"
+	}
+	return s
+}
+
+// foldSpace trims v and replaces each run of spaces, tabs and line breaks
+// with one space, as SigV4 canonical header values require.
+func appendFolded(dst []byte, v string) []byte {
+	v = strings.TrimSpace(v)
+	space := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+			space = true
+			continue
+		}
+		if space {
+			dst = append(dst, ' ')
+			space = false
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}

@@ -1,0 +1,750 @@
+package sigv4
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Constants of the SigV4 wire format.
+const (
+	// Algorithm is the only algorithm this package signs with.
+	Algorithm = "AWS4-HMAC-SHA256"
+	// UnsignedPayload is the payload hash of a request whose body is not signed.
+	UnsignedPayload = "UNSIGNED-PAYLOAD"
+	// EmptyPayloadHash is the hex SHA-256 of an empty body.
+	EmptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	// TimeFormat is the layout of X-Amz-Date.
+	TimeFormat = "20060102T150405Z"
+	// MaxExpires is the longest lifetime of a presigned URL: 7 days.
+	MaxExpires = 7 * 24 * time.Hour
+)
+
+// Param is one query parameter or header: a name and a value, both decoded.
+type Param struct {
+	Name, Value string
+}
+
+// Request is what SigV4 covers of an HTTP request.
+type Request struct {
+	// Method is the HTTP method, such as "GET".
+	Method string
+	// Scheme is "https" or "http"; it is used only to build presigned URLs.
+	Scheme string
+	// Host is the Host header: the host name, with ":port" for a port that
+	// is not the scheme's default.
+	Host string
+	// Path is the decoded path, starting with "/". For S3 it is "/" plus the
+	// key (virtual-hosted) or "/bucket/key" (path-style), byte for byte.
+	Path string
+	// RawPath, when set, is the path as sent on the wire; by default the wire
+	// path is Path encoded with [AppendEscape]. Services that double-encode
+	// sign the encoding of RawPath.
+	RawPath string
+	// Query holds the query parameters, decoded, in the order they go in the
+	// URL. Presigning adds the X-Amz-* parameters.
+	Query []Param
+	// Header holds the headers to sign besides Host. Names are
+	// case-insensitive; a name given twice is signed as the values joined by
+	// commas, in order.
+	Header []Param
+}
+
+// QueryOrder is the order of parameters in a presigned URL. The signature
+// does not depend on it (the canonical query is always sorted), but
+// byte-for-byte compatibility with each SDK does.
+type QueryOrder int
+
+const (
+	// QuerySorted sorts every parameter by name, X-Amz-Signature included,
+	// as the JavaScript SDK v3 does.
+	QuerySorted QueryOrder = iota
+	// QueryAuthLast keeps the request's own parameters first, in order, then
+	// X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires,
+	// X-Amz-SignedHeaders, X-Amz-Security-Token and X-Amz-Signature last,
+	// as botocore does.
+	QueryAuthLast
+)
+
+// SignInput is everything a signature depends on.
+type SignInput struct {
+	// Request is the request to sign. It is not modified.
+	Request *Request
+	// Credentials sign the request.
+	Credentials Credentials
+	// Region is the scope's region, such as "us-east-1".
+	Region string
+	// Service is the scope's service, such as "s3".
+	Service string
+	// Time is the signing time (X-Amz-Date). It must not be zero.
+	Time time.Time
+	// PayloadHash is the last line of the canonical request: the hex SHA-256
+	// of the body, or [UnsignedPayload]. Empty means [UnsignedPayload] when
+	// presigning and [EmptyPayloadHash] when signing headers.
+	PayloadHash string
+	// Expires is the lifetime of a presigned URL, from 1 s to [MaxExpires]
+	// in whole seconds. Query presigning only.
+	Expires time.Duration
+	// QueryOrder is the order of the presigned URL's parameters.
+	QueryOrder QueryOrder
+	// DoubleEncodePath signs the encoding of the wire path (the escaped path
+	// encoded again), as services other than S3 do.
+	DoubleEncodePath bool
+	// NormalizePath removes "." , ".." and empty segments from the path
+	// before signing, as services other than S3 do.
+	NormalizePath bool
+	// UnsignedSessionToken adds the session token after signing instead of
+	// signing it, as a few services require.
+	UnsignedSessionToken bool
+	// ContentSHA256Header adds an x-amz-content-sha256 header carrying the
+	// payload hash when signing headers, as S3 requires.
+	ContentSHA256Header bool
+}
+
+// Presigned is a presigned URL.
+type Presigned struct {
+	// URL is the complete presigned URL.
+	URL string
+	// Expires is when the URL stops working: the signing time plus its lifetime.
+	Expires time.Time
+}
+
+// Signer signs and presigns requests. Its zero value is ready to use; it
+// caches derived signing keys and is safe for concurrent use.
+type Signer struct {
+	keys keyCache
+}
+
+// NewSigner returns a Signer.
+func NewSigner() *Signer { return new(Signer) }
+
+// DefaultSigner is the Signer used by package-level helpers and by a
+// [Verifier] without one.
+var DefaultSigner = NewSigner()
+
+// signingKey returns the derived key for the credentials and scope, cached.
+func (s *Signer) signingKey(secret string, date []byte, region, service string) [32]byte {
+	id := keyID{secret: secret, region: region, service: service}
+	copy(id.date[:], date)
+	return s.keys.get(id)
+}
+
+// state is the scratch space of one signature; pooled so that signing
+// allocates only its result.
+type state struct {
+	cr, sts, q, h, sh, tmp, url []byte
+	qs                          []qspan
+	hs                          []hspan
+	date                        [16]byte
+}
+
+type qspan struct {
+	s, eq, e int
+	raw      string // the unescaped name, for QuerySorted URLs
+	rank     int    // position among the auth parameters; 0 for the request's own
+}
+
+type hspan struct{ s, colon, e int }
+
+var statePool = sync.Pool{New: func() any {
+	return &state{
+		cr: make([]byte, 0, 1024), sts: make([]byte, 0, 256), q: make([]byte, 0, 512),
+		h: make([]byte, 0, 512), sh: make([]byte, 0, 128), tmp: make([]byte, 0, 512),
+		url: make([]byte, 0, 1024), qs: make([]qspan, 0, 16), hs: make([]hspan, 0, 16),
+	}
+}}
+
+func getState() *state { return statePool.Get().(*state) }
+
+func putState(st *state) {
+	if cap(st.cr) > 64<<10 || cap(st.url) > 64<<10 {
+		return // let an unusually large one go
+	}
+	statePool.Put(st)
+}
+
+func appendAmzDate(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	dst = appendInt(dst, y, 4)
+	dst = appendInt(dst, int(mo), 2)
+	dst = appendInt(dst, d, 2)
+	dst = append(dst, 'T')
+	dst = appendInt(dst, h, 2)
+	dst = appendInt(dst, mi, 2)
+	dst = appendInt(dst, s, 2)
+	return append(dst, 'Z')
+}
+
+func appendInt(dst []byte, v, width int) []byte {
+	var b [20]byte
+	i := len(b)
+	for v > 0 || width > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+		width--
+	}
+	return append(dst, b[i:]...)
+}
+
+// Errors of malformed sign input.
+var (
+	errNoRequest = errors.New("sigv4: no request to sign")
+	errNoScope   = errors.New("sigv4: region and service must not be empty")
+	errNoTime    = errors.New("sigv4: signing time is zero; pass the time to sign at")
+)
+
+func (in *SignInput) check() error {
+	if in.Request == nil {
+		return errNoRequest
+	}
+	if err := in.Credentials.Validate(); err != nil {
+		return err
+	}
+	if in.Region == "" || in.Service == "" {
+		return errNoScope
+	}
+	if in.Time.IsZero() {
+		return errNoTime
+	}
+	if in.Request.Host == "" {
+		return errors.New("sigv4: request has no host")
+	}
+	if in.Request.Method == "" {
+		return errors.New("sigv4: request has no method")
+	}
+	return nil
+}
+
+// CheckExpires reports an error unless d is a valid presigned URL lifetime:
+// whole seconds from 1 s to 7 days.
+func CheckExpires(d time.Duration) error {
+	if d < time.Second || d > MaxExpires {
+		return fmt.Errorf("sigv4: expiry %v is out of range: a presigned URL lives from 1 second to 7 days (604800 seconds)", d)
+	}
+	if d%time.Second != 0 {
+		return fmt.Errorf("sigv4: expiry %v is not a whole number of seconds", d)
+	}
+	return nil
+}
+
+type mode int
+
+const (
+	modeHeader  mode = iota // Authorization header
+	modePresign             // X-Amz-* query parameters added
+	modeVerify              // the request already carries its auth parameters
+)
+
+// canonical writes the canonical request of in to st.cr, the string to sign
+// to st.sts, and returns the signature. In modePresign it also leaves the
+// escaped query (auth parameters included) in st.q/st.qs for the URL.
+// signedOnly, in modeVerify, lists the signed headers as they were given.
+func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
+	r := in.Request
+	st.cr, st.sts, st.q, st.h, st.sh = st.cr[:0], st.sts[:0], st.q[:0], st.h[:0], st.sh[:0]
+	st.qs, st.hs = st.qs[:0], st.hs[:0]
+	date := appendAmzDate(st.date[:0], in.Time)
+	token := in.Credentials.SessionToken
+	signToken := token != "" && !in.UnsignedSessionToken
+	payload := in.PayloadHash
+	if payload == "" {
+		if m == modePresign {
+			payload = UnsignedPayload
+		} else {
+			payload = EmptyPayloadHash
+		}
+	}
+
+	// Headers: host, the request's, and in header mode the auth headers.
+	st.addHeader("host", r.Host)
+	for _, p := range r.Header {
+		n := lowerASCII(p.Name)
+		if n == "host" {
+			continue
+		}
+		st.addHeader(n, p.Value)
+	}
+	if m == modeHeader {
+		st.addHeader("x-amz-date", string(date))
+		if signToken {
+			st.addHeader("x-amz-security-token", token)
+		}
+		if in.ContentSHA256Header {
+			st.addHeader("x-amz-content-sha256", payload)
+		}
+	}
+	st.sortHeaders()
+
+	// Query: the request's own, and in presign mode the auth parameters.
+	for _, p := range r.Query {
+		st.addQuery(p.Name, p.Value, 0)
+	}
+	if m == modePresign {
+		st.addQuery("X-Amz-Algorithm", Algorithm, 1)
+		st.tmp = append(st.tmp[:0], in.Credentials.AccessKeyID...)
+		st.tmp = append(st.tmp, '/')
+		st.tmp = appendScope(st.tmp, date[:8], in.Region, in.Service)
+		st.addQueryBytes("X-Amz-Credential", st.tmp, 2)
+		st.addQueryBytes("X-Amz-Date", date, 3)
+		st.tmp = strconv.AppendInt(st.tmp[:0], int64(in.Expires/time.Second), 10)
+		st.addQueryBytes("X-Amz-Expires", st.tmp, 4)
+		st.addQueryBytes("X-Amz-SignedHeaders", st.sh, 5)
+		if signToken {
+			st.addQuery("X-Amz-Security-Token", token, 6)
+		}
+	}
+	st.sortQuery()
+
+	// The canonical request.
+	cr := append(st.cr, r.Method...)
+	cr = append(cr, '\n')
+	cr = appendCanonicalURI(cr, r, in.DoubleEncodePath, in.NormalizePath)
+	cr = append(cr, '\n')
+	for i, sp := range st.qs {
+		if i > 0 {
+			cr = append(cr, '&')
+		}
+		cr = append(cr, st.q[sp.s:sp.e]...)
+	}
+	cr = append(cr, '\n')
+	for _, sp := range st.hs {
+		cr = append(cr, st.h[sp.s:sp.e]...)
+		cr = append(cr, '\n')
+	}
+	cr = append(cr, '\n')
+	cr = append(cr, st.sh...)
+	cr = append(cr, '\n')
+	cr = append(cr, payload...)
+	st.cr = cr
+
+	// The string to sign.
+	sum := sha256.Sum256(cr)
+	sts := append(st.sts, Algorithm...)
+	sts = append(sts, '\n')
+	sts = append(sts, date...)
+	sts = append(sts, '\n')
+	sts = appendScope(sts, date[:8], in.Region, in.Service)
+	sts = append(sts, '\n')
+	sts = hex.AppendEncode(sts, sum[:])
+	st.sts = sts
+
+	key := s.signingKey(in.Credentials.SecretAccessKey, date[:8], in.Region, in.Service)
+	return hmacKey(&key, sts, &st.tmp)
+}
+
+func appendScope(dst, date []byte, region, service string) []byte {
+	dst = append(dst, date...)
+	dst = append(dst, '/')
+	dst = append(dst, region...)
+	dst = append(dst, '/')
+	dst = append(dst, service...)
+	return append(dst, "/aws4_request"...)
+}
+
+func appendCanonicalURI(dst []byte, r *Request, double, normalize bool) []byte {
+	if !double {
+		p := r.Path
+		if normalize {
+			p = normalizePath(p)
+		}
+		if p == "" {
+			return append(dst, '/')
+		}
+		return AppendEscape(dst, p, true)
+	}
+	wire := r.RawPath
+	if wire == "" {
+		wire = Escape(r.Path, true)
+	}
+	if normalize {
+		wire = normalizePath(wire)
+	}
+	if wire == "" {
+		return append(dst, '/')
+	}
+	return AppendEscape(dst, wire, true)
+}
+
+func (st *state) addHeader(name, value string) {
+	s := len(st.h)
+	st.h = append(st.h, name...)
+	colon := len(st.h)
+	st.h = append(st.h, ':')
+	st.h = appendFolded(st.h, value)
+	st.hs = append(st.hs, hspan{s, colon, len(st.h)})
+}
+
+// sortHeaders sorts the headers by name (stable, so repeated names keep
+// their order), joins repeated names' values with commas, and writes the
+// signed header list to st.sh.
+func (st *state) sortHeaders() {
+	hs, h := st.hs, st.h
+	name := func(sp hspan) []byte { return h[sp.s:sp.colon] }
+	for i := 1; i < len(hs); i++ {
+		for j := i; j > 0 && string(name(hs[j])) < string(name(hs[j-1])); j-- {
+			hs[j], hs[j-1] = hs[j-1], hs[j]
+		}
+	}
+	// Join repeated names: rewrite the merged entry at the end of h.
+	out := hs[:0]
+	for i := 0; i < len(hs); {
+		j := i + 1
+		for j < len(hs) && string(name(hs[j])) == string(name(hs[i])) {
+			j++
+		}
+		if j == i+1 {
+			out = append(out, hs[i])
+		} else {
+			s := len(h)
+			h = append(h, h[hs[i].s:hs[i].e]...)
+			colon := s + hs[i].colon - hs[i].s
+			for k := i + 1; k < j; k++ {
+				h = append(h, ',')
+				h = append(h, h[hs[k].colon+1:hs[k].e]...)
+			}
+			out = append(out, hspan{s, colon, len(h)})
+		}
+		i = j
+	}
+	st.hs, st.h = out, h
+	for i, sp := range out {
+		if i > 0 {
+			st.sh = append(st.sh, ';')
+		}
+		st.sh = append(st.sh, h[sp.s:sp.colon]...)
+	}
+}
+
+func (st *state) addQuery(name, value string, rank int) {
+	s := len(st.q)
+	st.q = AppendEscape(st.q, name, false)
+	eq := len(st.q)
+	st.q = append(st.q, '=')
+	st.q = AppendEscape(st.q, value, false)
+	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), raw: name, rank: rank})
+}
+
+func (st *state) addQueryBytes(name string, value []byte, rank int) {
+	s := len(st.q)
+	st.q = AppendEscape(st.q, name, false)
+	eq := len(st.q)
+	st.q = append(st.q, '=')
+	for _, c := range value {
+		if unreserved[c] {
+			st.q = append(st.q, c)
+		} else {
+			st.q = append(st.q, '%', upperHex[c>>4], upperHex[c&15])
+		}
+	}
+	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), raw: name, rank: rank})
+}
+
+// sortQuery sorts the query by escaped name, then escaped value: the
+// canonical order.
+func (st *state) sortQuery() {
+	qs, q := st.qs, st.q
+	less := func(a, b qspan) bool {
+		an, bn := string(q[a.s:a.eq]), string(q[b.s:b.eq])
+		if an != bn {
+			return an < bn
+		}
+		return string(q[a.eq+1:a.e]) < string(q[b.eq+1:b.e])
+	}
+	for i := 1; i < len(qs); i++ {
+		for j := i; j > 0 && less(qs[j], qs[j-1]); j-- {
+			qs[j], qs[j-1] = qs[j-1], qs[j]
+		}
+	}
+}
+
+// Presign returns a presigned URL for in: the request with the X-Amz-*
+// query parameters added and signed. The request's headers are signed; the
+// holder of the URL must send them with the same values.
+func (s *Signer) Presign(in *SignInput) (Presigned, error) {
+	if err := in.check(); err != nil {
+		return Presigned{}, err
+	}
+	if err := CheckExpires(in.Expires); err != nil {
+		return Presigned{}, err
+	}
+	st := getState()
+	sig := s.canonical(st, in, modePresign)
+	r := in.Request
+
+	u := st.url[:0]
+	scheme := r.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	u = append(u, scheme...)
+	u = append(u, "://"...)
+	u = append(u, r.Host...)
+	if r.RawPath != "" {
+		u = append(u, r.RawPath...)
+	} else if r.Path == "" {
+		u = append(u, '/')
+	} else {
+		u = AppendEscape(u, r.Path, true)
+	}
+	u = append(u, '?')
+	var hexSig [64]byte
+	hex.Encode(hexSig[:], sig[:])
+	token := in.Credentials.SessionToken
+	unsignedToken := token != "" && in.UnsignedSessionToken
+
+	switch in.QueryOrder {
+	case QueryAuthLast:
+		// The request's own parameters in their order, then the auth ones.
+		first := true
+		sep := func() {
+			if !first {
+				u = append(u, '&')
+			}
+			first = false
+		}
+		for _, p := range r.Query {
+			sep()
+			u = AppendEscape(u, p.Name, false)
+			u = append(u, '=')
+			u = AppendEscape(u, p.Value, false)
+		}
+		for rank := 1; rank <= 6; rank++ {
+			for _, sp := range st.qs {
+				if sp.rank == rank {
+					sep()
+					u = append(u, st.q[sp.s:sp.e]...)
+				}
+			}
+		}
+		if unsignedToken {
+			sep()
+			u = append(u, "X-Amz-Security-Token="...)
+			u = AppendEscape(u, token, false)
+		}
+		sep()
+		u = append(u, "X-Amz-Signature="...)
+		u = append(u, hexSig[:]...)
+	default:
+		// Sorted by name, the signature (and an unsigned token) in place.
+		extra := [2]qspan{{raw: "X-Amz-Signature", rank: 7}, {raw: "X-Amz-Security-Token", rank: 8}}
+		nExtra := 1
+		if unsignedToken {
+			nExtra = 2
+		}
+		qs := st.qs
+		for i := 1; i < len(qs); i++ {
+			for j := i; j > 0 && qs[j].raw < qs[j-1].raw; j-- {
+				qs[j], qs[j-1] = qs[j-1], qs[j]
+			}
+		}
+		first := true
+		emit := func(sp qspan) {
+			if !first {
+				u = append(u, '&')
+			}
+			first = false
+			switch sp.rank {
+			case 7:
+				u = append(u, "X-Amz-Signature="...)
+				u = append(u, hexSig[:]...)
+			case 8:
+				u = append(u, "X-Amz-Security-Token="...)
+				u = AppendEscape(u, token, false)
+			default:
+				u = append(u, st.q[sp.s:sp.e]...)
+			}
+		}
+		for _, sp := range qs {
+			for nExtra > 0 && extraBefore(extra[:nExtra], sp.raw) >= 0 {
+				k := extraBefore(extra[:nExtra], sp.raw)
+				emit(extra[k])
+				copy(extra[k:], extra[k+1:nExtra])
+				nExtra--
+			}
+			emit(sp)
+		}
+		for k := 0; k < nExtra; k++ {
+			emit(extra[k])
+		}
+	}
+	st.url = u
+	out := Presigned{URL: string(u), Expires: in.Time.Add(in.Expires)}
+	putState(st)
+	return out, nil
+}
+
+// extraBefore returns the index of the first of extra whose name sorts
+// before name, or -1.
+func extraBefore(extra []qspan, name string) int {
+	best := -1
+	for i, e := range extra {
+		if e.raw < name && (best < 0 || e.raw < extra[best].raw) {
+			best = i
+		}
+	}
+	return best
+}
+
+// Signed is the result of header signing: the headers to add to the request.
+type Signed struct {
+	// Authorization is the value of the Authorization header.
+	Authorization string
+	// Date is the X-Amz-Date header value.
+	Date string
+	// SessionToken is the X-Amz-Security-Token header value; empty without one.
+	SessionToken string
+	// ContentSHA256 is the X-Amz-Content-Sha256 header value when
+	// [SignInput.ContentSHA256Header] was set.
+	ContentSHA256 string
+	// Signature is the hex signature.
+	Signature string
+}
+
+// Sign signs in with an Authorization header and returns the headers to
+// add. The request's headers, plus X-Amz-Date (and X-Amz-Security-Token,
+// X-Amz-Content-Sha256 when they apply), are signed.
+func (s *Signer) Sign(in *SignInput) (Signed, error) {
+	if err := in.check(); err != nil {
+		return Signed{}, err
+	}
+	st := getState()
+	sig := s.canonical(st, in, modeHeader)
+	out := Signed{
+		Date:      string(st.date[:16]),
+		Signature: hex.EncodeToString(sig[:]),
+	}
+	var b strings.Builder
+	b.WriteString(Algorithm)
+	b.WriteString(" Credential=")
+	b.WriteString(in.Credentials.AccessKeyID)
+	b.WriteByte('/')
+	b.Write(appendScope(nil, st.date[:8], in.Region, in.Service))
+	b.WriteString(", SignedHeaders=")
+	b.Write(st.sh)
+	b.WriteString(", Signature=")
+	b.WriteString(out.Signature)
+	out.Authorization = b.String()
+	if in.Credentials.SessionToken != "" {
+		out.SessionToken = in.Credentials.SessionToken
+	}
+	if in.ContentSHA256Header {
+		out.ContentSHA256 = in.PayloadHash
+		if out.ContentSHA256 == "" {
+			out.ContentSHA256 = EmptyPayloadHash
+		}
+	}
+	putState(st)
+	return out, nil
+}
+
+// Explanation is the intermediate text of a signature, for debugging and
+// for comparing with what S3 reports in a SignatureDoesNotMatch error.
+type Explanation struct {
+	CanonicalRequest string
+	StringToSign     string
+	Signature        string
+}
+
+// Explain returns the canonical request, string to sign and signature of
+// in, for presigning when presign is true and header signing otherwise.
+func (s *Signer) Explain(in *SignInput, presign bool) (Explanation, error) {
+	if err := in.check(); err != nil {
+		return Explanation{}, err
+	}
+	m := modeHeader
+	if presign {
+		if err := CheckExpires(in.Expires); err != nil {
+			return Explanation{}, err
+		}
+		m = modePresign
+	}
+	st := getState()
+	defer putState(st)
+	sig := s.canonical(st, in, m)
+	return Explanation{string(st.cr), string(st.sts), hex.EncodeToString(sig[:])}, nil
+}
+
+// RequestFromHTTP returns the SigV4 view of r: its method, host, path,
+// query and the headers for which sign reports true (all when sign is
+// nil). Host is taken from r.Host, or r.URL.Host when that is empty.
+func RequestFromHTTP(r *http.Request, sign func(lowerName string) bool) (*Request, error) {
+	if r.URL == nil {
+		return nil, errors.New("sigv4: request has no URL")
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	out := &Request{
+		Method:  r.Method,
+		Scheme:  r.URL.Scheme,
+		Host:    host,
+		Path:    r.URL.Path,
+		RawPath: r.URL.RawPath,
+	}
+	if out.Method == "" {
+		out.Method = http.MethodGet
+	}
+	q, err := ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	out.Query = q
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		names = append(names, name)
+	}
+	sortStrings(names)
+	for _, name := range names {
+		ln := strings.ToLower(name)
+		if sign != nil && !sign(ln) {
+			continue
+		}
+		for _, v := range r.Header[name] {
+			out.Header = append(out.Header, Param{ln, v})
+		}
+	}
+	return out, nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// ParseQuery splits a raw query string into its parameters, decoded, in
+// order. A parameter without '=' has an empty value; '+' decodes to a space.
+// It returns an error for a malformed %-escape.
+func ParseQuery(raw string) ([]Param, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var out []Param
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(part, "=")
+		n, ok1 := unescape(name, true)
+		v, ok2 := unescape(value, true)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("sigv4: malformed query parameter %q: bad %%-escape", part)
+		}
+		out = append(out, Param{n, v})
+	}
+	return out, nil
+}
