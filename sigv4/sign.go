@@ -40,12 +40,20 @@ type Request struct {
 	// Host is the Host header: the host name, with ":port" for a port that
 	// is not the scheme's default.
 	Host string
+	// URLHost, when set, is the host written in a presigned URL where it
+	// differs from the signed Host header (a request sent to one address
+	// with another Host).
+	URLHost string
 	// Path is the decoded path, starting with "/". For S3 it is "/" plus the
 	// key (virtual-hosted) or "/bucket/key" (path-style), byte for byte.
 	Path string
-	// RawPath, when set, is the path as sent on the wire; by default the wire
-	// path is Path encoded with [AppendEscape]. Services that double-encode
-	// sign the encoding of RawPath.
+	// Key, when not empty, is appended to Path after a '/': presigners pass
+	// the bucket path and the object key apart, to spare a concatenation.
+	Key string
+	// RawPath, when set, is the path exactly as sent on the wire, and S3
+	// signs it as it is; by default the wire path is Path (and Key) encoded
+	// with [AppendEscape]. Services that double-encode sign the encoding of
+	// the wire path.
 	RawPath string
 	// Query holds the query parameters, decoded, in the order they go in the
 	// URL. Presigning adds the X-Amz-* parameters.
@@ -146,8 +154,23 @@ type state struct {
 
 type qspan struct {
 	s, eq, e int
-	raw      string // the unescaped name, for QuerySorted URLs
-	rank     int    // position among the auth parameters; 0 for the request's own
+	// rank is the position among the auth parameters (1 to 6, 7 for the
+	// signature, 8 for an unsigned token), or 0 for the request's own, whose
+	// index in Request.Query is idx. Names are looked up through these rather
+	// than stored, so that the pooled state holds no caller strings and the
+	// caller's request can stay on its stack.
+	rank, idx int
+}
+
+var authNames = [...]string{1: "X-Amz-Algorithm", 2: "X-Amz-Credential", 3: "X-Amz-Date", 4: "X-Amz-Expires",
+	5: "X-Amz-SignedHeaders", 6: "X-Amz-Security-Token", 7: "X-Amz-Signature", 8: "X-Amz-Security-Token"}
+
+// rawName is the unescaped name of sp.
+func rawName(r *Request, sp qspan) string {
+	if sp.rank == 0 {
+		return r.Query[sp.idx].Name
+	}
+	return authNames[sp.rank]
 }
 
 type hspan struct{ s, colon, e int }
@@ -285,11 +308,11 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	st.sortHeaders()
 
 	// Query: the request's own, and in presign mode the auth parameters.
-	for _, p := range r.Query {
-		st.addQuery(p.Name, p.Value, 0)
+	for i, p := range r.Query {
+		st.addQuery(p.Name, p.Value, 0, i)
 	}
 	if m == modePresign {
-		st.addQuery("X-Amz-Algorithm", Algorithm, 1)
+		st.addQuery("X-Amz-Algorithm", Algorithm, 1, 0)
 		st.tmp = append(st.tmp[:0], in.Credentials.AccessKeyID...)
 		st.tmp = append(st.tmp, '/')
 		st.tmp = appendScope(st.tmp, date[:8], in.Region, in.Service)
@@ -299,7 +322,7 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 		st.addQueryBytes("X-Amz-Expires", st.tmp, 4)
 		st.addQueryBytes("X-Amz-SignedHeaders", st.sh, 5)
 		if signToken {
-			st.addQuery("X-Amz-Security-Token", token, 6)
+			st.addQuery("X-Amz-Security-Token", token, 6, 0)
 		}
 	}
 	st.sortQuery()
@@ -350,20 +373,41 @@ func appendScope(dst, date []byte, region, service string) []byte {
 	return append(dst, "/aws4_request"...)
 }
 
+// FullPath returns the decoded path of r: Path, and Key after a '/'.
+func (r *Request) FullPath() string {
+	if r.Key == "" {
+		return r.Path
+	}
+	return r.Path + "/" + r.Key
+}
+
+// appendPath appends r's path encoded once: the canonical URI of S3 and,
+// without RawPath, the path of a presigned URL.
+func appendPath(dst []byte, r *Request) []byte {
+	if r.Path == "" && r.Key == "" {
+		return append(dst, '/')
+	}
+	dst = AppendEscape(dst, r.Path, true)
+	if r.Key != "" {
+		dst = append(dst, '/')
+		dst = AppendEscape(dst, r.Key, true)
+	}
+	return dst
+}
+
 func appendCanonicalURI(dst []byte, r *Request, double, normalize bool) []byte {
 	if !double {
-		p := r.Path
-		if normalize {
-			p = normalizePath(p)
+		if !normalize {
+			if r.RawPath != "" {
+				return append(dst, r.RawPath...)
+			}
+			return appendPath(dst, r)
 		}
-		if p == "" {
-			return append(dst, '/')
-		}
-		return AppendEscape(dst, p, true)
+		return AppendEscape(dst, normalizePath(r.FullPath()), true)
 	}
 	wire := r.RawPath
 	if wire == "" {
-		wire = Escape(r.Path, true)
+		wire = string(appendPath(nil, r))
 	}
 	if normalize {
 		wire = normalizePath(wire)
@@ -424,13 +468,13 @@ func (st *state) sortHeaders() {
 	}
 }
 
-func (st *state) addQuery(name, value string, rank int) {
+func (st *state) addQuery(name, value string, rank, idx int) {
 	s := len(st.q)
 	st.q = AppendEscape(st.q, name, false)
 	eq := len(st.q)
 	st.q = append(st.q, '=')
 	st.q = AppendEscape(st.q, value, false)
-	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), raw: name, rank: rank})
+	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank, idx: idx})
 }
 
 func (st *state) addQueryBytes(name string, value []byte, rank int) {
@@ -445,7 +489,7 @@ func (st *state) addQueryBytes(name string, value []byte, rank int) {
 			st.q = append(st.q, '%', upperHex[c>>4], upperHex[c&15])
 		}
 	}
-	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), raw: name, rank: rank})
+	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank})
 }
 
 // sortQuery sorts the query by escaped name, then escaped value: the
@@ -487,13 +531,15 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 	}
 	u = append(u, scheme...)
 	u = append(u, "://"...)
-	u = append(u, r.Host...)
+	if r.URLHost != "" {
+		u = append(u, r.URLHost...)
+	} else {
+		u = append(u, r.Host...)
+	}
 	if r.RawPath != "" {
 		u = append(u, r.RawPath...)
-	} else if r.Path == "" {
-		u = append(u, '/')
 	} else {
-		u = AppendEscape(u, r.Path, true)
+		u = appendPath(u, r)
 	}
 	u = append(u, '?')
 	var hexSig [64]byte
@@ -535,14 +581,14 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		u = append(u, hexSig[:]...)
 	default:
 		// Sorted by name, the signature (and an unsigned token) in place.
-		extra := [2]qspan{{raw: "X-Amz-Signature", rank: 7}, {raw: "X-Amz-Security-Token", rank: 8}}
+		extra := [2]qspan{{rank: 7}, {rank: 8}}
 		nExtra := 1
 		if unsignedToken {
 			nExtra = 2
 		}
 		qs := st.qs
 		for i := 1; i < len(qs); i++ {
-			for j := i; j > 0 && qs[j].raw < qs[j-1].raw; j-- {
+			for j := i; j > 0 && rawName(r, qs[j]) < rawName(r, qs[j-1]); j-- {
 				qs[j], qs[j-1] = qs[j-1], qs[j]
 			}
 		}
@@ -564,8 +610,8 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 			}
 		}
 		for _, sp := range qs {
-			for nExtra > 0 && extraBefore(extra[:nExtra], sp.raw) >= 0 {
-				k := extraBefore(extra[:nExtra], sp.raw)
+			for nExtra > 0 && extraBefore(extra[:nExtra], rawName(r, sp)) >= 0 {
+				k := extraBefore(extra[:nExtra], rawName(r, sp))
 				emit(extra[k])
 				copy(extra[k:], extra[k+1:nExtra])
 				nExtra--
@@ -587,7 +633,7 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 func extraBefore(extra []qspan, name string) int {
 	best := -1
 	for i, e := range extra {
-		if e.raw < name && (best < 0 || e.raw < extra[best].raw) {
+		if authNames[e.rank] < name && (best < 0 || authNames[e.rank] < authNames[extra[best].rank]) {
 			best = i
 		}
 	}

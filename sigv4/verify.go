@@ -284,6 +284,15 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 		return nil, s3err.New(s3err.AccessDenied, "There were headers present in the request which were not signed").With("HeadersNotSigned", strings.Join(unsigned, ", "))
 	}
 
+	var hashes []string
+	for _, qp := range query {
+		if strings.EqualFold(qp.Name, "X-Amz-Content-Sha256") && !contains(hashes, qp.Value) {
+			hashes = append(hashes, qp.Value)
+		}
+	}
+	if len(hashes) > 1 {
+		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "The URL carries %d different payload hashes in X-Amz-Content-Sha256 parameters; give one.", len(hashes))
+	}
 	payload := UnsignedPayload
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && contains(signed, "x-amz-content-sha256") {
 		payload = h
@@ -429,7 +438,7 @@ func requestForVerify(r *http.Request, signed []string) *Request {
 	if host == "" {
 		host = r.URL.Host
 	}
-	req := &Request{Method: r.Method, Host: host, Path: r.URL.Path, RawPath: r.URL.EscapedPath()}
+	req := &Request{Method: r.Method, Host: host, Path: r.URL.Path, RawPath: wirePath(r)}
 	for _, name := range signed {
 		switch name {
 		case "host":
@@ -462,6 +471,19 @@ func requestForVerify(r *http.Request, signed []string) *Request {
 	return req
 }
 
+// wirePath returns the path of r exactly as the client sent it.
+func wirePath(r *http.Request) string {
+	if r.RequestURI != "" && r.RequestURI != "*" && strings.HasPrefix(r.RequestURI, "/") {
+		p, _, _ := strings.Cut(r.RequestURI, "?")
+		return p
+	}
+	return r.URL.EscapedPath()
+}
+
+// check computes the signature of req and compares it with the request's.
+// SDKs sign the path exactly as they send it, so the wire path is tried
+// first; a client that sent an equivalent but differently escaped path
+// (the same decoded key) is checked against the canonical encoding too.
 func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credentials, payload string, presigned bool, expires time.Time) (*Auth, error) {
 	in := SignInput{
 		Request:          req,
@@ -479,7 +501,18 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 	sum := s.canonical(st, &in, modeVerify)
 	var want [64]byte
 	hex.Encode(want[:], sum[:])
-	if !hmac.Equal(want[:], []byte(p.signature)) {
+	ok := hmac.Equal(want[:], []byte(p.signature))
+	if !ok && !v.DoubleEncodePath && req.RawPath != "" && req.RawPath != string(appendPath(nil, &Request{Path: req.Path})) {
+		alt := *req
+		alt.RawPath = ""
+		in.Request = &alt
+		st2 := getState()
+		sum2 := s.canonical(st2, &in, modeVerify)
+		putState(st2)
+		hex.Encode(want[:], sum2[:])
+		ok = hmac.Equal(want[:], []byte(p.signature))
+	}
+	if !ok {
 		return nil, s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
 			With("AWSAccessKeyId", p.accessKey).
 			With("StringToSign", string(st.sts)).

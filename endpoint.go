@@ -1,0 +1,193 @@
+package presign
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Addressing selects how the bucket is named in a URL.
+type Addressing int
+
+const (
+	// AddressingAuto lets the profile decide: virtual-hosted on AWS, and
+	// path-style where the bucket name cannot be a TLS host name label
+	// (dots, upper case, underscores) or the endpoint is an IP address.
+	AddressingAuto Addressing = iota
+	// AddressingPath always names the bucket in the path:
+	// https://s3.us-west-2.amazonaws.com/bucket/key.
+	AddressingPath
+	// AddressingVirtual names the bucket in the host name where it can be:
+	// https://bucket.s3.us-west-2.amazonaws.com/key.
+	AddressingVirtual
+)
+
+// endpoint is a resolved base URL: the bucket's host and path prefix.
+type endpoint struct {
+	scheme, host, path string // path is the decoded prefix before the key, no trailing '/'
+	region                    string
+	urlHost, rawPath          string // for PresignHTTP: see sigv4.Request
+}
+
+// custom is a parsed custom endpoint.
+type custom struct {
+	scheme, host, base string
+	ip                 bool
+}
+
+func parseEndpoint(raw string) (*custom, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("presign: endpoint %q is not an http(s) URL; give one such as http://127.0.0.1:9000 or https://s3.example.com", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("presign: endpoint %q must not have a query, fragment or user info", raw)
+	}
+	host := u.Host
+	// Default ports are dropped, as the SDKs do.
+	if h, port, err := net.SplitHostPort(host); err == nil &&
+		((u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80")) {
+		host = h
+		if strings.Contains(h, ":") {
+			host = "[" + h + "]"
+		}
+	}
+	c := &custom{scheme: u.Scheme, host: host, base: strings.TrimRight(u.Path, "/")}
+	c.ip = net.ParseIP(u.Hostname()) != nil
+	return c, nil
+}
+
+// dnsSuffix returns the partition's DNS suffix of an AWS region.
+func dnsSuffix(region string) string {
+	if strings.HasPrefix(region, "cn-") {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
+}
+
+// virtualHostable reports whether bucket can be a single DNS label of a
+// TLS host name: 3 to 63 lower-case letters, digits and hyphens, starting
+// and ending with a letter or digit, and not an IP address.
+func virtualHostable(bucket string) bool {
+	if len(bucket) < 3 || len(bucket) > 63 {
+		return false
+	}
+	for i := 0; i < len(bucket); i++ {
+		c := bucket[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && i > 0 && i < len(bucket)-1:
+		default:
+			return false
+		}
+	}
+	return net.ParseIP(bucket) == nil
+}
+
+// dnsCompatible is botocore's check: like virtualHostable, but dots are
+// allowed between labels.
+func dnsCompatible(bucket string) bool {
+	if len(bucket) < 3 || len(bucket) > 63 || net.ParseIP(bucket) != nil {
+		return false
+	}
+	for _, label := range strings.Split(bucket, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var (
+	errAcceleratePath  = errors.New("presign: path-style addressing cannot be used with S3 Transfer Acceleration; drop one of the two options")
+	errAccelerateName  = errors.New("presign: S3 Transfer Acceleration needs a bucket name that is a valid DNS label (no dots, no upper case)")
+	errAccelerateChina = errors.New("presign: S3 Transfer Acceleration is not available in the China regions")
+	errAccelerateEP    = errors.New("presign: S3 Transfer Acceleration cannot be used with a custom endpoint")
+)
+
+// resolve returns where bucket lives under c's configuration and profile.
+func (c *Client) resolve(bucket string) (endpoint, error) {
+	cfg := &c.cfg
+	ep := endpoint{scheme: "https", region: cfg.Region}
+	if bucket == "" {
+		return ep, errors.New("presign: bucket name is empty")
+	}
+	if strings.ContainsAny(bucket, "/?#") {
+		return ep, fmt.Errorf("presign: bucket name %q contains '/', '?' or '#'; give the bucket and the key apart", bucket)
+	}
+	botocore := cfg.Profile == ProfileBotocore
+	path := cfg.Addressing == AddressingPath
+
+	if cfg.UseAccelerate {
+		switch {
+		case c.custom != nil:
+			return ep, errAccelerateEP
+		case path:
+			return ep, errAcceleratePath
+		case botocore && !dnsCompatible(bucket) || strings.Contains(bucket, "."):
+			return ep, errAccelerateName
+		case !botocore && !virtualHostable(bucket):
+			return ep, errAccelerateName
+		case strings.HasPrefix(cfg.Region, "cn-"):
+			return ep, errAccelerateChina
+		}
+		ep.host = bucket + ".s3-accelerate"
+		if cfg.UseDualStack {
+			ep.host += ".dualstack"
+		}
+		ep.host += "." + dnsSuffix(cfg.Region)
+		return ep, nil
+	}
+
+	if cu := c.custom; cu != nil {
+		ep.scheme = cu.scheme
+		virtual := cfg.Addressing == AddressingVirtual ||
+			(cfg.Addressing == AddressingAuto && cfg.Profile == ProfileJS)
+		if virtual && !cu.ip && virtualHostable(bucket) {
+			ep.host = bucket + "." + cu.host
+			ep.path = cu.base
+		} else {
+			ep.host = cu.host
+			ep.path = cu.base + "/" + bucket
+		}
+		return ep, nil
+	}
+
+	if botocore {
+		if path || !dnsCompatible(bucket) || strings.Contains(bucket, ".") {
+			switch {
+			case cfg.UseDualStack:
+				ep.host = "s3.dualstack." + cfg.Region + "." + dnsSuffix(cfg.Region)
+			case cfg.Region == "us-east-1":
+				ep.host = "s3.amazonaws.com"
+			default:
+				ep.host = "s3." + cfg.Region + "." + dnsSuffix(cfg.Region)
+			}
+			ep.path = "/" + bucket
+			return ep, nil
+		}
+		if cfg.UseDualStack {
+			ep.host = bucket + ".s3.dualstack." + cfg.Region + "." + dnsSuffix(cfg.Region)
+		} else {
+			ep.host = bucket + ".s3.amazonaws.com"
+		}
+		return ep, nil
+	}
+
+	base := c.awsBase
+	if path || !virtualHostable(bucket) {
+		ep.host = base
+		ep.path = "/" + bucket
+		return ep, nil
+	}
+	ep.host = bucket + "." + base
+	return ep, nil
+}
