@@ -27,8 +27,8 @@ const (
 // endpoint is a resolved base URL: the bucket's host and path prefix.
 type endpoint struct {
 	scheme, host, path string // path is the decoded prefix before the key, no trailing '/'
-	region                    string
-	urlHost, rawPath          string // for PresignHTTP: see sigv4.Request
+	region             string
+	urlHost, rawPath   string // for PresignHTTP: see sigv4.Request
 }
 
 // custom is a parsed custom endpoint.
@@ -190,4 +190,15 @@ func (c *Client) resolve(bucket string) (endpoint, error) {
 	}
 	ep.host = bucket + "." + base
 	return ep, nil
+}
+
+// BucketURL returns the base URL of bucket under the client's endpoint and
+// addressing, with a trailing slash: "https://bucket.s3.eu-west-1.amazonaws.com/"
+// or "http://127.0.0.1:9000/bucket/". Presigned POST forms are sent there.
+func (c *Client) BucketURL(bucket string) (string, error) {
+	ep, err := c.endpointFor(bucket)
+	if err != nil {
+		return "", err
+	}
+	return ep.scheme + "://" + ep.host + ep.path + "/", nil
 }

@@ -124,8 +124,8 @@ type Input struct {
 
 // field is one parameter of an operation: where it goes on the wire.
 type field struct {
-	param string // the S3 API name, as in ParamOrder
-	query string // query parameter name, or
+	param  string // the S3 API name, as in ParamOrder
+	query  string // query parameter name, or
 	header string // header name (lower case)
 }
 
@@ -253,20 +253,20 @@ func itoa(n int) string { return fmt.Sprint(n) }
 
 // Wire names of the parameters. Metadata and SSE-C keys are handled apart.
 var (
-	qVersionID          = field{"VersionId", "versionId", ""}
-	qPartNumber         = field{"PartNumber", "partNumber", ""}
-	qUploadID           = field{"UploadId", "uploadId", ""}
-	hSSECAlgorithm      = field{"SSECustomerAlgorithm", "", "x-amz-server-side-encryption-customer-algorithm"}
-	hRequestPayer       = field{"RequestPayer", "", "x-amz-request-payer"}
-	hExpectedOwner      = field{"ExpectedBucketOwner", "", "x-amz-expected-bucket-owner"}
-	hIfMatch            = field{"IfMatch", "", "if-match"}
-	hIfNoneMatch        = field{"IfNoneMatch", "", "if-none-match"}
-	hContentLength      = field{"ContentLength", "", "content-length"}
-	hContentMD5         = field{"ContentMD5", "", "content-md5"}
-	hChecksumAlgorithm  = field{"ChecksumAlgorithm", "", "x-amz-sdk-checksum-algorithm"}
-	checksumFields      = []field{{"ChecksumCRC32", "", "x-amz-checksum-crc32"}, {"ChecksumCRC32C", "", "x-amz-checksum-crc32c"}, {"ChecksumCRC64NVME", "", "x-amz-checksum-crc64nvme"}, {"ChecksumSHA1", "", "x-amz-checksum-sha1"}, {"ChecksumSHA256", "", "x-amz-checksum-sha256"}}
-	objectHeaderFields  = []field{{"ACL", "", "x-amz-acl"}, {"CacheControl", "", "cache-control"}, {"ContentDisposition", "", "content-disposition"}, {"ContentEncoding", "", "content-encoding"}, {"ContentLanguage", "", "content-language"}, {"ContentType", "", "content-type"}, {"GrantRead", "", "x-amz-grant-read"}, {"ServerSideEncryption", "", "x-amz-server-side-encryption"}, {"StorageClass", "", "x-amz-storage-class"}, {"WebsiteRedirectLocation", "", "x-amz-website-redirect-location"}, hSSECAlgorithm, {"SSEKMSKeyId", "", "x-amz-server-side-encryption-aws-kms-key-id"}, {"SSEKMSEncryptionContext", "", "x-amz-server-side-encryption-context"}, {"BucketKeyEnabled", "", "x-amz-server-side-encryption-bucket-key-enabled"}, hRequestPayer, {"Tagging", "", "x-amz-tagging"}, {"ObjectLockLegalHoldStatus", "", "x-amz-object-lock-legal-hold"}, hExpectedOwner}
-	getObjectQueryFields = []field{qPartNumber, {"ResponseCacheControl", "response-cache-control", ""}, {"ResponseContentDisposition", "response-content-disposition", ""}, {"ResponseContentEncoding", "response-content-encoding", ""}, {"ResponseContentLanguage", "response-content-language", ""}, {"ResponseContentType", "response-content-type", ""}, {"ResponseExpires", "response-expires", ""}, qVersionID}
+	qVersionID            = field{"VersionId", "versionId", ""}
+	qPartNumber           = field{"PartNumber", "partNumber", ""}
+	qUploadID             = field{"UploadId", "uploadId", ""}
+	hSSECAlgorithm        = field{"SSECustomerAlgorithm", "", "x-amz-server-side-encryption-customer-algorithm"}
+	hRequestPayer         = field{"RequestPayer", "", "x-amz-request-payer"}
+	hExpectedOwner        = field{"ExpectedBucketOwner", "", "x-amz-expected-bucket-owner"}
+	hIfMatch              = field{"IfMatch", "", "if-match"}
+	hIfNoneMatch          = field{"IfNoneMatch", "", "if-none-match"}
+	hContentLength        = field{"ContentLength", "", "content-length"}
+	hContentMD5           = field{"ContentMD5", "", "content-md5"}
+	hChecksumAlgorithm    = field{"ChecksumAlgorithm", "", "x-amz-sdk-checksum-algorithm"}
+	checksumFields        = []field{{"ChecksumCRC32", "", "x-amz-checksum-crc32"}, {"ChecksumCRC32C", "", "x-amz-checksum-crc32c"}, {"ChecksumCRC64NVME", "", "x-amz-checksum-crc64nvme"}, {"ChecksumSHA1", "", "x-amz-checksum-sha1"}, {"ChecksumSHA256", "", "x-amz-checksum-sha256"}}
+	objectHeaderFields    = []field{{"ACL", "", "x-amz-acl"}, {"CacheControl", "", "cache-control"}, {"ContentDisposition", "", "content-disposition"}, {"ContentEncoding", "", "content-encoding"}, {"ContentLanguage", "", "content-language"}, {"ContentType", "", "content-type"}, {"GrantRead", "", "x-amz-grant-read"}, {"ServerSideEncryption", "", "x-amz-server-side-encryption"}, {"StorageClass", "", "x-amz-storage-class"}, {"WebsiteRedirectLocation", "", "x-amz-website-redirect-location"}, hSSECAlgorithm, {"SSEKMSKeyId", "", "x-amz-server-side-encryption-aws-kms-key-id"}, {"SSEKMSEncryptionContext", "", "x-amz-server-side-encryption-context"}, {"BucketKeyEnabled", "", "x-amz-server-side-encryption-bucket-key-enabled"}, hRequestPayer, {"Tagging", "", "x-amz-tagging"}, {"ObjectLockLegalHoldStatus", "", "x-amz-object-lock-legal-hold"}, hExpectedOwner}
+	getObjectQueryFields  = []field{qPartNumber, {"ResponseCacheControl", "response-cache-control", ""}, {"ResponseContentDisposition", "response-content-disposition", ""}, {"ResponseContentEncoding", "response-content-encoding", ""}, {"ResponseContentLanguage", "response-content-language", ""}, {"ResponseContentType", "response-content-type", ""}, {"ResponseExpires", "response-expires", ""}, qVersionID}
 	getObjectHeaderFields = []field{hIfMatch, hIfNoneMatch, {"Range", "", "range"}, hSSECAlgorithm, hRequestPayer, hExpectedOwner, {"ChecksumMode", "", "x-amz-checksum-mode"}}
 )
 
