@@ -3,6 +3,8 @@ package presign
 import (
 	"fmt"
 	"time"
+
+	"github.com/presign-dev/presign/sigv4"
 )
 
 // Operation is an S3 API operation that can be presigned.
@@ -115,6 +117,12 @@ type Input struct {
 	MFA string
 	// BypassGovernanceRetention lets DeleteObject bypass governance-mode locks.
 	BypassGovernanceRetention *bool
+
+	// Header holds further headers for the request, such as a custom one
+	// the uploader must send. They follow the profile's rules like the
+	// modelled ones: x-amz-* headers move into the query under the JS and
+	// default profiles, and the others are signed (see Options).
+	Header []sigv4.Param
 
 	// ParamOrder, for the botocore profile only, is the order in which the
 	// parameters were given (S3 API names such as "VersionId"): botocore

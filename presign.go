@@ -367,6 +367,13 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 			headers = append(headers, hdr{f.header, v})
 		}
 	}
+	for _, h := range in.Header {
+		ln := strings.ToLower(h.Name)
+		if !validToken(h.Name) || ln == "host" || ln == "authorization" || hasHeader(headers, ln) {
+			return Result{}, fmt.Errorf("presign: header %q cannot be added: it is not a valid header name, is Host or Authorization, or is already set by a parameter", h.Name)
+		}
+		headers = append(headers, hdr{ln, h.Value})
+	}
 	if spec.contentType != "" && !givenType && profile == ProfileJS {
 		headers = append(headers, hdr{"content-type", spec.contentType})
 	}
