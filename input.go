@@ -335,3 +335,22 @@ var allParams = []string{"VersionId", "PartNumber", "UploadId", "MaxParts", "Par
 	"SSEKMSKeyId", "SSEKMSEncryptionContext", "BucketKeyEnabled", "SSECustomerAlgorithm", "ChecksumCRC32",
 	"ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256", "ChecksumAlgorithm", "ChecksumType",
 	"ChecksumMode", "RequestPayer", "ExpectedBucketOwner", "MFA", "BypassGovernanceRetention"}
+
+// bare reports whether in sets nothing but Bucket and Key (and ParamOrder),
+// the common case, which then skips every parameter look-up.
+func (in *Input) bare() bool {
+	return in.VersionID == "" && in.PartNumber == 0 && in.UploadID == "" && in.MaxParts == 0 &&
+		in.PartNumberMarker == "" && in.ResponseCacheControl == "" && in.ResponseContentDisposition == "" &&
+		in.ResponseContentEncoding == "" && in.ResponseContentLanguage == "" && in.ResponseContentType == "" &&
+		in.ResponseExpires.IsZero() && in.Range == "" && in.IfMatch == "" && in.IfNoneMatch == "" &&
+		in.ContentType == "" && in.ContentLength == nil && in.ContentMD5 == "" && in.CacheControl == "" &&
+		in.ContentDisposition == "" && in.ContentEncoding == "" && in.ContentLanguage == "" &&
+		len(in.Metadata) == 0 && in.ACL == "" && in.GrantRead == "" && in.StorageClass == "" && in.Tagging == "" &&
+		in.WebsiteRedirectLocation == "" && in.ObjectLockLegalHoldStatus == "" && in.ServerSideEncryption == "" &&
+		in.SSEKMSKeyID == "" && in.SSEKMSEncryptionContext == "" && in.BucketKeyEnabled == nil &&
+		in.SSECustomerAlgorithm == "" && in.SSECustomerKey == "" && in.SSECustomerKeyMD5 == "" &&
+		in.ChecksumCRC32 == "" && in.ChecksumCRC32C == "" && in.ChecksumCRC64NVME == "" && in.ChecksumSHA1 == "" &&
+		in.ChecksumSHA256 == "" && in.ChecksumAlgorithm == "" && in.ChecksumType == "" && in.ChecksumMode == "" &&
+		in.RequestPayer == "" && in.ExpectedBucketOwner == "" && in.MFA == "" && in.BypassGovernanceRetention == nil &&
+		len(in.Header) == 0
+}

@@ -322,8 +322,11 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	if err := checkKey(in.Key); err != nil {
 		return Result{}, err
 	}
-	if err := checkParams(op, spec, in); err != nil {
-		return Result{}, err
+	bare := in.bare()
+	if !bare {
+		if err := checkParams(op, spec, in); err != nil {
+			return Result{}, err
+		}
 	}
 	ep, err := c.endpointFor(in.Bucket)
 	if err != nil {
@@ -337,7 +340,9 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	for _, f := range spec.fixed {
 		query = append(query, sigv4.Param{Name: f})
 	}
-	if profile == ProfileBotocore && len(in.ParamOrder) > 0 {
+	if bare {
+		// Only Bucket and Key: no parameter to look up.
+	} else if profile == ProfileBotocore && len(in.ParamOrder) > 0 {
 		for _, name := range in.ParamOrder {
 			for _, f := range spec.query {
 				if f.param == name {
@@ -363,6 +368,9 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	headers := hbuf[:0]
 	givenType := in.ContentType != ""
 	for _, f := range spec.headers {
+		if bare {
+			break
+		}
 		if v, ok := f.get(in, profile); ok {
 			headers = append(headers, hdr{f.header, v})
 		}
@@ -416,6 +424,20 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	return c.sign(ctx, spec.method, ep, in.Key, query, headers, signable, &o)
 }
 
+// lower returns s in lower case, without allocating for the names the
+// presigner itself uses.
+func lower(s string) string {
+	if s == "X-Amz-Content-Sha256" {
+		return "x-amz-content-sha256"
+	}
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -462,7 +484,7 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 	if profile == ProfileBotocore {
 		order = sigv4.QueryAuthLast
 		for _, h := range headers {
-			ln := strings.ToLower(h.name)
+			ln := lower(h.name)
 			rest = append(rest, sigv4.Param{Name: h.name, Value: h.value})
 			if botoNeverSigned[ln] && !inSet(signable, ln) {
 				continue
@@ -488,7 +510,7 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 			headers = append(headers, hdr{"X-Amz-Content-Sha256", sigv4.UnsignedPayload})
 		}
 		for _, h := range headers {
-			ln := strings.ToLower(h.name)
+			ln := lower(h.name)
 			unhoistable := inSet(o.UnhoistableHeaders, ln) ||
 				(strings.HasPrefix(ln, "x-amz-server-side-encryption") && !inSet(o.HoistableHeaders, ln))
 			if strings.HasPrefix(ln, "x-amz-") && !unhoistable {

@@ -28,13 +28,27 @@ const upperHex = "0123456789ABCDEF"
 // except the unreserved ones becomes %XX with upper-case hex digits. With
 // keepSlash, '/' is left as it is (for paths).
 func AppendEscape(dst []byte, s string, keepSlash bool) []byte {
+	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved[c] || (keepSlash && c == '/') {
-			dst = append(dst, c)
 			continue
 		}
+		// Copy the run of plain bytes in one go, then the escape.
+		dst = append(dst, s[start:i]...)
 		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		start = i + 1
+	}
+	return append(dst, s[start:]...)
+}
+
+func appendEscapeBytes(dst, s []byte) []byte {
+	for _, c := range s {
+		if unreserved[c] {
+			dst = append(dst, c)
+		} else {
+			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		}
 	}
 	return dst
 }
@@ -98,10 +112,14 @@ func unescape(s string, plusSpace bool) (string, bool) {
 // normalizePath removes "." and ".." segments and empty segments from an
 // absolute path, keeping a trailing slash, as SigV4 does for services other
 // than S3.
-func normalizePath(p string) string {
-	if p == "" {
+func normalizePath(orig string) string {
+	if orig == "" {
 		return "/"
 	}
+	// Work on a copy (a new variable: escape analysis is per variable): the
+	// segments below live on the heap, and splitting the caller's string
+	// would make it move every request there.
+	p := strings.Clone(orig)
 	trailing := strings.HasSuffix(p, "/")
 	var out []string
 	for _, seg := range strings.Split(p, "/") {
@@ -128,6 +146,16 @@ func normalizePath(p string) string {
 // foldSpace trims v and replaces each run of spaces, tabs and line breaks
 // with one space, as SigV4 canonical header values require.
 func appendFolded(dst []byte, v string) []byte {
+	plain := true
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return append(dst, v...)
+	}
 	v = strings.TrimSpace(v)
 	space := false
 	for i := 0; i < len(v); i++ {

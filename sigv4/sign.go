@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -137,10 +138,8 @@ func NewSigner() *Signer { return new(Signer) }
 var DefaultSigner = NewSigner()
 
 // signingKey returns the derived key for the credentials and scope, cached.
-func (s *Signer) signingKey(secret string, date []byte, region, service string) [32]byte {
-	id := keyID{secret: secret, region: region, service: service}
-	copy(id.date[:], date)
-	return s.keys.get(id)
+func (s *Signer) signingKey(secret string, date []byte, region, service string) *cachedKey {
+	return s.keys.get(secret, date, region, service)
 }
 
 // state is the scratch space of one signature; pooled so that signing
@@ -150,6 +149,16 @@ type state struct {
 	qs                          []qspan
 	hs                          []hspan
 	date                        [16]byte
+	// escapedName is set when a parameter name needed escaping, so that the
+	// canonical order may differ from the order of the raw names.
+	escapedName bool
+	// dateUnix is the second date holds, to format X-Amz-Date once a second.
+	dateUnix int64
+	// last is the key used last with this state, checked before the cache.
+	last    *cachedKey
+	lastID  keyID
+	digests hmacDigests
+	sum     []byte
 }
 
 type qspan struct {
@@ -275,7 +284,22 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	r := in.Request
 	st.cr, st.sts, st.q, st.h, st.sh = st.cr[:0], st.sts[:0], st.q[:0], st.h[:0], st.sh[:0]
 	st.qs, st.hs = st.qs[:0], st.hs[:0]
-	date := appendAmzDate(st.date[:0], in.Time)
+	st.escapedName = false
+	if sec := in.Time.Unix(); sec != st.dateUnix || st.date[0] == 0 {
+		appendAmzDate(st.date[:0], in.Time)
+		st.dateUnix = sec
+	}
+	date := st.date[:16]
+	var key *cachedKey
+	if l := &st.lastID; st.last != nil && l.secret == in.Credentials.SecretAccessKey && l.region == in.Region &&
+		l.service == in.Service && string(l.date[:]) == string(date[:8]) {
+		key = st.last
+	} else {
+		key = s.signingKey(in.Credentials.SecretAccessKey, date[:8], in.Region, in.Service)
+		st.last = key
+		st.lastID = keyID{secret: strings.Clone(in.Credentials.SecretAccessKey), region: strings.Clone(in.Region), service: strings.Clone(in.Service)}
+		copy(st.lastID.date[:], date[:8])
+	}
 	token := in.Credentials.SessionToken
 	signToken := token != "" && !in.UnsignedSessionToken
 	payload := in.PayloadHash
@@ -313,10 +337,8 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	}
 	if m == modePresign {
 		st.addQuery("X-Amz-Algorithm", Algorithm, 1, 0)
-		st.tmp = append(st.tmp[:0], in.Credentials.AccessKeyID...)
-		st.tmp = append(st.tmp, '/')
-		st.tmp = appendScope(st.tmp, date[:8], in.Region, in.Service)
-		st.addQueryBytes("X-Amz-Credential", st.tmp, 2)
+		st.tmp = appendScope(st.tmp[:0], date[:8], in.Region, in.Service)
+		st.addQueryEscaped("X-Amz-Credential", key.credentialFor(in.Credentials.AccessKeyID, st.tmp), 2)
 		st.addQueryBytes("X-Amz-Date", date, 3)
 		st.tmp = strconv.AppendInt(st.tmp[:0], int64(in.Expires/time.Second), 10)
 		st.addQueryBytes("X-Amz-Expires", st.tmp, 4)
@@ -360,8 +382,7 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	sts = hex.AppendEncode(sts, sum[:])
 	st.sts = sts
 
-	key := s.signingKey(in.Credentials.SecretAccessKey, date[:8], in.Region, in.Service)
-	return hmacKey(&key, sts, &st.tmp)
+	return hmacKey(key, sts, &st.tmp, &st.digests, &st.sum)
 }
 
 func appendScope(dst, date []byte, region, service string) []byte {
@@ -472,6 +493,9 @@ func (st *state) addQuery(name, value string, rank, idx int) {
 	s := len(st.q)
 	st.q = AppendEscape(st.q, name, false)
 	eq := len(st.q)
+	if eq-s != len(name) {
+		st.escapedName = true
+	}
 	st.q = append(st.q, '=')
 	st.q = AppendEscape(st.q, value, false)
 	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank, idx: idx})
@@ -492,20 +516,28 @@ func (st *state) addQueryBytes(name string, value []byte, rank int) {
 	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank})
 }
 
+// addQueryEscaped adds a parameter whose value is already escaped.
+func (st *state) addQueryEscaped(name string, value []byte, rank int) {
+	s := len(st.q)
+	st.q = append(st.q, name...)
+	eq := len(st.q)
+	st.q = append(st.q, '=')
+	st.q = append(st.q, value...)
+	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank})
+}
+
 // sortQuery sorts the query by escaped name, then escaped value: the
-// canonical order.
+// canonical order. It is an insertion sort: queries are short.
 func (st *state) sortQuery() {
 	qs, q := st.qs, st.q
-	less := func(a, b qspan) bool {
-		an, bn := string(q[a.s:a.eq]), string(q[b.s:b.eq])
-		if an != bn {
-			return an < bn
-		}
-		return string(q[a.eq+1:a.e]) < string(q[b.eq+1:b.e])
-	}
 	for i := 1; i < len(qs); i++ {
-		for j := i; j > 0 && less(qs[j], qs[j-1]); j-- {
-			qs[j], qs[j-1] = qs[j-1], qs[j]
+		for j := i; j > 0; j-- {
+			a, b := qs[j], qs[j-1]
+			c := bytes.Compare(q[a.s:a.eq], q[b.s:b.eq])
+			if c > 0 || c == 0 && bytes.Compare(q[a.eq+1:a.e], q[b.eq+1:b.e]) >= 0 {
+				break
+			}
+			qs[j], qs[j-1] = b, a
 		}
 	}
 }
@@ -581,63 +613,62 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		u = append(u, hexSig[:]...)
 	default:
 		// Sorted by name, the signature (and an unsigned token) in place.
-		extra := [2]qspan{{rank: 7}, {rank: 8}}
-		nExtra := 1
-		if unsignedToken {
-			nExtra = 2
-		}
 		qs := st.qs
-		for i := 1; i < len(qs); i++ {
-			for j := i; j > 0 && rawName(r, qs[j]) < rawName(r, qs[j-1]); j-- {
-				qs[j], qs[j-1] = qs[j-1], qs[j]
+		if st.escapedName {
+			// Only then can the raw names' order differ from the canonical.
+			for i := 1; i < len(qs); i++ {
+				for j := i; j > 0 && rawName(r, qs[j]) < rawName(r, qs[j-1]); j-- {
+					qs[j], qs[j-1] = qs[j-1], qs[j]
+				}
 			}
 		}
-		first := true
-		emit := func(sp qspan) {
-			if !first {
-				u = append(u, '&')
-			}
-			first = false
-			switch sp.rank {
-			case 7:
-				u = append(u, "X-Amz-Signature="...)
-				u = append(u, hexSig[:]...)
-			case 8:
+		// The signature, and an unsigned token, go in their sorted places;
+		// "X-Amz-Security-Token" sorts before "X-Amz-Signature".
+		tokDone, sigDone := !unsignedToken, false
+		for i, sp := range qs {
+			name := rawName(r, sp)
+			if !tokDone && name > "X-Amz-Security-Token" {
+				if i > 0 {
+					u = append(u, '&')
+				}
 				u = append(u, "X-Amz-Security-Token="...)
 				u = AppendEscape(u, token, false)
-			default:
-				u = append(u, st.q[sp.s:sp.e]...)
+				tokDone = true
+				if !sigDone && name > "X-Amz-Signature" {
+					u = append(u, '&')
+				} else {
+					u = append(u, '&')
+					u = append(u, st.q[sp.s:sp.e]...)
+					continue
+				}
+			} else if i > 0 {
+				u = append(u, '&')
 			}
-		}
-		for _, sp := range qs {
-			for nExtra > 0 && extraBefore(extra[:nExtra], rawName(r, sp)) >= 0 {
-				k := extraBefore(extra[:nExtra], rawName(r, sp))
-				emit(extra[k])
-				copy(extra[k:], extra[k+1:nExtra])
-				nExtra--
+			if !sigDone && name > "X-Amz-Signature" {
+				u = append(u, "X-Amz-Signature="...)
+				u = append(u, hexSig[:]...)
+				u = append(u, '&')
+				sigDone = true
 			}
-			emit(sp)
+			u = append(u, st.q[sp.s:sp.e]...)
 		}
-		for k := 0; k < nExtra; k++ {
-			emit(extra[k])
+		if !tokDone {
+			u = append(u, "&X-Amz-Security-Token="...)
+			u = AppendEscape(u, token, false)
+		}
+		if !sigDone {
+			u = append(u, "&X-Amz-Signature="...)
+			u = append(u, hexSig[:]...)
 		}
 	}
 	st.url = u
-	out := Presigned{URL: string(u), Expires: in.Time.Add(in.Expires)}
+	// The expiry is rebuilt from integers, in UTC: taking in.Time's Location
+	// pointer into the result would make escape analysis move the caller's
+	// whole input to the heap.
+	exp := time.Unix(in.Time.Unix(), int64(in.Time.Nanosecond())).Add(in.Expires).UTC()
+	out := Presigned{URL: string(u), Expires: exp}
 	putState(st)
 	return out, nil
-}
-
-// extraBefore returns the index of the first of extra whose name sorts
-// before name, or -1.
-func extraBefore(extra []qspan, name string) int {
-	best := -1
-	for i, e := range extra {
-		if authNames[e.rank] < name && (best < 0 || authNames[e.rank] < authNames[extra[best].rank]) {
-			best = i
-		}
-	}
-	return best
 }
 
 // Signed is the result of header signing: the headers to add to the request.

@@ -526,7 +526,7 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 		Region: p.region, Service: p.service, SignedHeaders: p.signed,
 		PayloadHash: payload, Signature: p.signature,
 	}
-	a.key = s.signingKey(creds.SecretAccessKey, []byte(p.date), p.region, p.service)
+	a.key = s.signingKey(creds.SecretAccessKey, []byte(p.date), p.region, p.service).key
 	return a, nil
 }
 
