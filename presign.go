@@ -262,7 +262,7 @@ func expiry(creds sigv4.Credentials, t time.Time, o *Options) (time.Duration, er
 		d = DefaultExpires
 	}
 	if err := sigv4.CheckExpires(d); err != nil {
-		return 0, fmt.Errorf("presign: %w", errors.Unwrap(err))
+		return 0, errors.New("presign: " + strings.TrimPrefix(err.Error(), "sigv4: "))
 	}
 	if !creds.Temporary() || o.IgnoreCredentialLifetime {
 		return d, nil
