@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Re-runs every SDK vector generator and fails if what the real SDKs produce
+# now differs from the vectors committed in testdata/sdk/. Vectors are never
+# edited by hand: regenerate them with the commands in conformance/*/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check NAME COMMAND... ; the command writes to $tmp/NAME
+  local name=$1; shift
+  if ! "$@" "$tmp/$name" >"$tmp/$name.log" 2>&1; then
+    echo "conformance: generator for $name failed:"; cat "$tmp/$name.log"; fail=1; return
+  fi
+  if cmp -s "$tmp/$name" "testdata/sdk/$name"; then
+    echo "conformance: testdata/sdk/$name matches the SDK"
+  else
+    echo "conformance: testdata/sdk/$name DRIFTED from what the SDK produces now:"
+    diff <(python3 -m json.tool "testdata/sdk/$name") <(python3 -m json.tool "$tmp/$name") | head -40 || true
+    fail=1
+  fi
+}
+js() { (cd conformance/js && node "$1" "$2"); }
+[ -f conformance/js/presign.mjs ] && check js-presign.json js presign.mjs
+[ -f conformance/js/post.mjs ] && check js-post.json js post.mjs
+[ -f conformance/botocore/presign.py ] && check botocore-presign.json /usr/bin/python3 conformance/botocore/presign.py
+[ -f conformance/botocore/post.py ] && check botocore-post.json /usr/bin/python3 conformance/botocore/post.py
+exit $fail

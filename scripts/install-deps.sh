@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine, and nothing
+# that is already there: Debian packages (apt-get update runs only when one
+# is missing), the pinned npm packages of the conformance generators, and
+# the Go modules of both modules.
+#
+#   bash scripts/install-deps.sh
+#
+# Debian packages and why:
+#   python3-boto3  real botocore, for conformance/botocore (run with /usr/bin/python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(python3-boto3)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || { echo "install-deps: apt-get not found; install these Debian packages: ${missing[*]}" >&2; exit 1; }
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    SUDO=(sudo)
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  ${SUDO[@]+"${SUDO[@]}"} apt-get update -qq
+  ${SUDO[@]+"${SUDO[@]}"} apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: Debian packages present: ${PACKAGES[*]}"
+fi
+
+# npm packages, exactly as locked.
+if [ ! -d conformance/js/node_modules ] || ! cmp -s conformance/js/package-lock.json conformance/js/node_modules/.package-lock.json; then
+  echo "install-deps: npm ci in conformance/js"
+  (cd conformance/js && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Go modules.
+go mod download
+if [ -f bench/go.mod ]; then (cd bench && go mod download); fi
+echo "install-deps: done"
