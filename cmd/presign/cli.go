@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// errHelp is returned by a command that printed its help as asked; the
+// exit status is 0.
+var errHelp = errors.New("presign: help requested")
+
+// cliError is an error whose fix is known: it prints as
+// "presign: <msg> (<hint>)". Usage errors (bad arguments, flags or their
+// combinations) exit with status 2, the others with 1.
+type cliError struct {
+	msg, hint string
+	usage     bool
+	err       error // the cause, if any, for errors.Is and errors.As
+}
+
+func (e *cliError) Error() string {
+	s := "presign: " + e.msg
+	if e.hint != "" {
+		s += " (" + e.hint + ")"
+	}
+	return s
+}
+
+func (e *cliError) Unwrap() error { return e.err }
+
+// usageErrorf returns a usage error with hint as the fix.
+func usageErrorf(hint, format string, args ...any) error {
+	return &cliError{msg: fmt.Sprintf(format, args...), hint: hint, usage: true}
+}
+
+// fromLibrary turns an error of the presign library, whose style is
+// "presign: what is wrong; how to fix it", into a usage error printed in
+// the command line's style. The library's errors are all about its inputs,
+// which come from the command line of cmd, except for the credentials
+// errors of the provider, which are returned as they are.
+func fromLibrary(err error, cmd string) error {
+	var ce *cliError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	msg := strings.TrimPrefix(err.Error(), "presign: ")
+	hint := ""
+	if i := strings.Index(msg, "; "); i >= 0 {
+		msg, hint = msg[:i], msg[i+2:]
+	}
+	for _, r := range libraryTerms {
+		hint = strings.ReplaceAll(hint, r[0], r[1])
+	}
+	if hint == "" {
+		hint = "see 'presign " + cmd + " -h'"
+	}
+	return &cliError{msg: msg, hint: hint, usage: true, err: err}
+}
+
+// libraryTerms rewrite the library's hints in terms of this command's flags.
+var libraryTerms = [][2]string{
+	{", or set CapToCredentials to shorten it", " with --expires"},
+	{"remove it or choose another operation", "remove the flag or choose another operation"},
+}
+
+// report prints err, if any, as one line on stderr and returns the exit
+// status: 0 for nil and errHelp, 2 for usage errors, 1 otherwise.
+func report(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return 0
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "presign: ") {
+		msg = "presign: " + msg
+	}
+	fmt.Fprintln(stderr, oneLine(redact(msg)))
+	var ce *cliError
+	if errors.As(err, &ce) && ce.usage {
+		return 2
+	}
+	return 1
+}
+
+// oneLine folds line breaks and runs of spaces so that an error, including
+// one quoted from a dependency, prints as a single line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// redact removes the secrets of the environment's credentials from s, as a
+// last line of defence: no message should contain them in the first place.
+func redact(s string) string {
+	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN"} {
+		if v := os.Getenv(name); len(v) >= 8 {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
+}
+
+// parseArgs parses args with fs, accepting flags before, between and after
+// the positional arguments, which it returns in order. Everything after a
+// "--" is positional. The standard flag package alone stops at the first
+// positional argument.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newFlagSet returns a FlagSet that reports errors instead of printing them:
+// the caller turns them into one-line usage errors.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// flagError turns an error of fs.Parse into a usage error.
+func flagError(cmd string, err error) error {
+	msg := err.Error()
+	// The flag package names flags with one dash; the usage shows two.
+	msg = strings.Replace(msg, " -", " --", 1)
+	return usageErrorf("see 'presign "+cmd+" -h'", "%s", msg)
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// names splits the values of a repeatable flag that also takes
+// comma-separated lists, dropping empty entries.
+func (l listFlag) names() []string {
+	var out []string
+	for _, v := range l {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// splitKV splits a k=v flag value at its first '='. The value may be
+// empty; the name may not.
+func splitKV(flagName, s string) (k, v string, err error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return "", "", usageErrorf("write it as --"+flagName+" name=value, such as --"+flagName+" "+kvExample[flagName],
+			"--%s %q is not name=value", flagName, s)
+	}
+	return strings.TrimSpace(k), v, nil
+}
+
+var kvExample = map[string]string{"metadata": "owner=alice", "header": "x-amz-acl=private"}
+
+// shellQuote quotes s for a POSIX shell when it has characters the shell
+// would interpret: in single quotes, each single quote written as '\”.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,94 @@
+// Command presign makes Amazon S3 presigned URLs that are byte-for-byte the
+// URLs the AWS SDKs make.
+//
+//	presign url PUT s3://uploads/cat.jpg --content-type image/jpeg --expires 1h
+//
+// Run "presign help" for the subcommands and "presign <command> -h" for the
+// flags of one. Credentials and the region come from the standard AWS
+// sources (environment, shared config and credentials files, SSO, web
+// identity, container and EC2 instance roles); see "presign url -h".
+//
+// Exit status: 0 on success, 2 for a usage error (a bad argument or flag,
+// with the fix in the message), 1 for any other error.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+// command is one subcommand. Run parses args (the arguments after the
+// subcommand's name) and does the work; it returns [errHelp] after printing
+// its help, a [*cliError] for errors with a known fix, or any other error.
+type command interface {
+	Run(ctx context.Context, args []string) error
+}
+
+// streams are where a command writes its output and its notes.
+type streams struct {
+	stdout, stderr io.Writer
+}
+
+// commands is the registry of subcommands, in the order "presign help"
+// lists them. A new subcommand is one file with its type and one line here.
+var commands = []struct {
+	name, summary string
+	new           func(streams) command
+}{
+	{"url", "make a presigned URL for an S3 operation (GET, PUT, HEAD, DELETE, multipart steps)", newURLCommand},
+}
+
+const mainUsage = `presign makes Amazon S3 presigned URLs, byte-for-byte the AWS SDKs' URLs.
+
+Usage:
+  presign <command> [arguments] [flags]
+  presign help [command]
+
+Commands:
+%s
+Run "presign <command> -h" for a command's arguments and flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args (without the program name) and returns
+// the exit status. It writes only to stdout and stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		printMainUsage(stderr)
+		return 2
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 {
+			printMainUsage(stdout)
+			return 0
+		}
+		name, rest = rest[0], []string{"-h"}
+	}
+	for _, c := range commands {
+		if c.name == name {
+			err := c.new(streams{stdout: stdout, stderr: stderr}).Run(ctx, rest)
+			return report(stderr, err)
+		}
+	}
+	return report(stderr, usageErrorf("run 'presign help' for the list of commands", "unknown command %q", name))
+}
+
+func printMainUsage(w io.Writer) {
+	var list strings.Builder
+	for _, c := range commands {
+		fmt.Fprintf(&list, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, mainUsage, list.String())
+}
