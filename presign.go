@@ -377,8 +377,13 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	}
 	for _, h := range in.Header {
 		ln := strings.ToLower(h.Name)
-		if !validToken(h.Name) || ln == "host" || ln == "authorization" || hasHeader(headers, ln) {
-			return Result{}, fmt.Errorf("presign: header %q cannot be added: it is not a valid header name, is Host or Authorization, or is already set by a parameter", h.Name)
+		switch {
+		case h.Name == "" || !validToken(h.Name):
+			return Result{}, fmt.Errorf("presign: header name %q is not a valid HTTP header name; use letters, digits and hyphens", h.Name)
+		case ln == "host" || ln == "authorization":
+			return Result{}, fmt.Errorf("presign: header %s cannot be set: the presigner sets it; remove it", h.Name)
+		case hasHeader(headers, ln):
+			return Result{}, fmt.Errorf("presign: header %s is already set by an Input field; set it there only", h.Name)
 		}
 		headers = append(headers, hdr{ln, h.Value})
 	}

@@ -127,7 +127,9 @@ func TestInputErrors(t *testing.T) {
 		{"negative length", PutObject, &Input{Bucket: "b12", Key: "k", ContentLength: &n}, "negative"},
 		{"bad metadata name", PutObject, &Input{Bucket: "b12", Key: "k", Metadata: map[string]string{"a b": "c"}}, "not a valid HTTP header name"},
 		{"header injection", PutObject, &Input{Bucket: "b12", Key: "k", ContentType: "text/plain\r\nx-amz-acl: public-read"}, "line break"},
-		{"extra header is Host", PutObject, &Input{Bucket: "b12", Key: "k", Header: []sigv4.Param{{Name: "Host", Value: "evil"}}}, "cannot be added"},
+		{"extra header is Host", PutObject, &Input{Bucket: "b12", Key: "k", Header: []sigv4.Param{{Name: "Host", Value: "evil"}}}, "the presigner sets it"},
+		{"extra header bad name", PutObject, &Input{Bucket: "b12", Key: "k", Header: []sigv4.Param{{Name: "a b", Value: "c"}}}, "not a valid HTTP header name"},
+		{"extra header duplicates a field", PutObject, &Input{Bucket: "b12", Key: "k", ContentType: "a/b", Header: []sigv4.Param{{Name: "Content-Type", Value: "c/d"}}}, "already set by an Input field"},
 	}
 	c := newClient(t, Config{})
 	for _, tt := range tests {
