@@ -340,6 +340,9 @@ func (f *urlFlags) request(pos []string) (*urlRequest, error) {
 			return nil, usageErrorf("the URL names the host and carries the signature; remove the flag",
 				"--header %s cannot be set", k)
 		}
+		if flag, ok := headerFlags[strings.ToLower(k)]; ok {
+			return nil, usageErrorf("use "+flag+" instead", "--header %s has its own flag, %s", k, flag)
+		}
 		in.Header = append(in.Header, sigv4.Param{Name: k, Value: v})
 	}
 	r.opts.SignableHeaders = f.signable.names()
@@ -545,4 +548,10 @@ func curlCommand(r *urlRequest, res presign.Result) string {
 	}
 	args = append(args, shellQuote(res.URL))
 	return strings.Join(args, " ")
+}
+
+// headerFlags maps the headers that have their own flag to it.
+var headerFlags = map[string]string{
+	"content-type":   "--content-type",
+	"content-length": "--content-length",
 }

@@ -383,7 +383,7 @@ func TestURLBadArguments(t *testing.T) {
 		{"header without =", []string{"PUT", "s3://b/k", "--header", "x-amz-acl: private"}, []string{"is not name=value", "--header x-amz-acl=private"}},
 		{"bad header name", []string{"PUT", "s3://b/k", "--header", "bad name=x"}, []string{`--header "bad name" is not a valid header name`}},
 		{"host header", []string{"PUT", "s3://b/k", "--header", "Host=x"}, []string{"--header Host cannot be set"}},
-		{"header set by a flag", []string{"PUT", "s3://b/k", "--content-type", "a/b", "--header", "Content-Type=x"}, []string{"cannot be added", "presign url -h"}},
+		{"header set by a flag", []string{"PUT", "s3://b/k", "--content-type", "a/b", "--header", "Content-Type=x"}, []string{"--header Content-Type has its own flag, --content-type", "(use --content-type instead)"}},
 		{"unknown compat", []string{"s3://b/k", "--compat", "go"}, []string{`unknown --compat "go"`, "(use default, js or botocore)"}},
 		{"unknown output", []string{"s3://b/k", "--output", "xml"}, []string{`unknown --output "xml"`, "(use url, json or curl)"}},
 		{"unknown flag", []string{"s3://b/k", "--bogus"}, []string{"flag provided but not defined: --bogus", "presign url -h"}},
