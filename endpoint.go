@@ -106,6 +106,27 @@ func dnsCompatible(bucket string) bool {
 	return true
 }
 
+// awsPartition reports whether region is in the aws partition, not in
+// aws-cn or aws-us-gov.
+func awsPartition(region string) bool {
+	return !strings.HasPrefix(region, "cn-") && !strings.HasPrefix(region, "us-gov-")
+}
+
+// hostLabel reports whether s is a valid DNS host label of any case: 1 to
+// 63 letters, digits and hyphens, starting and ending with a letter or digit.
+func hostLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 var (
 	errAcceleratePath  = errors.New("presign: path-style addressing cannot be used with S3 Transfer Acceleration; drop one of the two options")
 	errAccelerateName  = errors.New("presign: S3 Transfer Acceleration needs a bucket name that is a valid DNS label (no dots, no upper case)")
@@ -162,11 +183,16 @@ func (c *Client) resolve(bucket string) (endpoint, error) {
 	}
 
 	if botocore {
+		// botocore 1.29 presigns with its "global endpoint" in the aws
+		// partition (not in aws-cn or aws-us-gov): s3.amazonaws.com, with the
+		// bucket in the host where it is DNS-compatible, or in the path where
+		// it is at least a valid host label (upper case: "LegacyBucket").
+		global := !cfg.UseDualStack && awsPartition(cfg.Region)
 		if path || !dnsCompatible(bucket) || strings.Contains(bucket, ".") {
 			switch {
 			case cfg.UseDualStack:
 				ep.host = "s3.dualstack." + cfg.Region + "." + dnsSuffix(cfg.Region)
-			case cfg.Region == "us-east-1":
+			case cfg.Region == "us-east-1", global && !path && hostLabel(bucket):
 				ep.host = "s3.amazonaws.com"
 			default:
 				ep.host = "s3." + cfg.Region + "." + dnsSuffix(cfg.Region)
@@ -174,10 +200,13 @@ func (c *Client) resolve(bucket string) (endpoint, error) {
 			ep.path = "/" + bucket
 			return ep, nil
 		}
-		if cfg.UseDualStack {
+		switch {
+		case cfg.UseDualStack:
 			ep.host = bucket + ".s3.dualstack." + cfg.Region + "." + dnsSuffix(cfg.Region)
-		} else {
+		case global:
 			ep.host = bucket + ".s3.amazonaws.com"
+		default:
+			ep.host = bucket + ".s3." + cfg.Region + "." + dnsSuffix(cfg.Region)
 		}
 		return ep, nil
 	}
