@@ -38,6 +38,7 @@ const (
 	InvalidDigest                     ErrorCode = "InvalidDigest"
 	InvalidPart                       ErrorCode = "InvalidPart"
 	InvalidPartOrder                  ErrorCode = "InvalidPartOrder"
+	InvalidPolicyDocument             ErrorCode = "InvalidPolicyDocument"
 	InvalidRange                      ErrorCode = "InvalidRange"
 	InvalidRequest                    ErrorCode = "InvalidRequest"
 	InvalidToken                      ErrorCode = "InvalidToken"
@@ -75,6 +76,7 @@ var statuses = map[ErrorCode]int{
 	InvalidDigest:                     http.StatusBadRequest,
 	InvalidPart:                       http.StatusBadRequest,
 	InvalidPartOrder:                  http.StatusBadRequest,
+	InvalidPolicyDocument:             http.StatusBadRequest,
 	InvalidRange:                      http.StatusRequestedRangeNotSatisfiable,
 	InvalidRequest:                    http.StatusBadRequest,
 	InvalidToken:                      http.StatusBadRequest,

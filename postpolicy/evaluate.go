@@ -1,0 +1,395 @@
+package postpolicy
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv4"
+)
+
+// MaxObjectSize is the largest file S3 accepts in a POST upload: 5 GiB.
+const MaxObjectSize int64 = 5 << 30
+
+// Evaluator checks signed POST uploads the way S3 does. Its zero value is
+// not usable: Lookup is required. It is safe for concurrent use.
+type Evaluator struct {
+	// Lookup returns the credentials of an access key id, and false when
+	// the key is unknown. A non-empty SessionToken must then be presented
+	// as X-Amz-Security-Token; a non-zero Expires is enforced. Required.
+	Lookup func(accessKeyID string) (sigv4.Credentials, bool)
+	// Region is the region this endpoint serves; a credential scope naming
+	// another is refused. Empty accepts any region.
+	Region string
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// MaxObjectSize caps every upload, whatever the policy allows; zero
+	// means [MaxObjectSize].
+	MaxObjectSize int64
+
+	mu   sync.Mutex
+	keys map[keyID][32]byte
+}
+
+type keyID struct{ secret, date, region string }
+
+// signingKey derives the SigV4 key of a scope, caching up to 256 keys.
+func (e *Evaluator) signingKey(secret, date, region string) [32]byte {
+	id := keyID{secret, date, region}
+	e.mu.Lock()
+	k, ok := e.keys[id]
+	e.mu.Unlock()
+	if ok {
+		return k
+	}
+	k = sigv4.DeriveKey(secret, date, region, "s3")
+	e.mu.Lock()
+	if e.keys == nil || len(e.keys) >= 256 {
+		e.keys = make(map[keyID][32]byte)
+	}
+	e.keys[id] = k
+	e.mu.Unlock()
+	return k
+}
+
+// EvaluateInput is one submitted form.
+type EvaluateInput struct {
+	// Bucket is the bucket the form was posted to, from the request's host
+	// or path. A bucket form field must name the same bucket; bucket
+	// conditions are checked against it. Empty means the bucket field.
+	Bucket string
+	// Fields are the form fields in the order they came, up to the file
+	// part. S3 ignores fields after the file; so should the caller.
+	Fields []Field
+	// Filename is the filename of the file part, which replaces
+	// "${filename}" in the key field.
+	Filename string
+}
+
+// Upload is a form that passed evaluation: what to store and how.
+type Upload struct {
+	// Bucket is the bucket to store into.
+	Bucket string
+	// Key is the object key, "${filename}" replaced.
+	Key string
+	// AccessKeyID is the key that signed the form.
+	AccessKeyID string
+	// Time is the signing time (X-Amz-Date).
+	Time time.Time
+	// Policy is the form's policy.
+	Policy *Policy
+	// Fields are the submitted fields, as given, for the caller to read
+	// the object's Content-Type, metadata, ACL, success_action_* and such.
+	Fields Fields
+	// Limits bound the size of the file, from content-length-range
+	// conditions and the evaluator's MaxObjectSize.
+	Limits Limits
+}
+
+// Limits bound the size of an uploaded file, in bytes, both ends included.
+type Limits struct {
+	// Min is the smallest size allowed, 0 when there is no minimum.
+	Min int64
+	// Max is the largest size allowed.
+	Max int64
+}
+
+// CheckSize returns an EntityTooLarge or EntityTooSmall *[s3err.Error],
+// with the sizes, when a file of n bytes is out of bounds, and nil when it
+// is within them.
+func (l Limits) CheckSize(n int64) error {
+	if n > l.Max {
+		return s3err.New(s3err.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size").
+			With("ProposedSize", strconv.FormatInt(n, 10)).With("MaxSizeAllowed", strconv.FormatInt(l.Max, 10))
+	}
+	if n < l.Min {
+		return s3err.New(s3err.EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size").
+			With("ProposedSize", strconv.FormatInt(n, 10)).With("MinSizeAllowed", strconv.FormatInt(l.Min, 10))
+	}
+	return nil
+}
+
+// Reader returns a reader of r that enforces l while the file streams: it
+// fails with EntityTooLarge as soon as more than Max bytes have come (it
+// never reads more than Max+1), and with EntityTooSmall at the end of r if
+// fewer than Min came. Store what it gives only once it returns io.EOF.
+func (l Limits) Reader(r io.Reader) io.Reader { return &limitedReader{r: r, l: l} }
+
+type limitedReader struct {
+	r   io.Reader
+	l   Limits
+	n   int64
+	err error
+}
+
+func (lr *limitedReader) Read(p []byte) (int, error) {
+	if lr.err != nil {
+		return 0, lr.err
+	}
+	if room := lr.l.Max + 1 - lr.n; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := lr.r.Read(p)
+	lr.n += int64(n)
+	if lr.n > lr.l.Max {
+		lr.err = lr.l.CheckSize(lr.n)
+		return 0, lr.err
+	}
+	if err == io.EOF {
+		if e := lr.l.CheckSize(lr.n); e != nil {
+			lr.err = e
+			return n, e
+		}
+	}
+	if err != nil {
+		lr.err = err
+	}
+	return n, err
+}
+
+// exempt reports whether S3 lets a field through without a condition.
+func exempt(lower string) bool {
+	return lower == "x-amz-signature" || lower == "policy" || lower == "file" || strings.HasPrefix(lower, "x-ignore-")
+}
+
+func missingField(name string) *s3err.Error {
+	return s3err.New(s3err.InvalidArgument, "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name).
+		With("ArgumentName", name).With("ArgumentValue", "")
+}
+
+func (e *Evaluator) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Evaluate checks a submitted form: its signature, credentials, policy,
+// expiry and conditions, and that every field it has is allowed. It reads
+// nothing but in; the caller then streams the file within the returned
+// Upload's Limits. Every error is an *[s3err.Error]. It does not modify in.
+func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
+	if e.Lookup == nil {
+		return nil, s3err.New(s3err.InternalError, "postpolicy: Evaluator has no Lookup")
+	}
+	if in == nil {
+		return nil, s3err.New(s3err.InternalError, "postpolicy: EvaluateInput is nil")
+	}
+	// Index the fields by lower-case name; a name given twice is refused,
+	// since which of the values a condition covered would be ambiguous.
+	lower := make([]string, len(in.Fields))
+	get := func(name string) (string, bool) {
+		for i, l := range lower {
+			if l == name {
+				return in.Fields[i].Value, true
+			}
+		}
+		return "", false
+	}
+	for i, f := range in.Fields {
+		l := strings.ToLower(f.Name)
+		if !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value) {
+			return nil, s3err.New(s3err.InvalidArgument, "POST form field %q is not valid UTF-8.", f.Name).With("ArgumentName", f.Name)
+		}
+		if f.Name == "" {
+			return nil, s3err.New(s3err.InvalidArgument, "POST form field has an empty name.").With("ArgumentName", "")
+		}
+		if _, dup := get(l); dup && !strings.HasPrefix(l, "x-ignore-") {
+			return nil, s3err.New(s3err.InvalidArgument, "POST form field '%s' appears more than once.", f.Name).With("ArgumentName", f.Name)
+		}
+		lower[i] = l
+	}
+
+	// The signature fields.
+	policyB64, hasPolicy := get("policy")
+	alg, hasAlg := get("x-amz-algorithm")
+	cred, hasCred := get("x-amz-credential")
+	date, hasDate := get("x-amz-date")
+	sig, hasSig := get("x-amz-signature")
+	if !hasPolicy && !hasAlg && !hasCred && !hasDate && !hasSig {
+		// An anonymous upload: the caller decides whether the bucket
+		// allows one before calling Evaluate.
+		return nil, s3err.New(s3err.AccessDenied, "Access Denied")
+	}
+	for _, req := range []struct {
+		name, value string
+	}{{"policy", policyB64}, {"X-Amz-Algorithm", alg}, {"X-Amz-Credential", cred}, {"X-Amz-Date", date}, {"X-Amz-Signature", sig}} {
+		if req.value == "" {
+			return nil, missingField(req.name)
+		}
+	}
+	key, hasKey := get("key")
+	if !hasKey {
+		return nil, missingField("key")
+	}
+	if alg != sigv4.Algorithm {
+		return nil, s3err.New(s3err.InvalidArgument, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"").
+			With("ArgumentName", "X-Amz-Algorithm").With("ArgumentValue", alg)
+	}
+	t, err := time.Parse(sigv4.TimeFormat, date)
+	if err != nil {
+		return nil, s3err.New(s3err.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+	}
+	credErr := func(format string, args ...any) *s3err.Error {
+		return s3err.New(s3err.InvalidArgument, format, args...).With("ArgumentName", "X-Amz-Credential").With("ArgumentValue", cred)
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 || parts[0] == "" {
+		return nil, credErr("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+	}
+	akid, credDate, region, service := parts[0], parts[1], parts[2], parts[3]
+	if _, err := time.Parse("20060102", credDate); err != nil || len(credDate) != 8 {
+		return nil, credErr("incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", credDate)
+	}
+	if credDate != date[:8] {
+		return nil, credErr("Invalid credential date %q. Date is not the same as X-Amz-Date: %q.", credDate, date[:8])
+	}
+	if region == "" {
+		return nil, credErr("the region is empty")
+	}
+	if e.Region != "" && region != e.Region {
+		return nil, s3err.New(s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", region, e.Region).With("Region", e.Region)
+	}
+	if service != "s3" {
+		return nil, credErr("incorrect service %q. This endpoint belongs to \"s3\".", service)
+	}
+	if parts[4] != "aws4_request" {
+		return nil, credErr("incorrect terminal %q. This endpoint uses \"aws4_request\".", parts[4])
+	}
+	creds, known := e.Lookup(akid)
+	if !known {
+		return nil, s3err.New(s3err.InvalidAccessKeyID, "The AWS Access Key Id you provided does not exist in our records.").With("AWSAccessKeyId", akid)
+	}
+	now := e.now()
+	if !creds.Expires.IsZero() && !now.Before(creds.Expires) {
+		return nil, s3err.New(s3err.ExpiredToken, "The provided token has expired.")
+	}
+	token, _ := get("x-amz-security-token")
+	if (creds.SessionToken != "" || token != "") && subtle.ConstantTimeCompare([]byte(creds.SessionToken), []byte(token)) != 1 {
+		return nil, s3err.New(s3err.InvalidToken, "The provided token is malformed or otherwise invalid.")
+	}
+	k := e.signingKey(creds.SecretAccessKey, credDate, region)
+	var want [64]byte
+	m := hmac.New(sha256.New, k[:])
+	m.Write([]byte(policyB64))
+	hex.Encode(want[:], m.Sum(nil))
+	if !hmac.Equal(want[:], []byte(sig)) {
+		return nil, s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
+			With("AWSAccessKeyId", akid).
+			With("StringToSign", policyB64).
+			With("SignatureProvided", sig).
+			With("StringToSignBytes", spacedHex(policyB64))
+	}
+
+	// The signature holds: the policy is the signer's. Parse it only now.
+	p, err := Parse(policyB64)
+	if err != nil {
+		return nil, err
+	}
+	if !now.Before(p.Expiration) {
+		return nil, s3err.New(s3err.AccessDenied, "Invalid according to Policy: Policy expired.")
+	}
+
+	bucket := in.Bucket
+	if fb, ok := get("bucket"); ok {
+		if bucket == "" {
+			bucket = fb
+		} else if fb != bucket {
+			return nil, s3err.New(s3err.InvalidArgument, "The bucket field names bucket '%s', but the form was posted to bucket '%s'.", fb, bucket).
+				With("ArgumentName", "bucket").With("ArgumentValue", fb)
+		}
+	}
+	if bucket == "" {
+		return nil, missingField("bucket")
+	}
+	key = strings.ReplaceAll(key, Filename, in.Filename)
+	switch {
+	case key == "":
+		return nil, s3err.New(s3err.InvalidArgument, "User key must have a length greater than 0.").With("ArgumentName", "key").With("ArgumentValue", "")
+	case len(key) > 1024:
+		return nil, s3err.New(s3err.KeyTooLongError, "Your key is too long").With("Size", strconv.Itoa(len(key))).With("MaxSizeAllowed", "1024")
+	case !utf8.ValidString(key):
+		return nil, s3err.New(s3err.InvalidArgument, "The key is not valid UTF-8.").With("ArgumentName", "key")
+	}
+
+	// Every field needs a condition, but for the exempt ones.
+	for i, l := range lower {
+		if exempt(l) {
+			continue
+		}
+		covered := false
+		for _, c := range p.Conditions {
+			if c.Op != OpContentLengthRange && strings.EqualFold(c.Field, l) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return nil, s3err.New(s3err.AccessDenied, "Invalid according to Policy: Extra input fields: %s", in.Fields[i].Name)
+		}
+	}
+
+	max := e.MaxObjectSize
+	if max <= 0 {
+		max = MaxObjectSize
+	}
+	limits := Limits{Min: 0, Max: max}
+	for _, c := range p.Conditions {
+		if c.Op == OpContentLengthRange {
+			limits.Min = maxInt(limits.Min, c.Min)
+			limits.Max = minInt(limits.Max, c.Max)
+			continue
+		}
+		var v string
+		var ok bool
+		switch strings.ToLower(c.Field) {
+		case "bucket":
+			v, ok = bucket, true
+		case "key":
+			v, ok = key, true
+		default:
+			v, ok = get(strings.ToLower(c.Field))
+		}
+		if !ok || !c.Matches(v) {
+			return nil, conditionFailed(c)
+		}
+	}
+	return &Upload{
+		Bucket: bucket, Key: key, AccessKeyID: akid, Time: t, Policy: p,
+		Fields: append(Fields(nil), in.Fields...), Limits: limits,
+	}, nil
+}
+
+func maxInt(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func minInt(a, b int64) int64 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func spacedHex(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) * 3)
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(hex.EncodeToString([]byte{s[i]}))
+	}
+	return b.String()
+}
