@@ -1,0 +1,765 @@
+// Package issuer is the URL-issuing API of presign serve: a backend or a
+// browser asks for an upload or download URL, the service checks the
+// request against the client's policy and answers with a presigned URL, and
+// the bytes go straight to storage: the service never carries them.
+//
+// # Clients and tenants
+//
+// Each API key is a [Client] with a key prefix of its own: every key the
+// API issues a URL for lies under that prefix, whatever the request says.
+// Upload keys are made by the service ("<prefix>/<uuid>/<sanitised name>"),
+// and download keys are checked with [CheckKey]. Keys are stored only as
+// SHA-256 hashes.
+//
+// # Routes
+//
+//	POST   /v1/uploads                          a PUT URL or a POST form
+//	POST   /v1/uploads/multipart                start a multipart upload
+//	POST   /v1/uploads/multipart/{id}/parts     part URLs
+//	POST   /v1/uploads/multipart/{id}/complete  finish it
+//	DELETE /v1/uploads/multipart/{id}           abort it
+//	POST   /v1/downloads                        a GET URL
+//	GET    /healthz, /readyz, /metrics, /openapi.json
+//
+// Errors are {"error": {"code", "message"}} with the matching status.
+package issuer
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/postpolicy"
+)
+
+// openAPIDoc is the OpenAPI 3 description of the API; a test checks it
+// against the routes.
+//
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// Error is an API error: the HTTP status, a stable machine code and a
+// message for people.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func apiErr(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Options wire a Server.
+type Options struct {
+	Config  Config
+	Backend *Backend
+	// Audit receives one JSON line per URL issued; nil discards them.
+	Audit *slog.Logger
+	// Log receives operational messages; nil discards them.
+	Log *slog.Logger
+	// Registry gets the metrics; nil means a new one, served at /metrics.
+	Registry *prometheus.Registry
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// TrustProxy takes the remote address from X-Forwarded-For.
+	TrustProxy bool
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	cfg      Config
+	backend  *Backend
+	audit    *slog.Logger
+	log      *slog.Logger
+	now      func() time.Time
+	proxy    bool
+	clients  map[string]*clientState // by key hash
+	mux      *http.ServeMux
+	registry *prometheus.Registry
+	m        metrics
+}
+
+type clientState struct {
+	*Client
+	limiter *rate.Limiter
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	issued   *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New returns the API server, or the configuration's mistakes.
+func New(o Options) (*Server, error) {
+	if errs := o.Config.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if o.Backend == nil || o.Backend.Presigner == nil || o.Backend.Credentials == nil {
+		return nil, errors.New("issuer: a Backend with a Presigner and Credentials is required")
+	}
+	discard := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	s := &Server{cfg: o.Config, backend: o.Backend, audit: o.Audit, log: o.Log, now: o.Now, proxy: o.TrustProxy,
+		clients: map[string]*clientState{}, registry: o.Registry}
+	if s.audit == nil {
+		s.audit = discard
+	}
+	if s.log == nil {
+		s.log = discard
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	for i := range s.cfg.Clients {
+		c := &s.cfg.Clients[i]
+		st := &clientState{Client: c}
+		if c.RateLimit > 0 {
+			st.limiter = rate.NewLimiter(rate.Limit(c.RateLimit), c.Burst)
+		}
+		s.clients[strings.ToLower(c.KeySHA256)] = st
+	}
+	s.m = metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_http_requests_total", Help: "API requests by route and status code."}, []string{"route", "code"}),
+		issued:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_urls_issued_total", Help: "URLs and forms issued, by operation and client."}, []string{"operation", "client"}),
+		errors:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_errors_total", Help: "API errors by error code."}, []string{"code"}),
+		latency:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "presign_http_request_duration_seconds", Help: "API request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
+	}
+	if err := errors.Join(s.registry.Register(s.m.requests), s.registry.Register(s.m.issued),
+		s.registry.Register(s.m.errors), s.registry.Register(s.m.latency)); err != nil {
+		return nil, fmt.Errorf("issuer: registering metrics: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	api := func(pattern string, op string, h func(*request) (any, error)) {
+		mux.Handle(pattern, s.route(pattern, s.authed(op, h)))
+	}
+	api("POST /v1/uploads", OpUpload, s.upload)
+	api("POST /v1/uploads/multipart", OpMultipart, s.multipartCreate)
+	api("POST /v1/uploads/multipart/{id}/parts", OpMultipart, s.multipartParts)
+	api("POST /v1/uploads/multipart/{id}/complete", OpMultipart, s.multipartComplete)
+	api("DELETE /v1/uploads/multipart/{id}", OpMultipart, s.multipartAbort)
+	api("POST /v1/downloads", OpDownload, s.download)
+	mux.Handle("GET /healthz", s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
+		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
+	mux.Handle("GET /readyz", s.route("GET /readyz", func(w http.ResponseWriter, r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if err := s.backend.Ready(ctx); err != nil {
+			s.log.Warn("storage not ready", "err", err)
+			return apiErr(http.StatusServiceUnavailable, "not_ready", "storage is not reachable: %v", err)
+		}
+		return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /openapi.json", s.route("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		_, err := w.Write(openAPIDoc)
+		return err
+	}))
+	s.mux = mux
+	return s, nil
+}
+
+// Registry returns the metrics registry, for adding collectors.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// ServeHTTP answers API requests, with CORS for the configured origins.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" && s.originAllowed(origin) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "POST, DELETE, GET")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) originAllowed(origin string) bool {
+	for _, o := range s.cfg.CORSOrigins {
+		if o == "*" || strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// statusWriter records the status for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// route adapts a handler that returns an error: the one place that writes
+// error bodies, and that records metrics.
+func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		if err := h(sw, r); err != nil {
+			var ae *Error
+			if !errors.As(err, &ae) {
+				s.log.Error("internal error", "route", name, "err", err)
+				ae = apiErr(http.StatusInternalServerError, "internal", "internal error")
+			}
+			if ae.Status == http.StatusTooManyRequests {
+				sw.Header().Set("Retry-After", "1")
+			}
+			s.m.errors.WithLabelValues(ae.Code).Inc()
+			writeJSON(sw, ae.Status, map[string]*Error{"error": ae})
+		}
+		s.m.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
+		s.m.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// request is an authenticated API request.
+type request struct {
+	*http.Request
+	w      http.ResponseWriter
+	client *clientState
+}
+
+// authed authenticates the bearer key, applies the client's operation
+// right and rate limit, and writes the handler's result as JSON.
+func (s *Server) authed(op string, h func(*request) (any, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="presign"`)
+			return apiErr(http.StatusUnauthorized, "unauthorized", "send the API key as \"Authorization: Bearer <key>\"")
+		}
+		// A map lookup by the key's hash: the lookup's timing depends only
+		// on the hash, which tells nothing about any stored key.
+		c := s.clients[HashKey(strings.TrimSpace(token))]
+		if c == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="presign", error="invalid_token"`)
+			return apiErr(http.StatusUnauthorized, "unauthorized", "the API key is not valid")
+		}
+		if !c.allows(op) {
+			return apiErr(http.StatusForbidden, "forbidden", "this API key may not use %s", op)
+		}
+		if c.limiter != nil && !c.limiter.Allow() {
+			return apiErr(http.StatusTooManyRequests, "rate_limited", "too many requests for this API key; retry shortly")
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxRequestBytes())
+		out, err := h(&request{Request: r, w: w, client: c})
+		if err != nil {
+			return err
+		}
+		if out == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		return writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// decode reads a JSON body strictly: one object, known fields, right types.
+func decode(r *request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the request as application/json")
+		}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &mbe):
+			return apiErr(http.StatusRequestEntityTooLarge, "request_too_large", "the request body is over %d bytes", mbe.Limit)
+		case errors.As(err, &ute):
+			return apiErr(http.StatusBadRequest, "invalid_json", "field %q must be %s, not %s", ute.Field, jsonType(ute.Type.Kind().String()), ute.Value)
+		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+			return apiErr(http.StatusBadRequest, "invalid_json", "the body is not valid JSON: %v", err)
+		case errors.Is(err, io.EOF):
+			return apiErr(http.StatusBadRequest, "invalid_json", "the body is empty; send a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return apiErr(http.StatusBadRequest, "invalid_json", "unknown %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return apiErr(http.StatusBadRequest, "invalid_json", "the body is not a valid request: %v", err)
+	}
+	if dec.More() {
+		return apiErr(http.StatusBadRequest, "invalid_json", "the body has more than one JSON value")
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+		return "a number"
+	case kind == "string":
+		return "a string"
+	case kind == "slice":
+		return "an array"
+	case kind == "bool":
+		return "true or false"
+	}
+	return "a " + kind
+}
+
+func (s *Server) remote(r *http.Request) string {
+	if s.proxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			first, _, _ := strings.Cut(f, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// issued records one URL in the audit log and metrics: never the URL, its
+// signature or any credential.
+func (s *Server) issued(r *request, op, key string, expires time.Time) {
+	s.m.issued.WithLabelValues(op, r.client.Name).Inc()
+	s.audit.LogAttrs(r.Context(), slog.LevelInfo, "url issued",
+		slog.String("client", r.client.Name), slog.String("operation", op), slog.String("key", key),
+		slog.Time("expiresAt", expires.UTC()), slog.String("remote", s.remote(r.Request)))
+}
+
+// uploadRequest is the body of POST /v1/uploads and /v1/uploads/multipart.
+type uploadRequest struct {
+	Filename       string `json:"filename"`
+	ContentType    string `json:"contentType"`
+	Size           *int64 `json:"size"`
+	ChecksumSHA256 string `json:"checksumSHA256,omitempty"`
+	Method         string `json:"method,omitempty"`
+	ExpiresIn      int64  `json:"expiresIn,omitempty"`
+}
+
+// UploadResponse is the answer to POST /v1/uploads.
+type UploadResponse struct {
+	Key       string            `json:"key"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Fields    postpolicy.Fields `json:"fields,omitempty"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+	ExpiresIn int64             `json:"expiresIn"`
+}
+
+// checkUpload validates what every upload shares and returns the key.
+func (s *Server) checkUpload(r *request, u *uploadRequest) (string, error) {
+	c := r.client
+	if u.Filename == "" {
+		return "", apiErr(http.StatusBadRequest, "invalid_field", "filename is required")
+	}
+	if u.ContentType == "" {
+		return "", apiErr(http.StatusBadRequest, "invalid_field", "contentType is required, such as image/jpeg")
+	}
+	if mt, _, err := mime.ParseMediaType(u.ContentType); err != nil || !strings.Contains(mt, "/") || strings.ContainsAny(u.ContentType, "\r\n") {
+		return "", apiErr(http.StatusBadRequest, "invalid_field", "contentType %q is not a media type such as image/jpeg", u.ContentType)
+	}
+	if !c.allowsType(u.ContentType) {
+		return "", apiErr(http.StatusUnsupportedMediaType, "content_type_not_allowed", "content type %q is not allowed for this API key; allowed: %s", u.ContentType, strings.Join(c.ContentTypes, ", "))
+	}
+	if u.Size == nil {
+		return "", apiErr(http.StatusBadRequest, "invalid_field", "size is required: the exact size of the file in bytes")
+	}
+	if *u.Size < 0 {
+		return "", apiErr(http.StatusBadRequest, "invalid_field", "size %d is negative", *u.Size)
+	}
+	if *u.Size > c.maxSize() {
+		return "", apiErr(http.StatusRequestEntityTooLarge, "too_large", "the file is %d bytes; this API key may upload at most %d", *u.Size, c.maxSize())
+	}
+	key, err := uploadKey(c.Prefix, u.Filename)
+	if err != nil {
+		return "", apiErr(http.StatusBadRequest, "invalid_field", "filename: %v", err)
+	}
+	return key, nil
+}
+
+func (s *Server) upload(r *request) (any, error) {
+	var u uploadRequest
+	if err := decode(r, &u); err != nil {
+		return nil, err
+	}
+	key, err := s.checkUpload(r, &u)
+	if err != nil {
+		return nil, err
+	}
+	if *u.Size >= s.cfg.multipartThreshold() {
+		return nil, apiErr(http.StatusBadRequest, "use_multipart", "files of %d bytes or more are uploaded in parts: use POST /v1/uploads/multipart", s.cfg.multipartThreshold())
+	}
+	d, err := r.client.expiry(false, time.Duration(u.ExpiresIn)*time.Second)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
+	}
+	if u.ChecksumSHA256 != "" {
+		if b, err := base64.StdEncoding.DecodeString(u.ChecksumSHA256); err != nil || len(b) != sha256.Size {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "checksumSHA256 must be the base64 of the file's 32-byte SHA-256")
+		}
+	}
+	now := s.now()
+	switch strings.ToUpper(u.Method) {
+	case "", "PUT":
+		// Content-Type and the exact Content-Length are signed (and the
+		// checksum, kept a header so storage checks it): storage refuses
+		// any other type, size or content.
+		in := &presign.Input{Bucket: s.backend.Bucket, Key: key, ContentType: u.ContentType, ContentLength: u.Size, ChecksumSHA256: u.ChecksumSHA256}
+		o := presign.Options{Expires: d, SigningTime: now, CapToCredentials: true}
+		if u.ChecksumSHA256 != "" {
+			o.UnhoistableHeaders = []string{"x-amz-checksum-sha256"}
+		}
+		res, err := s.backend.Presigner.Presign(r.Context(), presign.PutObject, in, o)
+		if err != nil {
+			return nil, s.presignErr(err)
+		}
+		h := map[string]string{}
+		for _, p := range res.Header {
+			h[http.CanonicalHeaderKey(p.Name)] = p.Value
+		}
+		s.issued(r, "PutObject", key, res.Expires)
+		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: h, ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+	case "POST":
+		creds, err := s.backend.Credentials.Retrieve(r.Context())
+		if err != nil {
+			return nil, s.presignErr(err)
+		}
+		base, err := s.backend.Presigner.BucketURL(s.backend.Bucket)
+		if err != nil {
+			return nil, s.presignErr(err)
+		}
+		form, err := postpolicy.Sign(&postpolicy.SignInput{
+			URL: base, Bucket: s.backend.Bucket, Key: key, Expires: d,
+			Fields:      []postpolicy.Field{{Name: "Content-Type", Value: u.ContentType}},
+			Conditions:  []postpolicy.Condition{postpolicy.ContentLengthRange(*u.Size, *u.Size)},
+			Credentials: creds, Region: s.backend.Presigner.Region(), Time: now,
+		})
+		if err != nil {
+			return nil, s.presignErr(err)
+		}
+		s.issued(r, "PostObject", key, form.Expires)
+		return &UploadResponse{Key: key, Method: http.MethodPost, URL: form.URL, Fields: form.Fields, ExpiresAt: form.Expires.UTC(), ExpiresIn: int64(form.Expires.Sub(now) / time.Second)}, nil
+	}
+	return nil, apiErr(http.StatusBadRequest, "invalid_field", "method %q is not PUT or POST", u.Method)
+}
+
+// presignErr turns a presigning failure into an API error; such failures
+// come from the service's own configuration or credentials.
+func (s *Server) presignErr(err error) error {
+	s.log.Error("presigning failed", "err", err)
+	return apiErr(http.StatusInternalServerError, "presign_failed", "the service could not sign the request; see its log")
+}
+
+// downloadRequest is the body of POST /v1/downloads.
+type downloadRequest struct {
+	Key       string `json:"key"`
+	Filename  string `json:"filename,omitempty"`
+	ExpiresIn int64  `json:"expiresIn,omitempty"`
+}
+
+// DownloadResponse is the answer to POST /v1/downloads.
+type DownloadResponse struct {
+	Key       string    `json:"key"`
+	Method    string    `json:"method"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	ExpiresIn int64     `json:"expiresIn"`
+}
+
+func (s *Server) download(r *request) (any, error) {
+	var d downloadRequest
+	if err := decode(r, &d); err != nil {
+		return nil, err
+	}
+	if err := CheckKey(r.client.Prefix, d.Key); err != nil {
+		status := http.StatusBadRequest
+		if strings.Contains(err.Error(), "outside your prefix") {
+			status = http.StatusForbidden
+		}
+		return nil, apiErr(status, "invalid_key", "%v", err)
+	}
+	exp, err := r.client.expiry(true, time.Duration(d.ExpiresIn)*time.Second)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
+	}
+	in := &presign.Input{Bucket: s.backend.Bucket, Key: d.Key}
+	if d.Filename != "" {
+		name := SanitizeFilename(d.Filename)
+		if name == "" {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "filename is empty once path parts, control and reserved characters are removed")
+		}
+		in.ResponseContentDisposition = mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	}
+	now := s.now()
+	res, err := s.backend.Presigner.Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true})
+	if err != nil {
+		return nil, s.presignErr(err)
+	}
+	s.issued(r, "GetObject", d.Key, res.Expires)
+	return &DownloadResponse{Key: d.Key, Method: res.Method, URL: res.URL, ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+}
+
+// uploadToken is what a multipart upload id carries, signed: a stateless
+// service (any replica) can check that the upload is the client's.
+type uploadToken struct {
+	Key      string `json:"k"`
+	UploadID string `json:"u"`
+	Client   string `json:"c"`
+	Size     int64  `json:"s"`
+	PartSize int64  `json:"p"`
+	Type     string `json:"t"`
+	Expires  int64  `json:"e"`
+}
+
+// multipartTokenLife is how long a client may take over a multipart upload.
+const multipartTokenLife = 24 * time.Hour
+
+func (s *Server) sealToken(t *uploadToken) string {
+	body, _ := json.Marshal(t)
+	m := hmac.New(sha256.New, s.cfg.UploadSecret)
+	m.Write(body)
+	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) openToken(r *request) (*uploadToken, error) {
+	id := r.PathValue("id")
+	bad := apiErr(http.StatusNotFound, "no_such_upload", "no such multipart upload")
+	body64, mac64, ok := strings.Cut(id, ".")
+	if !ok || len(id) > 4096 {
+		return nil, bad
+	}
+	body, err1 := base64.RawURLEncoding.DecodeString(body64)
+	mac, err2 := base64.RawURLEncoding.DecodeString(mac64)
+	if err1 != nil || err2 != nil {
+		return nil, bad
+	}
+	m := hmac.New(sha256.New, s.cfg.UploadSecret)
+	m.Write(body)
+	if !hmac.Equal(mac, m.Sum(nil)) {
+		return nil, bad
+	}
+	var t uploadToken
+	if json.Unmarshal(body, &t) != nil || t.Client != r.client.Name {
+		return nil, bad
+	}
+	if s.now().Unix() > t.Expires {
+		return nil, apiErr(http.StatusGone, "upload_expired", "this multipart upload's time is over; start again")
+	}
+	return &t, nil
+}
+
+func (t *uploadToken) partCount() int {
+	if t.Size == 0 {
+		return 1
+	}
+	return int((t.Size + t.PartSize - 1) / t.PartSize)
+}
+
+func (t *uploadToken) partLength(n int) int64 {
+	if n < t.partCount() {
+		return t.PartSize
+	}
+	return t.Size - int64(t.partCount()-1)*t.PartSize
+}
+
+// MultipartResponse is the answer to POST /v1/uploads/multipart.
+type MultipartResponse struct {
+	ID        string    `json:"id"`
+	Key       string    `json:"key"`
+	PartSize  int64     `json:"partSize"`
+	PartCount int       `json:"partCount"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (s *Server) multipartCreate(r *request) (any, error) {
+	var u uploadRequest
+	if err := decode(r, &u); err != nil {
+		return nil, err
+	}
+	if u.Method != "" || u.ChecksumSHA256 != "" || u.ExpiresIn != 0 {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "multipart uploads take filename, contentType and size only")
+	}
+	key, err := s.checkUpload(r, &u)
+	if err != nil {
+		return nil, err
+	}
+	t := &uploadToken{Key: key, Client: r.client.Name, Size: *u.Size, PartSize: s.cfg.partSize(), Type: u.ContentType,
+		Expires: s.now().Add(multipartTokenLife).Unix()}
+	if t.partCount() > 10000 {
+		t.PartSize = (t.Size + 9999) / 10000
+	}
+	id, err := s.backend.CreateMultipartUpload(r.Context(), key, u.ContentType)
+	if err != nil {
+		return nil, s.backendErr(err)
+	}
+	t.UploadID = id
+	s.issued(r, "CreateMultipartUpload", key, time.Unix(t.Expires, 0))
+	return &MultipartResponse{ID: s.sealToken(t), Key: key, PartSize: t.PartSize, PartCount: t.partCount(), ExpiresAt: time.Unix(t.Expires, 0).UTC()}, nil
+}
+
+// backendErr reports a failure of storage.
+func (s *Server) backendErr(err error) error {
+	s.log.Error("storage request failed", "err", err)
+	var be *BackendError
+	if errors.As(err, &be) && be.Code == "NoSuchUpload" {
+		return apiErr(http.StatusNotFound, "no_such_upload", "storage no longer knows this upload")
+	}
+	if errors.As(err, &be) && (be.Code == "InvalidPart" || be.Code == "InvalidPartOrder" || be.Code == "EntityTooSmall") {
+		return apiErr(http.StatusBadRequest, "invalid_parts", "storage refused the parts: %s", be.Message)
+	}
+	return apiErr(http.StatusBadGateway, "storage_error", "storage refused the request or is unreachable")
+}
+
+// PartURL is one part's upload URL.
+type PartURL struct {
+	PartNumber int               `json:"partNumber"`
+	URL        string            `json:"url"`
+	Headers    map[string]string `json:"headers"`
+}
+
+// PartsResponse is the answer to POST /v1/uploads/multipart/{id}/parts.
+type PartsResponse struct {
+	Parts     []PartURL `json:"parts"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	ExpiresIn int64     `json:"expiresIn"`
+}
+
+func (s *Server) multipartParts(r *request) (any, error) {
+	t, err := s.openToken(r)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		PartNumbers []int `json:"partNumbers"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if len(body.PartNumbers) == 0 || len(body.PartNumbers) > 100 {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "partNumbers must list 1 to 100 part numbers")
+	}
+	d, err := r.client.expiry(false, 0)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &PartsResponse{ExpiresAt: now.Add(d).UTC(), ExpiresIn: int64(d / time.Second)}
+	for _, n := range body.PartNumbers {
+		if n < 1 || n > t.partCount() {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "part number %d is out of range: this upload has parts 1 to %d", n, t.partCount())
+		}
+		size := t.partLength(n)
+		res, err := s.backend.Presigner.Presign(r.Context(), presign.UploadPart, &presign.Input{
+			Bucket: s.backend.Bucket, Key: t.Key, UploadID: t.UploadID, PartNumber: n, ContentLength: &size,
+		}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
+		if err != nil {
+			return nil, s.presignErr(err)
+		}
+		h := map[string]string{}
+		for _, p := range res.Header {
+			h[http.CanonicalHeaderKey(p.Name)] = p.Value
+		}
+		out.Parts = append(out.Parts, PartURL{PartNumber: n, URL: res.URL, Headers: h})
+		out.ExpiresAt = res.Expires.UTC()
+	}
+	s.issued(r, "UploadPart", t.Key, out.ExpiresAt)
+	return out, nil
+}
+
+// CompleteResponse is the answer to POST /v1/uploads/multipart/{id}/complete.
+type CompleteResponse struct {
+	Key  string `json:"key"`
+	ETag string `json:"etag"`
+}
+
+func (s *Server) multipartComplete(r *request) (any, error) {
+	t, err := s.openToken(r)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Parts []Part `json:"parts"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if len(body.Parts) != t.partCount() {
+		return nil, apiErr(http.StatusBadRequest, "invalid_parts", "the upload has %d parts; list each once, in order, with its ETag", t.partCount())
+	}
+	for i, p := range body.Parts {
+		if p.PartNumber != i+1 || p.ETag == "" || len(p.ETag) > 200 {
+			return nil, apiErr(http.StatusBadRequest, "invalid_parts", "part %d: list parts 1 to %d in order, each with the ETag storage returned", i+1, t.partCount())
+		}
+	}
+	etag, err := s.backend.CompleteMultipartUpload(r.Context(), t.Key, t.UploadID, body.Parts)
+	if err != nil {
+		return nil, s.backendErr(err)
+	}
+	return &CompleteResponse{Key: t.Key, ETag: etag}, nil
+}
+
+func (s *Server) multipartAbort(r *request) (any, error) {
+	t, err := s.openToken(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.backend.AbortMultipartUpload(r.Context(), t.Key, t.UploadID); err != nil {
+		return nil, s.backendErr(err)
+	}
+	return nil, nil
+}

@@ -1,0 +1,434 @@
+package issuer
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/postpolicy"
+	"github.com/presign-dev/presign/sigv4"
+)
+
+var (
+	t0        = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	testCreds = credentials.Static{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
+)
+
+const (
+	webKey      = "psk_web_0123456789abcdef0123456789abcdef"
+	reportsKey  = "psk_reports_0123456789abcdef0123456789"
+	limitedKey  = "psk_limited_0123456789abcdef0123456789"
+	testBucket  = "uploads"
+	testSecret  = "0123456789abcdef0123456789abcdef-upload-secret"
+	testBaseURL = "http://127.0.0.1:9000"
+)
+
+func testConfig() Config {
+	return Config{
+		Bucket:       testBucket,
+		UploadSecret: []byte(testSecret),
+		Clients: []Client{
+			{Name: "web", KeySHA256: HashKey(webKey), Prefix: "web", ContentTypes: []string{"image/*", "application/pdf"}, MaxSize: 10 << 30},
+			{Name: "reports", KeySHA256: HashKey(reportsKey), Prefix: "tenants/reports", Operations: []string{OpDownload},
+				MaxDownloadExpiry: 24 * time.Hour},
+			{Name: "limited", KeySHA256: HashKey(limitedKey), Prefix: "limited", RateLimit: 1, Burst: 2},
+		},
+	}
+}
+
+// newTestServer returns the API with a presigner for endpoint and an audit
+// log written to audit.
+func newTestServer(t *testing.T, endpoint string, audit io.Writer) *Server {
+	t.Helper()
+	p, err := presign.New(presign.Config{Credentials: testCreds, Region: "us-east-1", Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audit == nil {
+		audit = io.Discard
+	}
+	s, err := New(Options{
+		Config:  testConfig(),
+		Backend: &Backend{Presigner: p, Credentials: testCreds, Bucket: testBucket, Now: func() time.Time { return t0 }},
+		Audit:   slog.New(slog.NewJSONHandler(audit, nil)),
+		Now:     func() time.Time { return t0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func call(t *testing.T, h http.Handler, method, path, key, body string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.RemoteAddr = "192.0.2.7:41000"
+	if key != "" {
+		r.Header.Set("Authorization", "Bearer "+key)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// TestHostileRequests: each is refused with the right status, an error body
+// and no URL.
+func TestHostileRequests(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	forged := s.sealToken(&uploadToken{Key: "web/x/y", UploadID: "u", Client: "web", Size: 1, PartSize: 5 << 20, Expires: t0.Add(time.Hour).Unix()})
+	forged = forged[:len(forged)-2] + "AA"
+	otherClients := s.sealToken(&uploadToken{Key: "limited/x/y", UploadID: "u", Client: "limited", Size: 1, PartSize: 5 << 20, Expires: t0.Add(time.Hour).Unix()})
+	expired := s.sealToken(&uploadToken{Key: "web/x/y", UploadID: "u", Client: "web", Size: 1, PartSize: 5 << 20, Expires: t0.Add(-time.Second).Unix()})
+	up := func(fields string) string {
+		return `{"filename":"cat.jpg","contentType":"image/jpeg","size":1000` + fields + `}`
+	}
+	tests := []struct {
+		name         string
+		method, path string
+		key, body    string
+		hdr          []string
+		status       int
+		code         string
+	}{
+		{"no key", "POST", "/v1/uploads", "", up(""), nil, 401, "unauthorized"},
+		{"basic auth", "POST", "/v1/uploads", "", up(""), []string{"Authorization", "Basic d2ViOnB3"}, 401, "unauthorized"},
+		{"unknown key", "POST", "/v1/uploads", "psk_guess", up(""), nil, 401, "unauthorized"},
+		{"key of another length", "POST", "/v1/uploads", webKey + "x", up(""), nil, 401, "unauthorized"},
+		{"operation not allowed", "POST", "/v1/uploads", reportsKey, up(""), nil, 403, "forbidden"},
+		{"multipart not allowed", "POST", "/v1/uploads/multipart", reportsKey, up(""), nil, 403, "forbidden"},
+		{"not JSON", "POST", "/v1/uploads", webKey, "filename=cat.jpg", nil, 400, "invalid_json"},
+		{"empty body", "POST", "/v1/uploads", webKey, "", nil, 400, "invalid_json"},
+		{"truncated JSON", "POST", "/v1/uploads", webKey, `{"filename":"cat.jpg"`, nil, 400, "invalid_json"},
+		{"unknown field", "POST", "/v1/uploads", webKey, up(`,"bucket":"other"`), nil, 400, "invalid_json"},
+		{"key field smuggled", "POST", "/v1/uploads", webKey, up(`,"key":"tenants/reports/x"`), nil, 400, "invalid_json"},
+		{"size as text", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":"ten"}`, nil, 400, "invalid_json"},
+		{"size as float", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":1.5}`, nil, 400, "invalid_json"},
+		{"filename as number", "POST", "/v1/uploads", webKey, `{"filename":7,"contentType":"image/jpeg","size":1}`, nil, 400, "invalid_json"},
+		{"two JSON values", "POST", "/v1/uploads", webKey, up("") + up(""), nil, 400, "invalid_json"},
+		{"text/plain body", "POST", "/v1/uploads", webKey, up(""), []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type"},
+		{"body too large", "POST", "/v1/uploads", webKey, `{"filename":"` + strings.Repeat("a", 70000) + `","contentType":"image/jpeg","size":1}`, nil, 413, "request_too_large"},
+		{"no size", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg"}`, nil, 400, "invalid_field"},
+		{"negative size", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":-1}`, nil, 400, "invalid_field"},
+		{"over the client's max size", "POST", "/v1/uploads/multipart", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":10737418241}`, nil, 413, "too_large"},
+		{"over the multipart threshold", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":67108864}`, nil, 400, "use_multipart"},
+		{"content type not allowed", "POST", "/v1/uploads", webKey, `{"filename":"a.html","contentType":"text/html","size":1}`, nil, 415, "content_type_not_allowed"},
+		{"content type with parameters smuggling", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg\r\nx-amz-acl: public-read","size":1}`, nil, 400, "invalid_field"},
+		{"content type malformed", "POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"jpeg","size":1}`, nil, 400, "invalid_field"},
+		{"no filename", "POST", "/v1/uploads", webKey, `{"contentType":"image/jpeg","size":1}`, nil, 400, "invalid_field"},
+		{"filename of only separators", "POST", "/v1/uploads", webKey, `{"filename":"../../","contentType":"image/jpeg","size":1}`, nil, 400, "invalid_field"},
+		{"method GET", "POST", "/v1/uploads", webKey, up(`,"method":"GET"`), nil, 400, "invalid_field"},
+		{"bad checksum", "POST", "/v1/uploads", webKey, up(`,"checksumSHA256":"abc"`), nil, 400, "invalid_field"},
+		{"expiry over the maximum", "POST", "/v1/uploads", webKey, up(`,"expiresIn":86400`), nil, 400, "invalid_field"},
+		{"negative expiry", "POST", "/v1/uploads", webKey, up(`,"expiresIn":-5`), nil, 400, "invalid_field"},
+		{"download another tenant", "POST", "/v1/downloads", reportsKey, `{"key":"web/x/cat.jpg"}`, nil, 403, "invalid_key"},
+		{"download look-alike prefix", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports-evil/x"}`, nil, 403, "invalid_key"},
+		{"download Cyrillic look-alike", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/rеports/x"}`, nil, 403, "invalid_key"},
+		{"download the prefix itself", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports"}`, nil, 403, "invalid_key"},
+		{"download with ..", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/../../web/x"}`, nil, 400, "invalid_key"},
+		{"download absolute", "POST", "/v1/downloads", reportsKey, `{"key":"/tenants/reports/x"}`, nil, 400, "invalid_key"},
+		{"download backslash", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports\\..\\web"}`, nil, 400, "invalid_key"},
+		{"download control byte", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/a\u0000b"}`, nil, 400, "invalid_key"},
+		{"download NFD key", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/cafe\u0301"}`, nil, 400, "invalid_key"},
+		{"download empty segment", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports//x"}`, nil, 400, "invalid_key"},
+		{"download expiry over the maximum", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x","expiresIn":172800}`, nil, 400, "invalid_field"},
+		{"forged upload id", "POST", "/v1/uploads/multipart/" + forged + "/parts", webKey, `{"partNumbers":[1]}`, nil, 404, "no_such_upload"},
+		{"another client's upload id", "POST", "/v1/uploads/multipart/" + otherClients + "/parts", webKey, `{"partNumbers":[1]}`, nil, 404, "no_such_upload"},
+		{"garbage upload id", "DELETE", "/v1/uploads/multipart/not-a-token", webKey, "", nil, 404, "no_such_upload"},
+		{"expired upload id", "POST", "/v1/uploads/multipart/" + expired + "/complete", webKey, `{"parts":[]}`, nil, 410, "upload_expired"},
+		{"part out of range", "POST", "/v1/uploads/multipart/" + s.sealToken(&uploadToken{Key: "web/x/y", UploadID: "u", Client: "web", Size: 1, PartSize: 5 << 20, Expires: t0.Add(time.Hour).Unix()}) + "/parts", webKey, `{"partNumbers":[2]}`, nil, 400, "invalid_field"},
+	}
+	if len(tests) < 30 {
+		t.Fatalf("only %d hostile requests", len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := call(t, s, tt.method, tt.path, tt.key, tt.body, tt.hdr...)
+			var body struct {
+				Error *Error `json:"error"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error == nil {
+				t.Fatalf("status %d, body %q: not an error body", w.Code, w.Body)
+			}
+			if w.Code != tt.status || body.Error.Code != tt.code {
+				t.Errorf("got %d %s (%s), want %d %s", w.Code, body.Error.Code, body.Error.Message, tt.status, tt.code)
+			}
+			if strings.Contains(w.Body.String(), "X-Amz-") || strings.Contains(w.Body.String(), `"url"`) {
+				t.Errorf("error answer carries a URL: %s", w.Body)
+			}
+			if body.Error.Message == "" {
+				t.Error("empty message")
+			}
+		})
+	}
+	// Methods and paths the API does not have.
+	if w := call(t, s, "GET", "/v1/uploads", webKey, ""); w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /v1/uploads: %d", w.Code)
+	}
+	if w := call(t, s, "POST", "/v1/nothing", webKey, "{}"); w.Code != http.StatusNotFound {
+		t.Errorf("POST /v1/nothing: %d", w.Code)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	body := `{"filename":"a.txt","contentType":"text/plain","size":1}`
+	codes := []int{}
+	for range 4 {
+		codes = append(codes, call(t, s, "POST", "/v1/uploads", limitedKey, body).Code)
+	}
+	if codes[0] != 200 || codes[1] != 200 || codes[3] != http.StatusTooManyRequests {
+		t.Errorf("codes %v, want two 200 then 429", codes)
+	}
+}
+
+// verifyIssued checks a URL the API issued against the verifier, sending
+// the headers it said to send.
+func verifyIssued(t *testing.T, method, rawURL string, headers map[string]string) *sigv4.Auth {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &http.Request{Method: method, URL: u, Host: u.Host, Header: http.Header{}}
+	for k, v := range headers {
+		r.Header.Set(k, v)
+	}
+	v := &sigv4.Verifier{
+		Lookup: func(id string) (sigv4.Credentials, bool) {
+			return sigv4.Credentials(testCreds), id == testCreds.AccessKeyID
+		},
+		Now: func() time.Time { return t0 },
+	}
+	a, err := v.Verify(r)
+	if err != nil {
+		t.Fatalf("issued URL does not verify: %v\n%s", err, rawURL)
+	}
+	return a
+}
+
+func TestUploadPUT(t *testing.T) {
+	var audit bytes.Buffer
+	s := newTestServer(t, testBaseURL, &audit)
+	w := call(t, s, "POST", "/v1/uploads", webKey, `{"filename":"../../etc/My Cat.jpg","contentType":"image/jpeg","size":48213,"checksumSHA256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}`)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var res UploadResponse
+	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.Key, "web/") || !strings.HasSuffix(res.Key, "/My Cat.jpg") || CheckKey("web", res.Key) != nil {
+		t.Errorf("key %q", res.Key)
+	}
+	if res.Method != "PUT" || res.ExpiresIn != 900 || !res.ExpiresAt.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("method %s, expires %d %v", res.Method, res.ExpiresIn, res.ExpiresAt)
+	}
+	want := map[string]string{"Content-Type": "image/jpeg", "Content-Length": "48213", "X-Amz-Checksum-Sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}
+	for k, v := range want {
+		if res.Headers[k] != v {
+			t.Errorf("header %s = %q, want %q", k, res.Headers[k], v)
+		}
+	}
+	a := verifyIssued(t, "PUT", res.URL, res.Headers)
+	signed := strings.Join(a.SignedHeaders, ";")
+	if signed != "content-length;content-type;host;x-amz-checksum-sha256" {
+		t.Errorf("signed headers %s: type, size and checksum must all be signed", signed)
+	}
+	// The audit line: client, operation, key, expiry, remote; no secrets.
+	var line map[string]any
+	if err := json.Unmarshal(audit.Bytes(), &line); err != nil {
+		t.Fatalf("audit %q: %v", audit.String(), err)
+	}
+	if line["client"] != "web" || line["operation"] != "PutObject" || line["key"] != res.Key || line["remote"] != "192.0.2.7" || line["expiresAt"] == nil {
+		t.Errorf("audit line %v", line)
+	}
+	for _, secret := range []string{"X-Amz-Signature", testCreds.SecretAccessKey, webKey, "http://"} {
+		if strings.Contains(audit.String(), secret) {
+			t.Errorf("audit log contains %q", secret)
+		}
+	}
+}
+
+func TestUploadPOST(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/uploads", webKey, `{"filename":"report.pdf","contentType":"application/pdf","size":1024,"method":"POST"}`)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var res struct {
+		Key    string            `json:"key"`
+		Method string            `json:"method"`
+		URL    string            `json:"url"`
+		Fields map[string]string `json:"fields"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Method != "POST" || res.URL != testBaseURL+"/"+testBucket+"/" || res.Fields["key"] != res.Key {
+		t.Fatalf("%+v", res)
+	}
+	p, err := postpolicy.Parse(res.Fields["Policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(p)
+	for _, want := range []string{`["content-length-range",1024,1024]`, `"Content-Type":"application/pdf"`, `"key":"` + res.Key + `"`} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("policy %s lacks %s", doc, want)
+		}
+	}
+}
+
+func TestDownload(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/2026/q1.pdf","filename":"Q1 \"final\".pdf","expiresIn":7200}`)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var res DownloadResponse
+	json.Unmarshal(w.Body.Bytes(), &res)
+	if res.ExpiresIn != 7200 || res.Method != "GET" {
+		t.Errorf("%+v", res)
+	}
+	verifyIssued(t, "GET", res.URL, nil)
+	u, _ := url.Parse(res.URL)
+	if got := u.Query().Get("response-content-disposition"); got != `attachment; filename="Q1 final.pdf"` {
+		t.Errorf("content disposition %q", got)
+	}
+	// Default expiry: one hour.
+	w = call(t, s, "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x"}`)
+	json.Unmarshal(w.Body.Bytes(), &res)
+	if res.ExpiresIn != 3600 {
+		t.Errorf("default download expiry %d", res.ExpiresIn)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	if w := call(t, s, "GET", "/healthz", "", ""); w.Code != 200 {
+		t.Errorf("healthz %d", w.Code)
+	}
+	call(t, s, "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x"}`)
+	call(t, s, "POST", "/v1/downloads", "nope", `{}`)
+	w := call(t, s, "GET", "/metrics", "", "")
+	for _, want := range []string{
+		`presign_urls_issued_total{client="reports",operation="GetObject"} 1`,
+		`presign_errors_total{code="unauthorized"} 1`,
+		`presign_http_requests_total{code="200",route="POST /v1/downloads"} 1`,
+		`presign_http_request_duration_seconds_bucket{route="POST /v1/downloads"`,
+	} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Storage unreachable: not ready.
+	dead := newTestServer(t, "http://127.0.0.1:1", nil)
+	if w := call(t, dead, "GET", "/readyz", "", ""); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz with no storage: %d", w.Code)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	cfg := testConfig()
+	cfg.CORSOrigins = []string{"https://app.example.com"}
+	p, _ := presign.New(presign.Config{Credentials: testCreds, Region: "us-east-1", Endpoint: testBaseURL})
+	s, err := New(Options{Config: cfg, Backend: &Backend{Presigner: p, Credentials: testCreds, Bucket: testBucket}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("OPTIONS", "/v1/uploads", nil)
+	r.Header.Set("Origin", "https://app.example.com")
+	r.Header.Set("Access-Control-Request-Method", "POST")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(w.Header().Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight %d %v", w.Code, w.Header())
+	}
+	r.Header.Set("Origin", "https://evil.example.com")
+	w = httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Error("CORS allowed an unlisted origin")
+	}
+}
+
+// TestOpenAPIMatchesRoutes: every route the server has is in the OpenAPI
+// document with its method, and every documented path answers.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	w := call(t, s, "GET", "/openapi.json", "", "")
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json: %v %q", err, doc.OpenAPI)
+	}
+	routes := []string{"POST /v1/uploads", "POST /v1/uploads/multipart", "POST /v1/uploads/multipart/{id}/parts",
+		"POST /v1/uploads/multipart/{id}/complete", "DELETE /v1/uploads/multipart/{id}", "POST /v1/downloads",
+		"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for m := range ops {
+			if m != "parameters" {
+				documented[strings.ToUpper(m)+" "+path] = true
+			}
+		}
+	}
+	for _, r := range routes {
+		if !documented[r] {
+			t.Errorf("route %s is not in openapi.json", r)
+		}
+		delete(documented, r)
+		method, path, _ := strings.Cut(r, " ")
+		path = strings.ReplaceAll(path, "{id}", "x")
+		if w := call(t, s, method, path, "", ""); w.Code == http.StatusNotFound && !strings.Contains(path, "/x") || w.Code == http.StatusMethodNotAllowed {
+			t.Errorf("route %s answers %d", r, w.Code)
+		}
+	}
+	for r := range documented {
+		t.Errorf("openapi.json documents %s, which the server does not have", r)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := testConfig()
+	if errs := good.Validate(); errs != nil {
+		t.Fatalf("good config: %v", errs)
+	}
+	bad := Config{
+		UploadSecret: []byte("short"),
+		PartSize:     1 << 20,
+		Clients: []Client{
+			{Name: "a", KeySHA256: "nothex", Prefix: "/abs", Operations: []string{"delete"}, ContentTypes: []string{"jpeg"}},
+			{Name: "a", KeySHA256: HashKey("k"), Prefix: "shared", UploadExpiry: 8 * 24 * time.Hour, RateLimit: 5},
+			{Name: "", KeySHA256: HashKey("k"), Prefix: "shared/sub"},
+		},
+	}
+	errs := bad.Validate()
+	text := ""
+	for _, e := range errs {
+		text += e.Error() + "\n"
+	}
+	for _, want := range []string{"bucket is empty", "upload secret is 5 bytes", "below S3's 5 MiB", "key_sha256 must be",
+		"must not start or end with '/'", `unknown operation "delete"`, `content type "jpeg"`, "name is used twice",
+		"upload_expiry", "burst", "has no name", "key is used by another client", "overlaps"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Validate lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package issuer
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/credentials"
+)
+
+// Backend is the S3-compatible storage the API hands out URLs for: AWS S3,
+// MinIO, Ceph, R2, or the embedded store. Besides presigning, it runs the
+// few requests the service makes itself (creating, completing and aborting
+// multipart uploads, and a readiness probe) by sending requests it
+// presigned with the same credentials, so it needs no SDK and treats every
+// S3-compatible service alike.
+type Backend struct {
+	// Presigner makes the URLs. Required.
+	Presigner *presign.Client
+	// Credentials are the Presigner's, for POST forms. Required.
+	Credentials credentials.Provider
+	// Bucket holds the objects. Required.
+	Bucket string
+	// HTTP sends the service's own requests; nil means a client with a
+	// 30-second timeout.
+	HTTP *http.Client
+	// Now is the signing time source; nil means time.Now.
+	Now func() time.Time
+}
+
+func (b *Backend) httpClient() *http.Client {
+	if b.HTTP != nil {
+		return b.HTTP
+	}
+	return &http.Client{Timeout: 30 * time.Second}
+}
+
+func (b *Backend) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
+}
+
+// BackendError is an error answer from the storage service.
+type BackendError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *BackendError) Error() string {
+	return fmt.Sprintf("storage answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// do presigns op on in for a minute, sends it with body, and returns the
+// response body of a 2xx answer, or a *BackendError.
+func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Input, body []byte) ([]byte, error) {
+	res, err := b.Presigner.Presign(ctx, op, in, presign.Options{Expires: time.Minute, SigningTime: b.now(), CapToCredentials: true})
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, res.Method, res.URL, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = res.HTTPHeader()
+	resp, err := b.httpClient().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("storage unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading storage's answer: %w", err)
+	}
+	// S3 may answer CompleteMultipartUpload with 200 and an <Error> body.
+	if resp.StatusCode/100 != 2 || bytes.Contains(data[:min(len(data), 200)], []byte("<Error>")) {
+		var e struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		}
+		xml.Unmarshal(data, &e)
+		if e.Code == "" {
+			e.Code = http.StatusText(resp.StatusCode)
+		}
+		status := resp.StatusCode
+		if status/100 == 2 {
+			status = http.StatusInternalServerError
+		}
+		return nil, &BackendError{Status: status, Code: e.Code, Message: e.Message}
+	}
+	return data, nil
+}
+
+// CreateMultipartUpload starts a multipart upload and returns its id.
+func (b *Backend) CreateMultipartUpload(ctx context.Context, key, contentType string) (string, error) {
+	data, err := b.do(ctx, presign.CreateMultipartUpload, &presign.Input{Bucket: b.Bucket, Key: key, ContentType: contentType}, nil)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		UploadID string `xml:"UploadId"`
+	}
+	if err := xml.Unmarshal(data, &out); err != nil || out.UploadID == "" {
+		return "", fmt.Errorf("storage's CreateMultipartUpload answer has no UploadId")
+	}
+	return out.UploadID, nil
+}
+
+// Part is a completed part: its number and the ETag storage returned.
+type Part struct {
+	PartNumber int    `json:"partNumber" xml:"PartNumber"`
+	ETag       string `json:"etag" xml:"ETag"`
+}
+
+// CompleteMultipartUpload assembles the parts and returns the object's ETag.
+func (b *Backend) CompleteMultipartUpload(ctx context.Context, key, uploadID string, parts []Part) (string, error) {
+	doc := struct {
+		XMLName xml.Name `xml:"CompleteMultipartUpload"`
+		Parts   []Part   `xml:"Part"`
+	}{Parts: parts}
+	body, err := xml.Marshal(doc)
+	if err != nil {
+		return "", err
+	}
+	data, err := b.do(ctx, presign.CompleteMultipartUpload, &presign.Input{Bucket: b.Bucket, Key: key, UploadID: uploadID}, body)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		ETag string `xml:"ETag"`
+	}
+	xml.Unmarshal(data, &out)
+	return strings.Trim(out.ETag, `"`), nil
+}
+
+// AbortMultipartUpload ends an upload and frees its parts.
+func (b *Backend) AbortMultipartUpload(ctx context.Context, key, uploadID string) error {
+	_, err := b.do(ctx, presign.AbortMultipartUpload, &presign.Input{Bucket: b.Bucket, Key: key, UploadID: uploadID}, nil)
+	return err
+}
+
+// Ready checks that storage answers, the bucket exists and the credentials
+// are accepted, by asking for an object that does not exist: "NoSuchKey"
+// (404) means all is well. It uses GET, not HEAD, because only a body
+// tells a missing key from a missing bucket.
+func (b *Backend) Ready(ctx context.Context) error {
+	_, err := b.do(ctx, presign.GetObject, &presign.Input{Bucket: b.Bucket, Key: ".presign-readiness-probe"}, nil)
+	var be *BackendError
+	if errors.As(err, &be) && be.Status == http.StatusNotFound && be.Code != "NoSuchBucket" {
+		return nil
+	}
+	if err == nil {
+		return nil
+	}
+	return err
+}
