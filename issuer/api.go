@@ -117,8 +117,8 @@ func New(o Options) (*Server, error) {
 	if errs := o.Config.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if o.Backend == nil || o.Backend.Presigner == nil || o.Backend.Credentials == nil {
-		return nil, errors.New("issuer: a Backend with a Presigner and Credentials is required")
+	if o.Backend == nil || o.Backend.Presigner == nil {
+		return nil, errors.New("issuer: a Backend with a Presigner is required")
 	}
 	discard := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	s := &Server{cfg: o.Config, backend: o.Backend, audit: o.Audit, log: o.Log, now: o.Now, proxy: o.TrustProxy,
@@ -475,19 +475,10 @@ func (s *Server) upload(r *request) (any, error) {
 		s.issued(r, "PutObject", key, res.Expires)
 		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: h, ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
 	case "POST":
-		creds, err := s.backend.Credentials.Retrieve(r.Context())
-		if err != nil {
-			return nil, s.presignErr(err)
-		}
-		base, err := s.backend.Presigner.BucketURL(s.backend.Bucket)
-		if err != nil {
-			return nil, s.presignErr(err)
-		}
-		form, err := postpolicy.Sign(&postpolicy.SignInput{
-			URL: base, Bucket: s.backend.Bucket, Key: key, Expires: d,
-			Fields:      []postpolicy.Field{{Name: "Content-Type", Value: u.ContentType}},
-			Conditions:  []postpolicy.Condition{postpolicy.ContentLengthRange(*u.Size, *u.Size)},
-			Credentials: creds, Region: s.backend.Presigner.Region(), Time: now,
+		form, err := s.backend.Presigner.PresignPost(r.Context(), &presign.PostInput{
+			Bucket: s.backend.Bucket, Key: key, Expires: d, SigningTime: now, CapToCredentials: true,
+			Fields:     []postpolicy.Field{{Name: "Content-Type", Value: u.ContentType}},
+			Conditions: []postpolicy.Condition{postpolicy.ContentLengthRange(*u.Size, *u.Size)},
 		})
 		if err != nil {
 			return nil, s.presignErr(err)

@@ -58,7 +58,7 @@ func newTestServer(t *testing.T, endpoint string, audit io.Writer) *Server {
 	}
 	s, err := New(Options{
 		Config:  testConfig(),
-		Backend: &Backend{Presigner: p, Credentials: testCreds, Bucket: testBucket, Now: func() time.Time { return t0 }},
+		Backend: &Backend{Presigner: p, Bucket: testBucket, Now: func() time.Time { return t0 }},
 		Audit:   slog.New(slog.NewJSONHandler(audit, nil)),
 		Now:     func() time.Time { return t0 },
 	})
@@ -277,7 +277,7 @@ func TestUploadPOST(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Method != "POST" || res.URL != testBaseURL+"/"+testBucket+"/" || res.Fields["key"] != res.Key {
+	if res.Method != "POST" || res.URL != testBaseURL+"/"+testBucket || res.Fields["key"] != res.Key {
 		t.Fatalf("%+v", res)
 	}
 	p, err := postpolicy.Parse(res.Fields["Policy"])
@@ -345,7 +345,7 @@ func TestCORS(t *testing.T) {
 	cfg := testConfig()
 	cfg.CORSOrigins = []string{"https://app.example.com"}
 	p, _ := presign.New(presign.Config{Credentials: testCreds, Region: "us-east-1", Endpoint: testBaseURL})
-	s, err := New(Options{Config: cfg, Backend: &Backend{Presigner: p, Credentials: testCreds, Bucket: testBucket}})
+	s, err := New(Options{Config: cfg, Backend: &Backend{Presigner: p, Bucket: testBucket}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/presign-dev/presign"
-	"github.com/presign-dev/presign/credentials"
 )
 
 // Backend is the S3-compatible storage the API hands out URLs for: AWS S3,
@@ -22,10 +21,8 @@ import (
 // presigned with the same credentials, so it needs no SDK and treats every
 // S3-compatible service alike.
 type Backend struct {
-	// Presigner makes the URLs. Required.
+	// Presigner makes the URLs and forms. Required.
 	Presigner *presign.Client
-	// Credentials are the Presigner's, for POST forms. Required.
-	Credentials credentials.Provider
 	// Bucket holds the objects. Required.
 	Bucket string
 	// HTTP sends the service's own requests; nil means a client with a
