@@ -40,6 +40,7 @@ var commands = []struct {
 	new           func(streams) command
 }{
 	{"url", "make a presigned URL for an S3 operation (GET, PUT, HEAD, DELETE, multipart steps)", newURLCommand},
+	{"post", "make a presigned POST form for browser uploads (json, html or curl)", newPostCommand},
 }
 
 const mainUsage = `presign makes Amazon S3 presigned URLs, byte-for-byte the AWS SDKs' URLs.
