@@ -159,6 +159,10 @@ type state struct {
 	lastID  keyID
 	digests hmacDigests
 	sum     []byte
+	// Offsets in cr of the canonical URI and query, and of the parameter
+	// before which X-Amz-Signature sorts (-1: at the end), so that a
+	// presigned URL can be copied from the canonical request in bulk.
+	uriStart, uriEnd, queryStart, queryEnd, sigAt int
 }
 
 type qspan struct {
@@ -170,6 +174,8 @@ type qspan struct {
 	// caller's request can stay on its stack.
 	rank, idx int
 }
+
+var algorithmBytes = []byte(Algorithm)
 
 var authNames = [...]string{1: "X-Amz-Algorithm", 2: "X-Amz-Credential", 3: "X-Amz-Date", 4: "X-Amz-Expires",
 	5: "X-Amz-SignedHeaders", 6: "X-Amz-Security-Token", 7: "X-Amz-Signature", 8: "X-Amz-Security-Token"}
@@ -336,12 +342,12 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 		st.addQuery(p.Name, p.Value, 0, i)
 	}
 	if m == modePresign {
-		st.addQuery("X-Amz-Algorithm", Algorithm, 1, 0)
+		st.addQueryEscaped("X-Amz-Algorithm", algorithmBytes, 1)
 		st.tmp = appendScope(st.tmp[:0], date[:8], in.Region, in.Service)
 		st.addQueryEscaped("X-Amz-Credential", key.credentialFor(in.Credentials.AccessKeyID, st.tmp), 2)
-		st.addQueryBytes("X-Amz-Date", date, 3)
+		st.addQueryEscaped("X-Amz-Date", date, 3) // digits, 'T' and 'Z': nothing to escape
 		st.tmp = strconv.AppendInt(st.tmp[:0], int64(in.Expires/time.Second), 10)
-		st.addQueryBytes("X-Amz-Expires", st.tmp, 4)
+		st.addQueryEscaped("X-Amz-Expires", st.tmp, 4)
 		st.addQueryBytes("X-Amz-SignedHeaders", st.sh, 5)
 		if signToken {
 			st.addQuery("X-Amz-Security-Token", token, 6, 0)
@@ -352,14 +358,21 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	// The canonical request.
 	cr := append(st.cr, r.Method...)
 	cr = append(cr, '\n')
+	st.uriStart = len(cr)
 	cr = appendCanonicalURI(cr, r, in.DoubleEncodePath, in.NormalizePath)
+	st.uriEnd = len(cr)
 	cr = append(cr, '\n')
+	st.queryStart, st.sigAt = len(cr), -1
 	for i, sp := range st.qs {
 		if i > 0 {
 			cr = append(cr, '&')
 		}
+		if st.sigAt < 0 && nameAfterSignature(st.q[sp.s:sp.eq]) {
+			st.sigAt = len(cr)
+		}
 		cr = append(cr, st.q[sp.s:sp.e]...)
 	}
+	st.queryEnd = len(cr)
 	cr = append(cr, '\n')
 	for _, sp := range st.hs {
 		cr = append(cr, st.h[sp.s:sp.e]...)
@@ -379,7 +392,7 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	sts = append(sts, '\n')
 	sts = appendScope(sts, date[:8], in.Region, in.Service)
 	sts = append(sts, '\n')
-	sts = hex.AppendEncode(sts, sum[:])
+	sts = appendHex(sts, sum[:])
 	st.sts = sts
 
 	return hmacKey(key, sts, &st.tmp, &st.digests, &st.sum)
@@ -526,6 +539,12 @@ func (st *state) addQueryEscaped(name string, value []byte, rank int) {
 	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank})
 }
 
+// nameAfterSignature reports whether an escaped parameter name sorts after
+// "X-Amz-Signature".
+func nameAfterSignature(name []byte) bool {
+	return string(name) > "X-Amz-Signature"
+}
+
 // sortQuery sorts the query by escaped name, then escaped value: the
 // canonical order. It is an insertion sort: queries are short.
 func (st *state) sortQuery() {
@@ -533,13 +552,28 @@ func (st *state) sortQuery() {
 	for i := 1; i < len(qs); i++ {
 		for j := i; j > 0; j-- {
 			a, b := qs[j], qs[j-1]
-			c := bytes.Compare(q[a.s:a.eq], q[b.s:b.eq])
+			c := compareShort(q[a.s:a.eq], q[b.s:b.eq])
 			if c > 0 || c == 0 && bytes.Compare(q[a.eq+1:a.e], q[b.eq+1:b.e]) >= 0 {
 				break
 			}
 			qs[j], qs[j-1] = b, a
 		}
 	}
+}
+
+// compareShort is bytes.Compare for short strings that usually differ
+// early, such as parameter names: a plain loop beats the call.
+func compareShort(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
 }
 
 // Presign returns a presigned URL for in: the request with the X-Amz-*
@@ -568,16 +602,35 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 	} else {
 		u = append(u, r.Host...)
 	}
+	var hexSig [64]byte
+	appendHex(hexSig[:0], sig[:])
+	token := in.Credentials.SessionToken
+	unsignedToken := token != "" && in.UnsignedSessionToken
+	if in.QueryOrder == QuerySorted && !st.escapedName && !unsignedToken && !in.DoubleEncodePath && !in.NormalizePath && r.RawPath == "" {
+		// The common case: the URL's path and query are the canonical
+		// request's, with the signature in its sorted place.
+		cr := st.cr
+		u = append(u, cr[st.uriStart:st.uriEnd]...)
+		u = append(u, '?')
+		if st.sigAt < 0 {
+			u = append(u, cr[st.queryStart:st.queryEnd]...)
+			u = append(u, "&X-Amz-Signature="...)
+			u = append(u, hexSig[:]...)
+		} else {
+			u = append(u, cr[st.queryStart:st.sigAt]...)
+			u = append(u, "X-Amz-Signature="...)
+			u = append(u, hexSig[:]...)
+			u = append(u, '&')
+			u = append(u, cr[st.sigAt:st.queryEnd]...)
+		}
+		return st.finish(u, in)
+	}
 	if r.RawPath != "" {
 		u = append(u, r.RawPath...)
 	} else {
 		u = appendPath(u, r)
 	}
 	u = append(u, '?')
-	var hexSig [64]byte
-	hex.Encode(hexSig[:], sig[:])
-	token := in.Credentials.SessionToken
-	unsignedToken := token != "" && in.UnsignedSessionToken
 
 	switch in.QueryOrder {
 	case QueryAuthLast:
@@ -661,6 +714,11 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 			u = append(u, hexSig[:]...)
 		}
 	}
+	return st.finish(u, in)
+}
+
+// finish returns the presigned URL u and releases st.
+func (st *state) finish(u []byte, in *SignInput) (Presigned, error) {
 	st.url = u
 	// The expiry is rebuilt from integers, in UTC: taking in.Time's Location
 	// pointer into the result would make escape analysis move the caller's
@@ -669,6 +727,23 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 	out := Presigned{URL: string(u), Expires: exp}
 	putState(st)
 	return out, nil
+}
+
+// hexPairs holds the two lower-case hex digits of every byte.
+var hexPairs = func() (t [512]byte) {
+	const digits = "0123456789abcdef"
+	for i := 0; i < 256; i++ {
+		t[2*i], t[2*i+1] = digits[i>>4], digits[i&15]
+	}
+	return t
+}()
+
+// appendHex appends the lower-case hex of src to dst, a byte pair a byte.
+func appendHex(dst, src []byte) []byte {
+	for _, c := range src {
+		dst = append(dst, hexPairs[2*int(c)], hexPairs[2*int(c)+1])
+	}
+	return dst
 }
 
 // Signed is the result of header signing: the headers to add to the request.
