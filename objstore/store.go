@@ -36,9 +36,18 @@ var (
 	ErrEntityTooSmall     = errors.New("objstore: part is smaller than the 5 MiB minimum")
 	ErrInvalidRange       = errors.New("objstore: range not satisfiable")
 	ErrPreconditionFailed = errors.New("objstore: precondition failed")
+	// ErrIncompleteBody: the body was shorter or longer than PutOptions.Size.
+	ErrIncompleteBody = errors.New("objstore: body size does not match the declared size")
+	// ErrInvalidArgument: an argument outside its documented range (a part
+	// number, a negative MaxKeys, a malformed continuation token, metadata
+	// that is not valid UTF-8, an empty part list).
+	ErrInvalidArgument = errors.New("objstore: invalid argument")
 )
 
 // Metadata is what a client sets on an object and reads back with it.
+// Every string in it (map keys too) MUST be valid UTF-8; a store refuses
+// other metadata with ErrInvalidArgument ([CheckMetadata]) rather than
+// alter it.
 type Metadata struct {
 	ContentType        string `json:"contentType,omitempty"`
 	ContentEncoding    string `json:"contentEncoding,omitempty"`
@@ -84,19 +93,27 @@ type BucketInfo struct {
 // PutOptions govern how a body is stored.
 type PutOptions struct {
 	// Size, when not negative, is the exact number of bytes the body must
-	// have; a shorter or longer body MUST fail without storing anything.
+	// have; a shorter or longer body MUST fail with ErrIncompleteBody
+	// without storing anything.
 	Size int64
 	// Precommit, when set, MUST be called after the whole body has been
-	// read and made durable, and before the object becomes visible, with
-	// the object's info (ETag and Size filled in). When it returns an
-	// error, nothing MUST become visible and that error MUST be returned.
-	// It may change info.Metadata (to record a trailing checksum).
+	// read and written, and before the object becomes visible, with the
+	// object's info (ETag and Size filled in). When it returns an error,
+	// nothing MUST become visible and that error MUST be returned as is.
+	// It may change info.Metadata (to record a trailing checksum); the
+	// store MUST make the object and that metadata durable together,
+	// before the object becomes visible.
 	Precommit func(info *ObjectInfo) error
 }
 
 // Range is a byte range of an object: Start to End inclusive. A negative
-// Start means the last -Start bytes (a suffix range, "bytes=-N"); End < 0
-// means to the end of the object.
+// Start means the last -Start bytes (a suffix range, "bytes=-N"; End is
+// then ignored, and a suffix longer than the object means all of it);
+// End < 0 means to the end of the object.
+//
+// A range is not satisfiable (ErrInvalidRange) when it starts at or past
+// the end of the object, when 0 <= End < Start, or when it is a suffix
+// range on an empty object.
 type Range struct {
 	Start, End int64
 }
@@ -106,14 +123,20 @@ type ListOptions struct {
 	Prefix     string
 	Delimiter  string
 	StartAfter string
-	// ContinuationToken is a token from a previous ListResult.
+	// ContinuationToken is a token from a previous ListResult; when set,
+	// StartAfter is ignored. A token the store cannot read is
+	// ErrInvalidArgument.
 	ContinuationToken string
-	// MaxKeys is the most keys plus common prefixes to return; 0 means 1000.
+	// MaxKeys is the most keys plus common prefixes to return; 0 means
+	// 1000, negative is ErrInvalidArgument. The store does not cap it.
 	MaxKeys int
 }
 
 // ListResult is one page of a listing.
 type ListResult struct {
+	// Objects have Bucket, Key, Size, ETag, LastModified, Parts,
+	// StorageClass, Checksums and ChecksumType set; the rest of their
+	// metadata MAY be empty (HeadObject has it).
 	Objects []ObjectInfo
 	// CommonPrefixes are the distinct prefixes up to and including the
 	// delimiter, for keys that have the delimiter after Prefix.
@@ -163,12 +186,17 @@ type Upload struct {
 // Keys: any UTF-8 string of 1 to 1024 bytes MUST be storable and MUST come
 // back byte for byte, including "/" runs, "." and ".." segments and leading
 // slashes; no key MAY name a file outside the store's own directory. Keys
-// that are not valid UTF-8 or longer than 1024 bytes MUST be refused with
-// ErrInvalidKey.
+// that are empty, not valid UTF-8 or longer than 1024 bytes MUST be refused
+// with ErrInvalidKey ([CheckKey]).
 //
 // Bucket names follow S3's rules: 3 to 63 lower-case letters, digits, dots
-// and hyphens, starting and ending with a letter or digit; others MUST be
-// refused with ErrInvalidBucketName.
+// and hyphens, starting and ending with a letter or digit, with no two
+// adjacent dots and not formatted as an IPv4 address; others MUST be
+// refused with ErrInvalidBucketName ([CheckBucketName]).
+//
+// Order of checks: an invalid bucket name, key or argument is reported
+// before a missing bucket, and a missing bucket before a missing key or
+// upload.
 type Store interface {
 	// CreateBucket creates a bucket; ErrBucketExists if it exists.
 	CreateBucket(ctx context.Context, name string) error
@@ -196,28 +224,37 @@ type Store interface {
 	// error (S3 answers 204), but a missing bucket is.
 	DeleteObject(ctx context.Context, bucket, key string) error
 	// CopyObject copies an object, with meta replacing the source's
-	// metadata when not nil. Source and destination may be the same.
+	// metadata when not nil. Source and destination may be the same. The
+	// copy is a new single-part object: its ETag is the MD5 of its bytes,
+	// Parts is 0 and LastModified is the time of the copy. It keeps the
+	// source's full-object checksums unless meta sets Checksums (composite
+	// checksums describe parts the copy does not have and are dropped).
 	CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta *Metadata) (ObjectInfo, error)
 	// ListObjects lists keys in UTF-8 binary order, as S3 does.
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 
 	// CreateMultipartUpload starts an upload and returns its id, which MUST
-	// be unguessable and safe to use in a URL.
+	// be unguessable and safe to use in a URL. The completed object gets
+	// meta. In the calls below, an upload id that is unknown, ended, or
+	// started for another bucket or key is ErrNoSuchUpload.
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta Metadata) (string, error)
-	// UploadPart stores part partNumber (1 to 10000), replacing a previous
-	// part of that number; the same atomicity rules apply.
+	// UploadPart stores part partNumber (1 to 10000, else
+	// ErrInvalidArgument), replacing a previous part of that number; the
+	// same atomicity rules apply, and Precommit's checksums are kept as the
+	// part's.
 	UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts PutOptions) (PartInfo, error)
 	// CompleteMultipartUpload assembles the listed parts, which MUST be in
-	// ascending order (ErrInvalidPartOrder) and MUST exist with matching
-	// ETags (ErrInvalidPart); every part but the last MUST be at least
-	// 5 MiB (ErrEntityTooSmall). The object becomes visible atomically, with
-	// the multipart ETag, and the upload ends.
+	// strictly ascending order (ErrInvalidPartOrder) and MUST exist with
+	// matching ETags (ErrInvalidPart); every part but the last MUST be at
+	// least 5 MiB (ErrEntityTooSmall); an empty list is ErrInvalidArgument.
+	// Parts not listed are discarded. The object becomes visible
+	// atomically, with the multipart ETag, and the upload ends.
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletedPart) (ObjectInfo, error)
 	// AbortMultipartUpload ends an upload and deletes its parts.
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	// ListParts lists an upload's parts in part-number order, after
 	// partNumberMarker, at most maxParts (0 means 1000); truncated reports
-	// whether there are more.
+	// whether there are more. Negative arguments are ErrInvalidArgument.
 	ListParts(ctx context.Context, bucket, key, uploadID string, partNumberMarker, maxParts int) (parts []PartInfo, truncated bool, err error)
 	// ListUploads lists the uploads in progress in a bucket, by key then
 	// initiation time.

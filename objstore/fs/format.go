@@ -1,0 +1,237 @@
+package fs
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/presign-dev/presign/objstore"
+)
+
+// magic ends every object and part file.
+const magic = "PSOBJ\x00v1"
+
+// tailSize is the length of what follows the header: its length and magic.
+const tailSize = 4 + len(magic)
+
+// maxHeader bounds a header's length, so a damaged file cannot make Open
+// allocate much.
+const maxHeader = 1 << 20
+
+// errDamaged reports a file that is not in the object format.
+var errDamaged = errors.New("fs: damaged object file")
+
+// header is the JSON that follows the bytes of an object or part.
+type header struct {
+	// Key is the object's key (for a part, the key of its upload).
+	Key string `json:"key"`
+	// Size is the number of bytes before the header.
+	Size int64 `json:"size"`
+	// ETag is unquoted, as in [objstore.ObjectInfo].
+	ETag     string    `json:"etag"`
+	Modified time.Time `json:"modified"`
+	// Parts is the part count of a multipart object.
+	Parts int `json:"parts,omitempty"`
+	// Part is the part number of a part file; 0 in an object file.
+	Part int               `json:"part,omitempty"`
+	Meta objstore.Metadata `json:"meta"`
+}
+
+// entry is the listing entry of an object with this header.
+func (h *header) entry() *entry {
+	return &entry{
+		key:          h.Key,
+		size:         h.Size,
+		etag:         h.ETag,
+		modified:     h.Modified,
+		parts:        h.Parts,
+		storageClass: h.Meta.StorageClass,
+		checksums:    h.Meta.Checksums,
+		checksumType: h.Meta.ChecksumType,
+	}
+}
+
+// info is the ObjectInfo of an object with this header.
+func (h *header) info(bucket string) objstore.ObjectInfo {
+	return objstore.ObjectInfo{
+		Bucket:       bucket,
+		Key:          h.Key,
+		Size:         h.Size,
+		ETag:         h.ETag,
+		LastModified: h.Modified,
+		Parts:        h.Parts,
+		Metadata:     h.Meta,
+	}
+}
+
+// readHeader reads the header of the object file f.
+func readHeader(f *os.File) (*header, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	total := st.Size()
+	if total < int64(tailSize) {
+		return nil, errDamaged
+	}
+	var tail [tailSize]byte
+	if _, err := f.ReadAt(tail[:], total-int64(tailSize)); err != nil {
+		return nil, err
+	}
+	if string(tail[4:]) != magic {
+		return nil, errDamaged
+	}
+	n := int64(binary.BigEndian.Uint32(tail[:4]))
+	if n > maxHeader || n > total-int64(tailSize) {
+		return nil, errDamaged
+	}
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, total-int64(tailSize)-n); err != nil {
+		return nil, err
+	}
+	h := new(header)
+	if err := decodeJSON(buf, h); err != nil {
+		return nil, errDamaged
+	}
+	if h.Size != total-int64(tailSize)-n || objstore.CheckKey(h.Key) != nil {
+		return nil, errDamaged
+	}
+	return h, nil
+}
+
+// readHeaderFile reads the header of the object file at path.
+func readHeaderFile(path string) (*header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readHeader(f)
+}
+
+// appendHeader writes h after the h.Size bytes already in f.
+func appendHeader(f *os.File, h *header) error {
+	js, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("fs: encoding header: %w", err)
+	}
+	var tail [tailSize]byte
+	binary.BigEndian.PutUint32(tail[:4], uint32(len(js)))
+	copy(tail[4:], magic)
+	if _, err := f.Write(append(js, tail[:]...)); err != nil {
+		return fmt.Errorf("fs: writing header: %w", err)
+	}
+	return nil
+}
+
+// finish appends h to the temporary file f, fsyncs and closes it.
+func finish(f *os.File, h *header) error {
+	if err := appendHeader(f, h); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fs: sync: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("fs: close: %w", err)
+	}
+	return nil
+}
+
+// discard closes and removes a temporary file that will not be committed.
+func discard(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+}
+
+// bufSize is the size of the buffers bodies are copied through.
+const bufSize = 256 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+// spool streams body into a new temporary file, checking ctx between
+// buffers, and returns the file, positioned after the body, with the
+// body's length and MD5. When want is not negative the body must have
+// exactly want bytes (objstore.ErrIncompleteBody). On error nothing is
+// left behind, and the body's own error is returned as is.
+func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.File, n int64, sum [md5.Size]byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, sum, err
+	}
+	tmp, err := os.CreateTemp(s.tmp, "put-*")
+	if err != nil {
+		return nil, 0, sum, fmt.Errorf("fs: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			discard(tmp)
+		}
+	}()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	hash := md5.New()
+	for eof := false; !eof; {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, sum, err
+		}
+		m, rerr := fill(body, buf)
+		if rerr == io.EOF {
+			eof = true
+		} else if rerr != nil {
+			return nil, 0, sum, rerr
+		}
+		n += int64(m)
+		if want >= 0 && n > want {
+			return nil, 0, sum, objstore.ErrIncompleteBody
+		}
+		if _, err := tmp.Write(buf[:m]); err != nil {
+			return nil, 0, sum, fmt.Errorf("fs: %w", err)
+		}
+		hash.Write(buf[:m])
+	}
+	if want >= 0 && n != want {
+		return nil, 0, sum, objstore.ErrIncompleteBody
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, sum, err
+	}
+	hash.Sum(sum[:0])
+	return tmp, n, sum, nil
+}
+
+// fill reads from r until buf is full or r fails; it returns io.EOF only
+// for a clean end of r (unlike io.ReadFull, it does not turn a reader's
+// own io.ErrUnexpectedEOF into a clean end).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n, idle := 0, 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			if idle++; idle > 100 {
+				return n, io.ErrNoProgress
+			}
+		}
+	}
+	return n, nil
+}
+
+// cloneMeta returns m with its maps copied, so a store never shares a
+// caller's maps.
+func cloneMeta(m objstore.Metadata) objstore.Metadata {
+	m.User = maps.Clone(m.User)
+	m.Checksums = maps.Clone(m.Checksums)
+	return m
+}

@@ -1,0 +1,437 @@
+// Package fs is the disk backend of [objstore.Store]: buckets are
+// directories, and each object is one file holding its bytes followed by a
+// small JSON header, so that one rename(2) replaces the data and the
+// metadata together.
+//
+// # Layout
+//
+//	DIR/LOCK                              flock(2)ed while a Store has DIR open
+//	DIR/tmp/                              files being written; emptied by Open
+//	DIR/damaged/                          files Open could not read, set aside
+//	DIR/buckets/NAME/bucket.json          the bucket's creation time
+//	DIR/buckets/NAME/objects/HH/HASH      one object; HASH is hex SHA-256 of the key
+//	DIR/buckets/NAME/uploads/ID/upload.json   a multipart upload: key, metadata
+//	DIR/buckets/NAME/uploads/ID/part-NNNNN    one part, in the object format
+//
+// Bucket names are checked by [objstore.CheckBucketName] before they name a
+// directory, so they are always one safe path element. Keys never name
+// files: an object's file is named by the SHA-256 of its key, which the
+// header also holds, so any key (".." segments, "/" runs, NUL, 1024 bytes)
+// maps to a fixed-shape path inside DIR. Upload ids are checked to be the
+// shape this package makes before they name a directory.
+//
+// # Object files
+//
+// An object file is the object's bytes, then its header as JSON (key,
+// size, ETag, modification time, part count, metadata), then the header's
+// length as a 4-byte big-endian integer, then the 8-byte magic
+// "PSOBJ\x00v1". The header goes last so that a body can be streamed in one
+// pass and its ETag, and the checksums [objstore.PutOptions.Precommit]
+// records, written once they are known.
+//
+// # Atomicity
+//
+// A write streams into a new file in DIR/tmp (same file system as the
+// buckets), appends the header, fsyncs the file, renames it over the
+// object's path and fsyncs the directory. The rename is the single step
+// that makes the object and its metadata visible; until then nothing but
+// the temporary file exists, and Open deletes whatever is left in
+// DIR/tmp. A reader holds an open file descriptor, so it keeps reading
+// the file it opened after the object is replaced or deleted. Bucket and
+// upload directories are likewise built in DIR/tmp and renamed into
+// place, and removed by renaming them into DIR/tmp first.
+//
+// The sorted list of keys a listing needs is kept in memory, built at Open
+// from the headers and changed under the bucket's lock together with the
+// rename, so that it always agrees with the files.
+package fs
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/presign-dev/presign/objstore"
+)
+
+var _ objstore.Store = (*Store)(nil)
+
+// Names of the files and directories in a data directory.
+const (
+	lockName    = "LOCK"
+	tmpName     = "tmp"
+	damagedName = "damaged"
+	bucketsName = "buckets"
+	bucketFile  = "bucket.json"
+	objectsName = "objects"
+	uploadsName = "uploads"
+	uploadFile  = "upload.json"
+)
+
+// Store is an [objstore.Store] on a local directory. It is safe for
+// concurrent use. Only one Store at a time, in any process, may have a
+// directory open.
+type Store struct {
+	dir, tmp string
+	lock     *os.File
+
+	mu      sync.RWMutex
+	buckets map[string]*bucket
+}
+
+// bucket is an open bucket: its directory and the sorted index of its
+// objects.
+type bucket struct {
+	name    string
+	dir     string
+	created time.Time
+
+	// mu guards deleted and idx; it is held for writing across the rename
+	// that makes an object visible or the remove that deletes it, so that
+	// idx always agrees with the files.
+	mu      sync.RWMutex
+	deleted bool
+	idx     []*entry // sorted by key, in byte order
+}
+
+// entry is what a listing shows of an object. Entries are not changed once
+// made: a new version of an object gets a new entry.
+type entry struct {
+	key          string
+	size         int64
+	etag         string
+	modified     time.Time
+	parts        int
+	storageClass string
+	checksums    map[string]string
+	checksumType string
+}
+
+// bucketRecord is the content of bucket.json.
+type bucketRecord struct {
+	Created time.Time `json:"created"`
+}
+
+// Open opens the data directory dir, creating it if need be. It takes an
+// exclusive lock on the directory (an error if another Store holds it),
+// deletes temporary files that interrupted writes left behind, sets aside
+// files it cannot read into dir/damaged, and loads the index of every
+// bucket. Close releases the directory.
+func Open(dir string) (*Store, error) {
+	dir = filepath.Clean(dir)
+	s := &Store{dir: dir, tmp: filepath.Join(dir, tmpName), buckets: map[string]*bucket{}}
+	for _, d := range []string{dir, s.tmp, filepath.Join(dir, bucketsName)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("fs: open: %w", err)
+		}
+	}
+	lock, err := lockFile(filepath.Join(dir, lockName))
+	if err != nil {
+		return nil, fmt.Errorf("fs: open %s: %w", dir, err)
+	}
+	s.lock = lock
+	if err := s.load(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the data directory. The Store must not be used after.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.Close()
+	s.lock = nil
+	return err
+}
+
+// load empties tmp and reads every bucket.
+func (s *Store) load() error {
+	tmps, err := os.ReadDir(s.tmp)
+	if err != nil {
+		return fmt.Errorf("fs: open: %w", err)
+	}
+	for _, e := range tmps {
+		if err := os.RemoveAll(filepath.Join(s.tmp, e.Name())); err != nil {
+			return fmt.Errorf("fs: open: removing temporary data: %w", err)
+		}
+	}
+	root := filepath.Join(s.dir, bucketsName)
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		return fmt.Errorf("fs: open: %w", err)
+	}
+	for _, d := range dirs {
+		path := filepath.Join(root, d.Name())
+		if !d.IsDir() || objstore.CheckBucketName(d.Name()) != nil {
+			if err := s.setAside(path); err != nil {
+				return err
+			}
+			continue
+		}
+		var rec bucketRecord
+		if err := readJSON(filepath.Join(path, bucketFile), &rec); err != nil {
+			if err := s.setAside(path); err != nil {
+				return err
+			}
+			continue
+		}
+		b := &bucket{name: d.Name(), dir: path, created: rec.Created}
+		if err := s.loadIndex(b); err != nil {
+			return err
+		}
+		s.buckets[b.name] = b
+	}
+	return nil
+}
+
+// loadIndex reads the header of every object of b.
+func (s *Store) loadIndex(b *bucket) error {
+	objects := filepath.Join(b.dir, objectsName)
+	fans, err := os.ReadDir(objects)
+	if err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("fs: open: %w", err)
+	}
+	for _, fan := range fans {
+		fanPath := filepath.Join(objects, fan.Name())
+		if !fan.IsDir() || len(fan.Name()) != 2 {
+			if err := s.setAside(fanPath); err != nil {
+				return err
+			}
+			continue
+		}
+		files, err := os.ReadDir(fanPath)
+		if err != nil {
+			return fmt.Errorf("fs: open: %w", err)
+		}
+		for _, file := range files {
+			path := filepath.Join(fanPath, file.Name())
+			h, err := readHeaderFile(path)
+			if err != nil || file.Name() != keyHash(h.Key) || fan.Name() != file.Name()[:2] || h.Part != 0 {
+				if err := s.setAside(path); err != nil {
+					return err
+				}
+				continue
+			}
+			b.idx = append(b.idx, h.entry())
+		}
+	}
+	slices.SortFunc(b.idx, func(x, y *entry) int { return strings.Compare(x.key, y.key) })
+	return nil
+}
+
+// setAside moves a file or directory Open cannot make sense of into
+// dir/damaged, so that it neither breaks the store nor is lost.
+func (s *Store) setAside(path string) error {
+	damaged := filepath.Join(s.dir, damagedName)
+	if err := os.MkdirAll(damaged, 0o755); err != nil {
+		return fmt.Errorf("fs: open: %w", err)
+	}
+	rel, _ := filepath.Rel(s.dir, path)
+	name := strings.ReplaceAll(rel, string(filepath.Separator), "_") + "." + randomHex(4)
+	if err := os.Rename(path, filepath.Join(damaged, name)); err != nil {
+		return fmt.Errorf("fs: open: setting aside %s: %w", path, err)
+	}
+	return nil
+}
+
+// bucket returns the open bucket called name, which must be valid.
+func (s *Store) bucket(name string) (*bucket, error) {
+	s.mu.RLock()
+	b := s.buckets[name]
+	s.mu.RUnlock()
+	if b == nil {
+		return nil, objstore.ErrNoSuchBucket
+	}
+	return b, nil
+}
+
+// CreateBucket creates a bucket; its directory is built in tmp and renamed
+// into place.
+func (s *Store) CreateBucket(ctx context.Context, name string) error {
+	if err := objstore.CheckBucketName(name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buckets[name] != nil {
+		return objstore.ErrBucketExists
+	}
+	created := now()
+	tmp := s.tmpPath("bucket")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return fmt.Errorf("fs: create bucket: %w", err)
+	}
+	err := func() error {
+		for _, d := range []string{objectsName, uploadsName} {
+			if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+				return err
+			}
+		}
+		if err := writeJSONFile(filepath.Join(tmp, bucketFile), bucketRecord{Created: created}); err != nil {
+			return err
+		}
+		if err := syncDir(tmp); err != nil {
+			return err
+		}
+		root := filepath.Join(s.dir, bucketsName)
+		if err := os.Rename(tmp, filepath.Join(root, name)); err != nil {
+			return err
+		}
+		return syncDir(root)
+	}()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("fs: create bucket: %w", err)
+	}
+	s.buckets[name] = &bucket{name: name, dir: filepath.Join(s.dir, bucketsName, name), created: created}
+	return nil
+}
+
+// DeleteBucket removes an empty bucket with its multipart uploads.
+func (s *Store) DeleteBucket(ctx context.Context, name string) error {
+	if err := objstore.CheckBucketName(name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.buckets[name]
+	if b == nil {
+		return objstore.ErrNoSuchBucket
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.idx) > 0 {
+		return objstore.ErrBucketNotEmpty
+	}
+	trash := s.tmpPath("deleted")
+	if err := os.Rename(b.dir, trash); err != nil {
+		return fmt.Errorf("fs: delete bucket: %w", err)
+	}
+	b.deleted = true
+	delete(s.buckets, name)
+	if err := syncDir(filepath.Join(s.dir, bucketsName)); err != nil {
+		return fmt.Errorf("fs: delete bucket: %w", err)
+	}
+	os.RemoveAll(trash) // what is left is removed at the next Open
+	return nil
+}
+
+// HeadBucket reports whether a bucket exists.
+func (s *Store) HeadBucket(ctx context.Context, name string) (objstore.BucketInfo, error) {
+	if err := objstore.CheckBucketName(name); err != nil {
+		return objstore.BucketInfo{}, err
+	}
+	b, err := s.bucket(name)
+	if err != nil {
+		return objstore.BucketInfo{}, err
+	}
+	return objstore.BucketInfo{Name: b.name, Created: b.created}, nil
+}
+
+// ListBuckets returns every bucket, sorted by name.
+func (s *Store) ListBuckets(ctx context.Context) ([]objstore.BucketInfo, error) {
+	s.mu.RLock()
+	out := make([]objstore.BucketInfo, 0, len(s.buckets))
+	for _, b := range s.buckets {
+		out = append(out, objstore.BucketInfo{Name: b.name, Created: b.created})
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(x, y objstore.BucketInfo) int { return strings.Compare(x.Name, y.Name) })
+	return out, nil
+}
+
+// now is the time a write takes effect, in UTC, without a monotonic
+// reading.
+func now() time.Time { return time.Now().UTC() }
+
+// keyHash names the file of the object with this key.
+func keyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// objectPath is the path of the object file of key.
+func (b *bucket) objectPath(key string) string {
+	h := keyHash(key)
+	return filepath.Join(b.dir, objectsName, h[:2], h)
+}
+
+// tmpPath is a fresh path in tmp.
+func (s *Store) tmpPath(kind string) string {
+	return filepath.Join(s.tmp, kind+"-"+randomHex(12))
+}
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// readJSON decodes the JSON file at path into v, refusing unknown fields.
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(data, v)
+}
+
+// decodeJSON decodes data into v, refusing unknown fields and trailing data.
+func decodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("fs: trailing data after JSON")
+	}
+	return nil
+}
+
+// writeJSONFile writes v as JSON to a new file at path and fsyncs it.
+func writeJSONFile(path string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

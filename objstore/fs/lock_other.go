@@ -1,0 +1,13 @@
+//go:build !unix
+
+package fs
+
+import "os"
+
+// lockFile opens path; on this platform there is no lock.
+func lockFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+}
+
+// syncDir does nothing: directories cannot be fsynced here.
+func syncDir(dir string) error { return nil }

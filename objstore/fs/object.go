@@ -1,0 +1,324 @@
+package fs
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/presign-dev/presign/objstore"
+)
+
+// PutObject streams body into a temporary file, calls opts.Precommit,
+// appends the header and commits the file with one rename.
+func (s *Store) PutObject(ctx context.Context, bucketName, key string, body io.Reader, meta objstore.Metadata, opts objstore.PutOptions) (objstore.ObjectInfo, error) {
+	if err := checkObject(bucketName, key); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	if err := objstore.CheckMetadata(&meta); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	f, n, sum, err := s.spool(ctx, body, opts.Size)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			discard(f)
+		}
+	}()
+	h := &header{Key: key, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: now(), Meta: cloneMeta(meta)}
+	if opts.Precommit != nil {
+		info := h.info(bucketName)
+		if err := opts.Precommit(&info); err != nil {
+			return objstore.ObjectInfo{}, err
+		}
+		if err := objstore.CheckMetadata(&info.Metadata); err != nil {
+			return objstore.ObjectInfo{}, err
+		}
+		h.Meta = cloneMeta(info.Metadata)
+	}
+	if err := s.commitObject(ctx, b, f, h); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	committed = true
+	return h.info(bucketName), nil
+}
+
+// commitObject finishes the temporary file f with h and renames it over
+// the object's path, updating the index under the bucket's lock. Once it
+// has renamed the file it closes f, and its error, if any, is about
+// durability of a visible object.
+func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *header) error {
+	if err := finish(f, h); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := b.objectPath(h.Key)
+	dir := filepath.Dir(final)
+	b.mu.Lock()
+	if b.deleted {
+		b.mu.Unlock()
+		return objstore.ErrNoSuchBucket
+	}
+	err := os.Rename(f.Name(), final)
+	if errors.Is(err, iofs.ErrNotExist) {
+		// The fan-out directory is made on first use.
+		if err = os.Mkdir(dir, 0o755); err == nil || errors.Is(err, iofs.ErrExist) {
+			if err = syncDir(filepath.Dir(dir)); err == nil {
+				err = os.Rename(f.Name(), final)
+			}
+		}
+	}
+	if err != nil {
+		b.mu.Unlock()
+		return fmt.Errorf("fs: commit: %w", err)
+	}
+	b.set(h.entry())
+	b.mu.Unlock()
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("fs: commit: %w", err)
+	}
+	return nil
+}
+
+// openObject opens the file of key in b and reads its header.
+func (s *Store) openObject(b *bucket, key string) (*os.File, *header, error) {
+	f, err := os.Open(b.objectPath(key))
+	if err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return nil, nil, objstore.ErrNoSuchKey
+		}
+		return nil, nil, fmt.Errorf("fs: %w", err)
+	}
+	h, err := readHeader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("fs: reading %q: %w", key, err)
+	}
+	if h.Key != key || h.Part != 0 {
+		f.Close()
+		return nil, nil, fmt.Errorf("fs: reading %q: %w", key, errDamaged)
+	}
+	return f, h, nil
+}
+
+// GetObject opens the object's file; the reader reads from that open file,
+// whatever happens to the object afterwards.
+func (s *Store) GetObject(ctx context.Context, bucketName, key string, rng *objstore.Range) (io.ReadCloser, objstore.ObjectInfo, error) {
+	if err := checkObject(bucketName, key); err != nil {
+		return nil, objstore.ObjectInfo{}, err
+	}
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, objstore.ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, objstore.ObjectInfo{}, err
+	}
+	f, h, err := s.openObject(b, key)
+	if err != nil {
+		return nil, objstore.ObjectInfo{}, err
+	}
+	start, length, err := resolveRange(rng, h.Size)
+	if err != nil {
+		f.Close()
+		return nil, objstore.ObjectInfo{}, err
+	}
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		f.Close()
+		return nil, objstore.ObjectInfo{}, fmt.Errorf("fs: %w", err)
+	}
+	return &objectReader{f: f, r: io.LimitedReader{R: f, N: length}}, h.info(bucketName), nil
+}
+
+// resolveRange returns the offset and length rng selects in an object of
+// size bytes.
+func resolveRange(rng *objstore.Range, size int64) (start, length int64, err error) {
+	switch {
+	case rng == nil:
+		return 0, size, nil
+	case rng.Start < 0:
+		n := -rng.Start
+		if size == 0 {
+			return 0, 0, objstore.ErrInvalidRange
+		}
+		return size - min(n, size), min(n, size), nil
+	case rng.Start >= size, rng.End >= 0 && rng.End < rng.Start:
+		return 0, 0, objstore.ErrInvalidRange
+	case rng.End < 0 || rng.End >= size:
+		return rng.Start, size - rng.Start, nil
+	default:
+		return rng.Start, rng.End - rng.Start + 1, nil
+	}
+}
+
+// objectReader reads a range of an open object file.
+type objectReader struct {
+	f *os.File
+	r io.LimitedReader
+}
+
+// Read reads the object.
+func (o *objectReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// WriteTo copies the rest of the range to w. It hands w an
+// *io.LimitedReader of an *os.File, which lets a TCP connection (and so
+// net/http) send it with sendfile(2).
+func (o *objectReader) WriteTo(w io.Writer) (int64, error) { return io.Copy(w, &o.r) }
+
+// Close closes the file.
+func (o *objectReader) Close() error { return o.f.Close() }
+
+// HeadObject reads the object's header.
+func (s *Store) HeadObject(ctx context.Context, bucketName, key string) (objstore.ObjectInfo, error) {
+	if err := checkObject(bucketName, key); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	f, h, err := s.openObject(b, key)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	f.Close()
+	return h.info(bucketName), nil
+}
+
+// DeleteObject removes the object's file and index entry together.
+func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error {
+	if err := checkObject(bucketName, key); err != nil {
+		return err
+	}
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	path := b.objectPath(key)
+	b.mu.Lock()
+	if b.deleted {
+		b.mu.Unlock()
+		return objstore.ErrNoSuchBucket
+	}
+	err = os.Remove(path)
+	if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+		b.mu.Unlock()
+		return fmt.Errorf("fs: delete: %w", err)
+	}
+	b.remove(key)
+	b.mu.Unlock()
+	if err == nil {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			return fmt.Errorf("fs: delete: %w", err)
+		}
+	}
+	return nil
+}
+
+// CopyObject copies the source's bytes into a temporary file (in the
+// kernel where it can: copy_file_range(2)) and commits it as a new object.
+func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta *objstore.Metadata) (objstore.ObjectInfo, error) {
+	if err := checkObject(srcBucket, srcKey); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	if err := checkObject(dstBucket, dstKey); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	if meta != nil {
+		if err := objstore.CheckMetadata(meta); err != nil {
+			return objstore.ObjectInfo{}, err
+		}
+	}
+	sb, err := s.bucket(srcBucket)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	db, err := s.bucket(dstBucket)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	src, sh, err := s.openObject(sb, srcKey)
+	if err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	defer src.Close()
+
+	var f *os.File
+	etag := sh.ETag
+	if sh.Parts == 0 {
+		// The ETag of a single-part object is the MD5 of its bytes already.
+		if f, err = os.CreateTemp(s.tmp, "copy-*"); err != nil {
+			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
+		}
+		n, err := io.Copy(f, &io.LimitedReader{R: src, N: sh.Size})
+		if err == nil && n != sh.Size {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			discard(f)
+			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
+		}
+	} else {
+		var sum [md5.Size]byte
+		if f, _, sum, err = s.spool(ctx, io.LimitReader(src, sh.Size), sh.Size); err != nil {
+			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
+		}
+		etag = hex.EncodeToString(sum[:])
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			discard(f)
+		}
+	}()
+
+	var m objstore.Metadata
+	if meta == nil {
+		m = cloneMeta(sh.Meta)
+	} else {
+		m = cloneMeta(*meta)
+		if m.Checksums == nil {
+			m.Checksums, m.ChecksumType = cloneMeta(sh.Meta).Checksums, sh.Meta.ChecksumType
+		}
+	}
+	if m.ChecksumType == "COMPOSITE" {
+		m.Checksums, m.ChecksumType = nil, ""
+	}
+	h := &header{Key: dstKey, Size: sh.Size, ETag: etag, Modified: now(), Meta: m}
+	if err := s.commitObject(ctx, db, f, h); err != nil {
+		return objstore.ObjectInfo{}, err
+	}
+	committed = true
+	return h.info(dstBucket), nil
+}
+
+// checkObject checks a bucket name and a key.
+func checkObject(bucket, key string) error {
+	if err := objstore.CheckBucketName(bucket); err != nil {
+		return err
+	}
+	return objstore.CheckKey(key)
+}
