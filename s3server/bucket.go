@@ -1,0 +1,363 @@
+package s3server
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/presign-dev/presign/objstore"
+	"github.com/presign-dev/presign/s3err"
+)
+
+// bucketSubresources are the query parameters that select a bucket
+// operation other than listing; those this server lacks are NotImplemented.
+var bucketSubresources = []string{
+	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"lifecycle", "location", "logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging",
+	"uploads", "versioning", "versions", "website", "delete", "metadataTable", "session",
+}
+
+// subresource returns the first bucket subresource in q, or "".
+func subresource(q url.Values) string {
+	for _, s := range bucketSubresources {
+		if _, ok := q[s]; ok {
+			return s
+		}
+	}
+	return ""
+}
+
+func notImplemented(what string) *s3err.Error {
+	return s3err.New(s3err.NotImplemented, "A header or query you provided implies functionality that is not implemented: %s.", what)
+}
+
+// listBuckets is ListBuckets: GET /.
+func (h *Handler) listBuckets(w http.ResponseWriter, r *http.Request) error {
+	bs, err := h.store.ListBuckets(r.Context())
+	if err != nil {
+		return err
+	}
+	prefix := r.URL.Query().Get("prefix")
+	res := listAllMyBucketsResult{Owner: theOwner, Buckets: []bucketElem{}}
+	for _, b := range bs {
+		if strings.HasPrefix(b.Name, prefix) {
+			res.Buckets = append(res.Buckets, bucketElem{Name: b.Name, CreationDate: xmlTime(b.Created)})
+		}
+	}
+	return writeXML(w, http.StatusOK, &res)
+}
+
+// getBucket is GET /bucket: ListObjectsV2, ListObjects, GetBucketLocation
+// or ListMultipartUploads, by the query.
+func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	switch sub := subresource(q); sub {
+	case "":
+	case "location":
+		return h.getBucketLocation(w, r)
+	case "uploads":
+		return h.listMultipartUploads(w, r)
+	default:
+		return notImplemented("?" + sub)
+	}
+	return h.listObjects(w, r, q.Get("list-type") == "2")
+}
+
+// getBucketLocation is GetBucketLocation: GET /bucket?location.
+func (h *Handler) getBucketLocation(w http.ResponseWriter, r *http.Request) error {
+	bucket, _ := bucketKey(r)
+	if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	loc := locationConstraint{}
+	if h.region != "us-east-1" {
+		loc.Region = h.region
+	}
+	return writeXML(w, http.StatusOK, &loc)
+}
+
+// headBucket is HeadBucket: HEAD /bucket.
+func (h *Handler) headBucket(w http.ResponseWriter, r *http.Request) error {
+	bucket, _ := bucketKey(r)
+	if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	w.Header().Set("X-Amz-Bucket-Region", h.region)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// putBucket is CreateBucket: PUT /bucket, with an optional
+// CreateBucketConfiguration whose LocationConstraint must be the server's
+// region.
+func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
+	if sub := subresource(r.URL.Query()); sub != "" {
+		return notImplemented("?" + sub)
+	}
+	bucket, _ := bucketKey(r)
+	var cfg createBucketConfiguration
+	if err := readXML(r, &cfg); err != nil && err != errEmptyBody {
+		return err
+	}
+	if lc := cfg.LocationConstraint; lc != "" && lc != h.region && !(lc == "US" && h.region == "us-east-1") {
+		return s3err.New(s3err.InvalidArgument, "The %s location constraint is incompatible for the region specific endpoint this request was sent to (%s).", lc, h.region).
+			With("ArgumentName", "LocationConstraint").With("ArgumentValue", lc)
+	}
+	if err := h.store.CreateBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/"+bucket)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// deleteBucket is DeleteBucket: DELETE /bucket.
+func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
+	if sub := subresource(r.URL.Query()); sub != "" {
+		return notImplemented("?" + sub)
+	}
+	bucket, _ := bucketKey(r)
+	if err := h.store.DeleteBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// postBucket is POST /bucket: DeleteObjects (?delete) or a browser form
+// upload.
+func (h *Handler) postBucket(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if _, ok := q["delete"]; ok {
+		return h.deleteObjects(w, r)
+	}
+	if sub := subresource(q); sub != "" {
+		return notImplemented("?" + sub)
+	}
+	if isPostForm(r, stateOf(r)) {
+		return h.postForm(w, r)
+	}
+	return s3err.New(s3err.MethodNotAllowed, "The specified method is not allowed against this resource.").
+		With("Method", r.Method).With("ResourceType", "BUCKET")
+}
+
+// maxKeysParam parses a max-keys (or max-parts, max-uploads) parameter:
+// 1000 when absent, at most 1000.
+func maxKeysParam(q url.Values, name string) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 1000, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, s3err.New(s3err.InvalidArgument, "Provided %s not an integer or within integer range", name).
+			With("ArgumentName", name).With("ArgumentValue", v)
+	}
+	return min(n, 1000), nil
+}
+
+// listObjects is ListObjectsV2 (v2) or ListObjects.
+func (h *Handler) listObjects(w http.ResponseWriter, r *http.Request, v2 bool) error {
+	bucket, _ := bucketKey(r)
+	q := r.URL.Query()
+	maxKeys, err := maxKeysParam(q, "max-keys")
+	if err != nil {
+		return err
+	}
+	enc := q.Get("encoding-type")
+	if enc != "" && enc != "url" {
+		return s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request").
+			With("ArgumentName", "encoding-type").With("ArgumentValue", enc)
+	}
+	opts := objstore.ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
+	res := listBucketResult{Name: bucket, Prefix: opts.Prefix, Delimiter: opts.Delimiter, MaxKeys: maxKeys, EncodingType: enc}
+	if v2 {
+		opts.StartAfter = q.Get("start-after")
+		opts.ContinuationToken = q.Get("continuation-token")
+		if _, ok := q["continuation-token"]; ok && opts.ContinuationToken == "" {
+			return s3err.New(s3err.InvalidArgument, "The continuation token provided is incorrect").
+				With("ArgumentName", "continuation-token")
+		}
+		res.StartAfter, res.ContinuationToken = opts.StartAfter, opts.ContinuationToken
+	} else {
+		marker := q.Get("marker")
+		res.Marker = &marker
+		opts.StartAfter = marker
+		if opts.Delimiter != "" && strings.HasSuffix(marker, opts.Delimiter) && strings.HasPrefix(marker, opts.Prefix) {
+			// A marker that is a common prefix skips every key under it.
+			opts.StartAfter = marker + "\xff"
+		}
+	}
+	var lr objstore.ListResult
+	if maxKeys > 0 {
+		lr, err = h.store.ListObjects(r.Context(), bucket, opts)
+		if err != nil {
+			return err
+		}
+	} else if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	fetchOwner := !v2 || q.Get("fetch-owner") == "true"
+	encode := func(s string) string { return s }
+	if enc == "url" {
+		encode = urlEncodeKey
+		res.Prefix, res.Delimiter, res.StartAfter = encode(res.Prefix), encode(res.Delimiter), encode(res.StartAfter)
+		if res.Marker != nil {
+			m := encode(*res.Marker)
+			res.Marker = &m
+		}
+	}
+	for _, o := range lr.Objects {
+		e := objectElem{
+			Key:          encode(o.Key),
+			LastModified: xmlTime(o.LastModified),
+			ETag:         quoteETag(o.ETag),
+			Size:         o.Size,
+			StorageClass: storageClass(o.StorageClass),
+		}
+		for _, alg := range checksumAlgs {
+			if o.Checksums[alg.name] != "" {
+				e.ChecksumAlgorithm = append(e.ChecksumAlgorithm, alg.name)
+				e.ChecksumType = checksumType(o.Metadata)
+			}
+		}
+		if fetchOwner {
+			e.Owner = &theOwner
+		}
+		res.Contents = append(res.Contents, e)
+	}
+	for _, p := range lr.CommonPrefixes {
+		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encode(p)})
+	}
+	res.IsTruncated = lr.IsTruncated
+	if v2 {
+		n := len(lr.Objects) + len(lr.CommonPrefixes)
+		res.KeyCount = &n
+		if lr.IsTruncated {
+			res.NextContinuationToken = lr.NextContinuationToken
+		}
+	} else if lr.IsTruncated && opts.Delimiter != "" {
+		last := ""
+		if len(lr.Objects) > 0 {
+			last = lr.Objects[len(lr.Objects)-1].Key
+		}
+		if n := len(lr.CommonPrefixes); n > 0 && lr.CommonPrefixes[n-1] > last {
+			last = lr.CommonPrefixes[n-1]
+		}
+		res.NextMarker = encode(last)
+	}
+	return writeXML(w, http.StatusOK, &res)
+}
+
+// urlEncodeKey encodes a key for encoding-type=url as S3 does: like a
+// query value, with spaces as "+", which clients decode with unquote_plus
+// or decodeURIComponent after replacing "+".
+func urlEncodeKey(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+}
+
+// storageClass returns the storage class S3 reports for a stored one.
+func storageClass(s string) string {
+	if s == "" {
+		return "STANDARD"
+	}
+	return s
+}
+
+// listMultipartUploads is ListMultipartUploads: GET /bucket?uploads. It
+// lists every upload in one page.
+func (h *Handler) listMultipartUploads(w http.ResponseWriter, r *http.Request) error {
+	bucket, _ := bucketKey(r)
+	q := r.URL.Query()
+	maxUploads, err := maxKeysParam(q, "max-uploads")
+	if err != nil {
+		return err
+	}
+	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+	ups, err := h.store.ListUploads(r.Context(), bucket, prefix)
+	if err != nil {
+		return err
+	}
+	keyMarker, idMarker := q.Get("key-marker"), q.Get("upload-id-marker")
+	res := listMultipartUploadsResult{Bucket: bucket, KeyMarker: keyMarker, UploadIDMarker: idMarker, Prefix: prefix, Delimiter: delim, MaxUploads: maxUploads}
+	seen := map[string]bool{}
+	passed := keyMarker == ""
+	for _, u := range ups {
+		if !passed {
+			if u.Key < keyMarker || u.Key == keyMarker && (idMarker == "" || u.UploadID <= idMarker) {
+				if u.Key == keyMarker && u.UploadID == idMarker {
+					passed = true
+				}
+				continue
+			}
+			passed = true
+		}
+		if delim != "" {
+			if i := strings.Index(u.Key[len(prefix):], delim); i >= 0 {
+				p := u.Key[:len(prefix)+i+len(delim)]
+				if !seen[p] {
+					seen[p] = true
+					res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{p})
+				}
+				continue
+			}
+		}
+		if len(res.Uploads) >= maxUploads {
+			res.IsTruncated = true
+			break
+		}
+		res.Uploads = append(res.Uploads, uploadElem{
+			Key: u.Key, UploadID: u.UploadID, Initiator: theOwner, Owner: theOwner,
+			StorageClass: storageClass(u.Metadata.StorageClass), Initiated: xmlTime(u.Initiated),
+		})
+	}
+	if res.IsTruncated && len(res.Uploads) > 0 {
+		last := res.Uploads[len(res.Uploads)-1]
+		res.NextKeyMarker, res.NextUploadIDMarker = last.Key, last.UploadID
+	}
+	sort.Slice(res.CommonPrefixes, func(i, j int) bool { return res.CommonPrefixes[i].Prefix < res.CommonPrefixes[j].Prefix })
+	return writeXML(w, http.StatusOK, &res)
+}
+
+// deleteObjects is DeleteObjects: POST /bucket?delete.
+func (h *Handler) deleteObjects(w http.ResponseWriter, r *http.Request) error {
+	bucket, _ := bucketKey(r)
+	decl, err := parseIntegrity(r.Header)
+	if err != nil {
+		return err
+	}
+	st := stateOf(r)
+	r.Body = readCloser{newCheckedBody(r.Body, decl, nil, st.trailer), r.Body}
+	var req deleteRequest
+	if err := readXML(r, &req); err != nil {
+		return err
+	}
+	if len(req.Objects) == 0 || len(req.Objects) > 1000 {
+		return s3err.New(s3err.MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
+	}
+	if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	res := deleteResult{}
+	for _, o := range req.Objects {
+		err := h.store.DeleteObject(r.Context(), bucket, o.Key)
+		if err == nil {
+			if !req.Quiet {
+				res.Deleted = append(res.Deleted, deletedElem{o.Key})
+			}
+			continue
+		}
+		e := h.toS3Error(r, err)
+		if e.Code == s3err.NoSuchKey {
+			if !req.Quiet {
+				res.Deleted = append(res.Deleted, deletedElem{o.Key})
+			}
+			continue
+		}
+		res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: string(e.Code), Message: e.Message})
+	}
+	return writeXML(w, http.StatusOK, &res)
+}

@@ -1,0 +1,331 @@
+package s3server
+
+import (
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/presign-dev/presign/objstore"
+	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv4"
+)
+
+// completeKeepAlive is how long CompleteMultipartUpload waits for the
+// store before it starts the response and sends a space every so often to
+// keep the connection alive, as S3 does; an error then comes in the body
+// of a 200 response, which the SDKs detect.
+const completeKeepAlive = 10 * time.Second
+
+// partNumber parses the partNumber parameter: 1 to 10000.
+func partNumber(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 10000 {
+		return 0, s3err.New(s3err.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").
+			With("ArgumentName", "partNumber").With("ArgumentValue", v)
+	}
+	return n, nil
+}
+
+// objectURL returns the URL of an object on this server, as the request
+// addressed it.
+func objectURL(r *http.Request, bucket, key string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if stateOf(r).virtual {
+		return scheme + "://" + r.Host + "/" + escapeKey(key)
+	}
+	return scheme + "://" + r.Host + "/" + bucket + "/" + escapeKey(key)
+}
+
+// escapeKey URI-encodes a key for a URL path, keeping its slashes.
+func escapeKey(key string) string { return sigv4.Escape(key, true) }
+
+// createMultipartUpload is CreateMultipartUpload: POST /bucket/key?uploads.
+func (h *Handler) createMultipartUpload(w http.ResponseWriter, r *http.Request) error {
+	bucket, key := bucketKey(r)
+	meta, err := metadataFrom(r.Header)
+	if err != nil {
+		return err
+	}
+	alg := r.Header.Get("X-Amz-Checksum-Algorithm")
+	if alg != "" && algByName(alg) == nil {
+		return s3err.New(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+	}
+	id, err := h.store.CreateMultipartUpload(r.Context(), bucket, key, meta)
+	if err != nil {
+		return err
+	}
+	if alg != "" {
+		w.Header().Set("X-Amz-Checksum-Algorithm", strings.ToUpper(alg))
+	}
+	return writeXML(w, http.StatusOK, &initiateMultipartUploadResult{Bucket: bucket, Key: key, UploadID: id})
+}
+
+// uploadPart is UploadPart: PUT /bucket/key?partNumber=N&uploadId=ID, or
+// UploadPartCopy with x-amz-copy-source.
+func (h *Handler) uploadPart(w http.ResponseWriter, r *http.Request) error {
+	bucket, key := bucketKey(r)
+	q := r.URL.Query()
+	uploadID := q.Get("uploadId")
+	if uploadID == "" {
+		return s3err.New(s3err.InvalidArgument, "UploadPart needs both partNumber and uploadId.").With("ArgumentName", "uploadId")
+	}
+	n, err := partNumber(q.Get("partNumber"))
+	if err != nil {
+		return err
+	}
+	if r.Header.Get("X-Amz-Copy-Source") != "" {
+		return h.uploadPartCopy(w, r, uploadID, n)
+	}
+	be, cb, opts, err := h.checkedUpload(r, nil)
+	if err != nil {
+		return err
+	}
+	info, err := h.store.UploadPart(r.Context(), bucket, key, uploadID, n, be, opts)
+	if be.err != nil {
+		return be.err
+	}
+	if err != nil {
+		return err
+	}
+	hdr := w.Header()
+	hdr.Set("ETag", quoteETag(info.ETag))
+	setChecksumHeaders(hdr, cb.checksums(), "")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// parseCopyRange parses x-amz-copy-source-range: "bytes=first-last",
+// within an object of size bytes.
+func parseCopyRange(v string, size int64) (*objstore.Range, int64, error) {
+	bad := s3err.New(s3err.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
+		With("ArgumentName", "x-amz-copy-source-range").With("ArgumentValue", v)
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return nil, 0, bad
+	}
+	a, b, ok := strings.Cut(spec, "-")
+	first, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || first < 0 || last < first {
+		return nil, 0, bad
+	}
+	if last >= size {
+		return nil, 0, s3err.New(s3err.InvalidRange, "The requested range is not satisfiable").
+			With("RangeRequested", v).With("ActualObjectSize", itoa(size))
+	}
+	return &objstore.Range{Start: first, End: last}, last - first + 1, nil
+}
+
+// uploadPartCopy is UploadPartCopy: a part copied from an object, or a
+// range of it.
+func (h *Handler) uploadPartCopy(w http.ResponseWriter, r *http.Request, uploadID string, n int) error {
+	bucket, key := bucketKey(r)
+	srcBucket, srcKey, err := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	src, err := h.store.HeadObject(ctx, srcBucket, srcKey)
+	if err != nil {
+		return err
+	}
+	if err := checkConditions(r.Header, "X-Amz-Copy-Source-", &src, true); err != nil {
+		return err
+	}
+	var rng *objstore.Range
+	size := src.Size
+	if v := r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
+		if rng, size, err = parseCopyRange(v, src.Size); err != nil {
+			return err
+		}
+	}
+	if size > h.maxSize {
+		return s3err.New(s3err.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size").
+			With("ProposedSize", itoa(size)).With("MaxSizeAllowed", itoa(h.maxSize))
+	}
+	body, _, err := h.store.GetObject(ctx, srcBucket, srcKey, rng)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	info, err := h.store.UploadPart(ctx, bucket, key, uploadID, n, body, objstore.PutOptions{Size: size})
+	if err != nil {
+		return err
+	}
+	res := copyPartResult{ETag: quoteETag(info.ETag), LastModified: xmlTime(info.LastModified), checksumElems: checksumsOf(info.Checksums)}
+	return writeXML(w, http.StatusOK, &res)
+}
+
+// completeMultipartUpload is CompleteMultipartUpload:
+// POST /bucket/key?uploadId=ID.
+func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request) error {
+	bucket, key := bucketKey(r)
+	uploadID := r.URL.Query().Get("uploadId")
+	decl, err := parseIntegrity(r.Header)
+	if err != nil {
+		return err
+	}
+	st := stateOf(r)
+	r.Body = readCloser{newCheckedBody(r.Body, decl, nil, st.trailer), r.Body}
+	var req completeMultipartUpload
+	if err := readXML(r, &req); err != nil {
+		return err
+	}
+	if len(req.Parts) == 0 {
+		return s3err.New(s3err.MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
+	}
+	parts := make([]objstore.CompletedPart, len(req.Parts))
+	for i, p := range req.Parts {
+		parts[i] = objstore.CompletedPart{PartNumber: p.PartNumber, ETag: strings.Trim(p.ETag, `"`)}
+	}
+	if err := h.checkPartChecksums(r, bucket, key, uploadID, req.Parts); err != nil {
+		return err
+	}
+
+	type result struct {
+		info objstore.ObjectInfo
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		info, err := h.store.CompleteMultipartUpload(r.Context(), bucket, key, uploadID, parts)
+		done <- result{info, err}
+	}()
+	timer := time.NewTimer(completeKeepAlive)
+	defer timer.Stop()
+	started := false
+	for {
+		select {
+		case res := <-done:
+			if res.err != nil {
+				if !started {
+					return res.err
+				}
+				e := h.toS3Error(r, res.err)
+				st.code = e.Code
+				out := *e
+				out.Details = append(append([]s3err.Detail(nil), e.Details...),
+					s3err.Detail{Name: "Resource", Value: st.resource}, s3err.Detail{Name: "RequestId", Value: st.id})
+				writeXMLBody(w, &out)
+				return nil
+			}
+			out := completeMultipartUploadResult{
+				Location: objectURL(r, bucket, key), Bucket: bucket, Key: key, ETag: quoteETag(res.info.ETag),
+			}
+			if !started {
+				return writeXML(w, http.StatusOK, &out)
+			}
+			writeXMLBody(w, &out)
+			return nil
+		case <-timer.C:
+			if !started {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusOK)
+				io.WriteString(w, xml.Header)
+				started = true
+			}
+			io.WriteString(w, " ")
+			http.NewResponseController(w).Flush()
+			timer.Reset(completeKeepAlive)
+		}
+	}
+}
+
+// checkPartChecksums compares the checksums a CompleteMultipartUpload
+// lists for its parts with those recorded when the parts were uploaded.
+func (h *Handler) checkPartChecksums(r *http.Request, bucket, key, uploadID string, parts []completePart) error {
+	declared := false
+	for _, p := range parts {
+		if p.checksumElems != (checksumElems{}) {
+			declared = true
+		}
+	}
+	if !declared {
+		return nil
+	}
+	stored := map[int]objstore.PartInfo{}
+	marker := 0
+	for {
+		ps, truncated, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, 1000)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			stored[p.PartNumber] = p
+			marker = p.PartNumber
+		}
+		if !truncated || len(ps) == 0 {
+			break
+		}
+	}
+	for _, p := range parts {
+		sp, ok := stored[p.PartNumber]
+		if !ok {
+			continue // the store reports the missing part
+		}
+		for _, alg := range checksumAlgs {
+			want := p.get(alg.name)
+			if got := sp.Checksums[alg.name]; want != "" && got != "" && want != got {
+				return s3err.New(s3err.InvalidPart, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").
+					With("PartNumber", itoa(int64(p.PartNumber)))
+			}
+		}
+	}
+	return nil
+}
+
+// abortMultipartUpload is AbortMultipartUpload: DELETE /bucket/key?uploadId=ID.
+func (h *Handler) abortMultipartUpload(w http.ResponseWriter, r *http.Request) error {
+	bucket, key := bucketKey(r)
+	if err := h.store.AbortMultipartUpload(r.Context(), bucket, key, r.URL.Query().Get("uploadId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listParts is ListParts: GET /bucket/key?uploadId=ID.
+func (h *Handler) listParts(w http.ResponseWriter, r *http.Request) error {
+	bucket, key := bucketKey(r)
+	q := r.URL.Query()
+	uploadID := q.Get("uploadId")
+	maxParts, err := maxKeysParam(q, "max-parts")
+	if err != nil {
+		return err
+	}
+	marker := 0
+	if v := q.Get("part-number-marker"); v != "" {
+		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
+			return s3err.New(s3err.InvalidArgument, "Provided part-number-marker not an integer or within integer range").
+				With("ArgumentName", "part-number-marker").With("ArgumentValue", v)
+		}
+	}
+	res := listPartsResult{Bucket: bucket, Key: key, UploadID: uploadID, Initiator: theOwner, Owner: theOwner,
+		StorageClass: "STANDARD", PartNumberMarker: marker, MaxParts: maxParts}
+	if maxParts == 0 {
+		// The store reads 0 as its default; ask for nothing but the upload.
+		if _, _, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, 1); err != nil {
+			return err
+		}
+		return writeXML(w, http.StatusOK, &res)
+	}
+	parts, truncated, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, maxParts)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		res.Parts = append(res.Parts, partElem{PartNumber: p.PartNumber, LastModified: xmlTime(p.LastModified),
+			ETag: quoteETag(p.ETag), Size: p.Size, checksumElems: checksumsOf(p.Checksums)})
+	}
+	res.IsTruncated = truncated
+	if len(parts) > 0 {
+		res.NextPartNumberMarker = parts[len(parts)-1].PartNumber
+	}
+	return writeXML(w, http.StatusOK, &res)
+}

@@ -1,0 +1,190 @@
+package s3server
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/presign-dev/presign/objstore"
+	"github.com/presign-dev/presign/postpolicy"
+	"github.com/presign-dev/presign/s3err"
+)
+
+// Limits of a POST form's fields, which are read into memory before the
+// file; the file itself streams to the store.
+const (
+	// maxFormField is the longest value of one form field.
+	maxFormField = 64 << 10
+	// maxFormFields is the most bytes of all fields before the file.
+	maxFormFields = 1 << 20
+)
+
+func malformedPost(format string, args ...any) *s3err.Error {
+	return s3err.New(s3err.MalformedPOSTRequest, "The body of your POST request is not well-formed multipart/form-data. "+format, args...)
+}
+
+// postFieldHeaders are the form fields that set object metadata, as the
+// headers of a PutObject would.
+var postFieldHeaders = []string{
+	"Cache-Control", "Content-Type", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires",
+	"Content-MD5", "x-amz-storage-class", "x-amz-checksum-algorithm", "x-amz-sdk-checksum-algorithm",
+}
+
+// formHeader returns the fields of a form that act as request headers:
+// the metadata and checksum fields and x-amz-meta-*.
+func formHeader(fields postpolicy.Fields) http.Header {
+	h := http.Header{}
+	for _, f := range fields {
+		ln := strings.ToLower(f.Name)
+		known := strings.HasPrefix(ln, "x-amz-meta-") || (strings.HasPrefix(ln, "x-amz-checksum-") && !nonChecksumHeaders[ln])
+		for _, name := range postFieldHeaders {
+			if strings.EqualFold(name, ln) {
+				known = true
+			}
+		}
+		if known {
+			h.Add(f.Name, f.Value)
+		}
+	}
+	if a := h.Get("X-Amz-Checksum-Algorithm"); a != "" && h.Get("X-Amz-Sdk-Checksum-Algorithm") == "" {
+		h.Set("X-Amz-Sdk-Checksum-Algorithm", a)
+	}
+	h.Del("X-Amz-Checksum-Algorithm")
+	return h
+}
+
+// postForm is POST object: a browser form upload to POST /bucket. The
+// multipart body is streamed: the fields before the file are read and
+// evaluated against the signed policy, then the file goes to the store as
+// it arrives, within the policy's size limits. Fields after the file are
+// ignored, as S3 ignores them.
+func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
+	st := stateOf(r)
+	bucket, _ := bucketKey(r)
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return malformedPost("The Content-Type has no boundary.")
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	var (
+		fields   postpolicy.Fields
+		total    int
+		file     *multipart.Part
+		filename string
+	)
+	for file == nil {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return s3err.New(s3err.InvalidArgument, "POST requires exactly one file upload per request.").
+				With("ArgumentName", "file").With("ArgumentValue", "0")
+		}
+		if err != nil {
+			return malformedPost("%v", err)
+		}
+		name := part.FormName()
+		if name == "" {
+			return malformedPost("A part has no form-data name.")
+		}
+		if strings.EqualFold(name, "file") {
+			file, filename = part, part.FileName()
+			break
+		}
+		value, err := io.ReadAll(io.LimitReader(part, maxFormField+1))
+		if err != nil {
+			return malformedPost("%v", err)
+		}
+		total += len(name) + len(value)
+		if len(value) > maxFormField || total > maxFormFields {
+			return malformedPost("Your POST request fields preceding the upload file were too large.")
+		}
+		fields = append(fields, postpolicy.Field{Name: name, Value: string(value)})
+	}
+	up, err := h.post.Evaluate(&postpolicy.EvaluateInput{Bucket: bucket, Fields: fields, Filename: filename})
+	if err != nil {
+		return err
+	}
+	st.key = up.Key
+	hdr := formHeader(up.Fields)
+	meta, err := metadataFrom(hdr)
+	if err != nil {
+		return err
+	}
+	if meta.ContentType == "" {
+		meta.ContentType = "binary/octet-stream"
+	}
+	decl, err := parseIntegrity(hdr)
+	if err != nil {
+		return err
+	}
+	if decl.trailer {
+		return malformedPost("A form cannot carry x-amz-trailer.")
+	}
+	cb := newCheckedBody(up.Limits.Reader(file), decl, defaultChecksum, nil)
+	be := &bodyError{r: cb}
+	info, err := h.store.PutObject(r.Context(), up.Bucket, up.Key, be, meta, objstore.PutOptions{Size: -1, Precommit: func(info *objstore.ObjectInfo) error {
+		if err := drain(be); err != nil {
+			return err
+		}
+		if sums := cb.checksums(); sums != nil {
+			info.Metadata.Checksums = sums
+			info.Metadata.ChecksumType = "FULL_OBJECT"
+		}
+		return nil
+	}})
+	if be.err != nil {
+		if !isS3Error(be.err) {
+			return malformedPost("%v", be.err)
+		}
+		return be.err
+	}
+	if err != nil {
+		return err
+	}
+	return h.postResponse(w, r, up, info)
+}
+
+// isS3Error reports whether err is or wraps an *s3err.Error.
+func isS3Error(err error) bool {
+	var se *s3err.Error
+	return errors.As(err, &se)
+}
+
+// postResponse answers a successful POST upload as its form asks: a 303
+// redirect to success_action_redirect with bucket, key and etag added to
+// its query; or success_action_status 200 (empty), 201 (a PostResponse
+// document) or 204, the default.
+func (h *Handler) postResponse(w http.ResponseWriter, r *http.Request, up *postpolicy.Upload, info objstore.ObjectInfo) error {
+	loc := objectURL(r, up.Bucket, up.Key)
+	hdr := w.Header()
+	hdr.Set("ETag", quoteETag(info.ETag))
+	hdr.Set("Location", loc)
+	setChecksumHeaders(hdr, info.Checksums, checksumType(info.Metadata))
+	redirect, ok := up.Fields.Get("success_action_redirect")
+	if !ok {
+		redirect, _ = up.Fields.Get("redirect")
+	}
+	if u, err := url.Parse(redirect); redirect != "" && err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		q := u.Query()
+		q.Set("bucket", up.Bucket)
+		q.Set("key", up.Key)
+		q.Set("etag", quoteETag(info.ETag))
+		u.RawQuery = q.Encode()
+		hdr.Set("Location", u.String())
+		w.WriteHeader(http.StatusSeeOther)
+		return nil
+	}
+	status, _ := up.Fields.Get("success_action_status")
+	switch status {
+	case "200":
+		w.WriteHeader(http.StatusOK)
+		return nil
+	case "201":
+		return writeXML(w, http.StatusCreated, &postResponse{Location: loc, Bucket: up.Bucket, Key: up.Key, ETag: quoteETag(info.ETag)})
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,456 @@
+package s3server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/presign-dev/presign/objstore"
+	"github.com/presign-dev/presign/postpolicy"
+	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv4"
+)
+
+// DefaultRegion is the region of a Handler whose Options name none.
+const DefaultRegion = "us-east-1"
+
+// DefaultMaxObjectSize is the largest object PutObject accepts unless
+// Options.MaxObjectSize says otherwise: 5 GiB, as S3.
+const DefaultMaxObjectSize int64 = 5 << 30
+
+// ServerName is the value of the Server header of every response.
+const ServerName = "presign"
+
+// Options configure a [Handler].
+type Options struct {
+	// Store keeps the buckets and objects. Required.
+	Store objstore.Store
+	// Verifier checks request signatures. When nil, one is built from
+	// Credentials, Region and Now.
+	Verifier *sigv4.Verifier
+	// Credentials returns the credentials of an access key id, and false
+	// when the key is unknown. Required unless Verifier is set; it also
+	// checks the signatures of POST forms.
+	Credentials func(accessKeyID string) (sigv4.Credentials, bool)
+	// Region is the region the server claims to be in; requests signed for
+	// another are refused. Empty means [DefaultRegion].
+	Region string
+	// BaseDomains are the host names under which the first label names the
+	// bucket (virtual-hosted requests): with "localhost", a request to
+	// photos.localhost:9000 is for bucket "photos". Nil means
+	// {"localhost"}. Requests to any other host name the bucket in the path.
+	BaseDomains []string
+	// CORS answers browsers' cross-origin requests; nil refuses them.
+	CORS *CORS
+	// Now returns the current time, for signature expiry and POST policies;
+	// nil means time.Now.
+	Now func() time.Time
+	// Logger receives one access-log record per request, at Info level,
+	// and internal errors, at Error level; nil discards them.
+	Logger *slog.Logger
+	// MaxObjectSize is the largest object or part accepted, in bytes; zero
+	// means [DefaultMaxObjectSize].
+	MaxObjectSize int64
+}
+
+// Handler serves the S3 REST API. It is safe for concurrent use.
+type Handler struct {
+	store    objstore.Store
+	verifier *sigv4.Verifier
+	post     *postpolicy.Evaluator
+	region   string
+	bases    []string
+	cors     *CORS
+	now      func() time.Time
+	log      *slog.Logger
+	maxSize  int64
+	mux      *http.ServeMux
+	chain    http.Handler
+}
+
+// New returns a Handler for opts, or an error when opts lack what it needs.
+func New(opts Options) (*Handler, error) {
+	if opts.Store == nil {
+		return nil, errors.New("s3server: Options.Store is nil")
+	}
+	h := &Handler{
+		store:   opts.Store,
+		region:  opts.Region,
+		bases:   opts.BaseDomains,
+		cors:    opts.CORS,
+		now:     opts.Now,
+		log:     opts.Logger,
+		maxSize: opts.MaxObjectSize,
+	}
+	if h.region == "" {
+		h.region = DefaultRegion
+	}
+	if h.bases == nil {
+		h.bases = []string{"localhost"}
+	}
+	for i, b := range h.bases {
+		h.bases[i] = strings.ToLower(strings.Trim(b, "."))
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.maxSize <= 0 {
+		h.maxSize = DefaultMaxObjectSize
+	}
+	h.verifier = opts.Verifier
+	if h.verifier == nil {
+		if opts.Credentials == nil {
+			return nil, errors.New("s3server: Options.Credentials and Options.Verifier are both nil; give one")
+		}
+		h.verifier = &sigv4.Verifier{Lookup: opts.Credentials, Region: h.region, Now: h.now}
+	}
+	lookup := opts.Credentials
+	if lookup == nil {
+		lookup = h.verifier.Lookup
+	}
+	h.post = &postpolicy.Evaluator{Lookup: lookup, Region: h.verifier.Region, Now: h.now, MaxObjectSize: h.maxSize}
+	if err := h.cors.check(); err != nil {
+		return nil, err
+	}
+	h.routes()
+	h.chain = h.withRequest(h.withCORS(h.withRoute(h.withAuth(http.HandlerFunc(h.dispatch)))))
+	return h, nil
+}
+
+// ServeHTTP serves one S3 request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.chain.ServeHTTP(w, r)
+}
+
+// routes registers the operations on the mux. The mux sees the path-style
+// path "/bucket/key" whatever the addressing, with the key escaped into
+// one segment so that the mux neither cleans nor redirects it; see
+// dispatch. Operations that share a method and path are told apart by
+// their query in the handlers.
+func (h *Handler) routes() {
+	m := http.NewServeMux()
+	m.Handle("GET /{$}", h.adapt(h.listBuckets))
+	m.Handle("GET /{bucket}", h.adapt(h.getBucket))
+	m.Handle("HEAD /{bucket}", h.adapt(h.headBucket))
+	m.Handle("PUT /{bucket}", h.adapt(h.putBucket))
+	m.Handle("DELETE /{bucket}", h.adapt(h.deleteBucket))
+	m.Handle("POST /{bucket}", h.adapt(h.postBucket))
+	m.Handle("GET /{bucket}/{key...}", h.adapt(h.getObject))
+	m.Handle("HEAD /{bucket}/{key...}", h.adapt(h.headObject))
+	m.Handle("PUT /{bucket}/{key...}", h.adapt(h.putObject))
+	m.Handle("DELETE /{bucket}/{key...}", h.adapt(h.deleteObject))
+	m.Handle("POST /{bucket}/{key...}", h.adapt(h.postObject))
+	m.Handle("/", h.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		return s3err.New(s3err.MethodNotAllowed, "The specified method is not allowed against this resource.").
+			With("Method", r.Method).With("ResourceType", resourceType(r))
+	}))
+	h.mux = m
+}
+
+func resourceType(r *http.Request) string {
+	st := stateOf(r)
+	switch {
+	case st.bucket == "":
+		return "SERVICE"
+	case st.key == "":
+		return "BUCKET"
+	}
+	return "OBJECT"
+}
+
+// reqState is what the middleware learns about a request, shared with the
+// handlers through the request's context.
+type reqState struct {
+	// id is the request id, sent as x-amz-request-id.
+	id string
+	// start is when the request came, by Options.Now.
+	start time.Time
+	// bucket and key are the request's, from its host and path; key is
+	// empty for bucket and service requests.
+	bucket, key string
+	// virtual is set for a virtual-hosted request.
+	virtual bool
+	// resource is the request's path as sent, the Resource of errors.
+	resource string
+	// auth is the verified signature; nil for a POST form upload, which the
+	// handler authenticates.
+	auth *sigv4.Auth
+	// chunked decodes an aws-chunked body; nil otherwise.
+	chunked *chunkedReader
+	// code is the S3 error code of the response, for the access log.
+	code s3err.ErrorCode
+	// w is the response writer the first middleware wrapped.
+	w *logWriter
+}
+
+type stateKey struct{}
+
+// stateOf returns the state of r; the first middleware sets it.
+func stateOf(r *http.Request) *reqState {
+	if st, ok := r.Context().Value(stateKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{}
+}
+
+// trailer looks up a trailing header of the request's aws-chunked body.
+func (st *reqState) trailer(name string) (string, bool) {
+	if st.chunked == nil {
+		return "", false
+	}
+	return st.chunked.Trailer(name)
+}
+
+// handlerFunc is an S3 operation: it writes a successful response or
+// returns the error to answer with.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// adapt turns fn into an http.Handler that writes fn's error, if any, as
+// an S3 error response. It is the one place errors become responses.
+func (h *Handler) adapt(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError writes err as an S3 error response, unless a response was
+// already started, in which case it can only be logged.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	st := stateOf(r)
+	e := h.toS3Error(r, err)
+	st.code = e.Code
+	if st.w != nil && st.w.status != 0 {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "s3server: error after the response started",
+			slog.String("request_id", st.id), slog.String("code", string(e.Code)), slog.String("message", e.Message))
+		return
+	}
+	hdr := w.Header()
+	for _, name := range []string{"ETag", "Last-Modified", "Content-Length", "Content-Range", "Content-Disposition", "Content-Encoding", "Cache-Control", "Expires", "Content-Language"} {
+		hdr.Del(name)
+	}
+	for name := range hdr {
+		if strings.HasPrefix(strings.ToLower(name), "x-amz-meta-") || strings.HasPrefix(strings.ToLower(name), "x-amz-checksum-") {
+			hdr.Del(name)
+		}
+	}
+	hdr.Set("Content-Type", "application/xml")
+	if e.Code == s3err.InvalidRange {
+		if size, ok := e.Detail("ActualObjectSize"); ok {
+			hdr.Set("Content-Range", "bytes */"+size)
+		}
+	}
+	w.WriteHeader(e.Status())
+	if r.Method != http.MethodHead {
+		e.WriteXML(w, st.resource, st.id)
+	}
+}
+
+// toS3Error returns err as an S3 error: itself when it is one, its S3
+// equivalent for the store's errors, InternalError (logged) otherwise.
+func (h *Handler) toS3Error(r *http.Request, err error) *s3err.Error {
+	st := stateOf(r)
+	var se *s3err.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, objstore.ErrNoSuchBucket):
+		return s3err.New(s3err.NoSuchBucket, "The specified bucket does not exist").With("BucketName", st.bucket)
+	case errors.Is(err, objstore.ErrBucketExists):
+		return s3err.New(s3err.BucketAlreadyOwnedByYou, "Your previous request to create the named bucket succeeded and you already own it.").With("BucketName", st.bucket)
+	case errors.Is(err, objstore.ErrBucketNotEmpty):
+		return s3err.New(s3err.BucketNotEmpty, "The bucket you tried to delete is not empty").With("BucketName", st.bucket)
+	case errors.Is(err, objstore.ErrInvalidBucketName):
+		return s3err.New(s3err.InvalidBucketName, "The specified bucket is not valid.").With("BucketName", st.bucket)
+	case errors.Is(err, objstore.ErrNoSuchKey):
+		return s3err.New(s3err.NoSuchKey, "The specified key does not exist.").With("Key", st.key)
+	case errors.Is(err, objstore.ErrInvalidKey):
+		if len(st.key) > 1024 {
+			return s3err.New(s3err.KeyTooLongError, "Your key is too long")
+		}
+		return s3err.New(s3err.InvalidArgument, "The object key is not valid UTF-8.").With("ArgumentName", "key")
+	case errors.Is(err, objstore.ErrNoSuchUpload):
+		return s3err.New(s3err.NoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.").
+			With("UploadId", r.URL.Query().Get("uploadId"))
+	case errors.Is(err, objstore.ErrInvalidPart):
+		return s3err.New(s3err.InvalidPart, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+	case errors.Is(err, objstore.ErrInvalidPartOrder):
+		return s3err.New(s3err.InvalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+	case errors.Is(err, objstore.ErrEntityTooSmall):
+		return s3err.New(s3err.EntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
+	case errors.Is(err, objstore.ErrInvalidRange):
+		return s3err.New(s3err.InvalidRange, "The requested range is not satisfiable")
+	case errors.Is(err, objstore.ErrIncompleteBody):
+		return s3err.New(s3err.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	case errors.Is(err, objstore.ErrInvalidArgument):
+		return s3err.New(s3err.InvalidArgument, "An argument of the request is not valid, such as a continuation token, or metadata that is not UTF-8.")
+	case errors.Is(err, objstore.ErrPreconditionFailed):
+		return s3err.New(s3err.PreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	case errors.As(err, &mbe):
+		return s3err.New(s3err.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return s3err.New(s3err.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return s3err.New(s3err.IncompleteBody, "The client went away before the request completed.")
+	}
+	h.log.LogAttrs(r.Context(), slog.LevelError, "s3server: internal error",
+		slog.String("request_id", st.id), slog.String("error", err.Error()))
+	return s3err.New(s3err.InternalError, "We encountered an internal error. Please try again.")
+}
+
+// newRequestID returns a random request id: 16 upper-case hex digits, as S3's.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// newHostID returns a random x-amz-id-2 value.
+func newHostID() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// withRequest gives each request its id and state, stamps the common
+// response headers, and writes the access log when the request is done.
+func (h *Handler) withRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &reqState{id: newRequestID(), start: h.now(), resource: rawPath(r)}
+		lw := &logWriter{ResponseWriter: w}
+		st.w = lw
+		hdr := w.Header()
+		hdr.Set("X-Amz-Request-Id", st.id)
+		hdr.Set("X-Amz-Id-2", newHostID())
+		hdr.Set("Server", ServerName)
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		next.ServeHTTP(lw, r)
+		h.accessLog(r, st, lw)
+	})
+}
+
+// rawPath returns the path of r as the client sent it.
+func rawPath(r *http.Request) string {
+	if p, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(p, "/") {
+		return p
+	}
+	return r.URL.EscapedPath()
+}
+
+// withRoute finds the bucket and key of a request, from its host
+// (virtual-hosted) or its path (path-style).
+func (h *Handler) withRoute(next http.Handler) http.Handler {
+	return h.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		st := stateOf(r)
+		host := strings.ToLower(r.Host)
+		if hn, _, err := net.SplitHostPort(host); err == nil {
+			host = hn
+		}
+		p := r.URL.Path
+		if !strings.HasPrefix(p, "/") {
+			return s3err.New(s3err.InvalidRequest, "The request path must start with '/'.")
+		}
+		for _, base := range h.bases {
+			if b, ok := strings.CutSuffix(host, "."+base); ok && b != "" {
+				st.bucket, st.key, st.virtual = b, p[1:], true
+				break
+			}
+		}
+		if !st.virtual {
+			st.bucket, st.key, _ = strings.Cut(p[1:], "/")
+		}
+		if st.bucket == "" && st.key != "" {
+			return s3err.New(s3err.InvalidBucketName, "The specified bucket is not valid.").With("BucketName", "")
+		}
+		if len(st.key) > 1024 {
+			return s3err.New(s3err.KeyTooLongError, "Your key is too long").With("Size", itoa(int64(len(st.key)))).With("MaxSizeAllowed", "1024")
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// dispatch hands the request to the mux under its path-style path, with
+// the key escaped into one segment ("." too), so that the mux neither
+// cleans "a//b/../c" nor redirects it; the handlers read the bucket and key
+// back with PathValue. The caller's request is not modified.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request) {
+	st := stateOf(r)
+	p := "/"
+	if st.bucket != "" {
+		p += escapeSegment(st.bucket)
+		if st.key != "" {
+			p += "/" + escapeSegment(st.key)
+		}
+	}
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	u.Path, u.RawPath = pathUnescaped(p), p
+	r2.URL = &u
+	h.mux.ServeHTTP(w, r2)
+}
+
+// escapeSegment percent-encodes every byte of s but letters, digits, '-',
+// '_' and '~', so that s is one path segment that is never "." or "..".
+func escapeSegment(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '~' {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return string(b)
+}
+
+// pathUnescaped returns the decoded form of an escaped path built by
+// escapeSegment, for URL.Path.
+func pathUnescaped(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) {
+			hi, _ := unhex(p[i+1])
+			lo, _ := unhex(p[i+2])
+			b.WriteByte(hi<<4 | lo)
+			i += 2
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// bucketKey returns the bucket and key the mux matched.
+func bucketKey(r *http.Request) (string, string) {
+	return r.PathValue("bucket"), r.PathValue("key")
+}
