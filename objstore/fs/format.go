@@ -162,6 +162,10 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b 
 // body's length and MD5. When want is not negative the body must have
 // exactly want bytes (objstore.ErrIncompleteBody). On error nothing is
 // left behind, and the body's own error is returned as is.
+//
+// Two buffers alternate: while one is hashed by a second goroutine, the
+// next is read and written, so that MD5, the slowest step, overlaps the
+// I/O.
 func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.File, n int64, sum [md5.Size]byte, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, sum, err
@@ -175,11 +179,28 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 			discard(tmp)
 		}
 	}()
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
+	b1, b2 := bufPool.Get().(*[]byte), bufPool.Get().(*[]byte)
 	hash := md5.New()
-	for eof := false; !eof; {
+	work, hashed := make(chan []byte), make(chan struct{})
+	go func() {
+		for b := range work {
+			hash.Write(b)
+			hashed <- struct{}{}
+		}
+		close(hashed)
+	}()
+	pending := false
+	defer func() {
+		if pending {
+			<-hashed
+		}
+		close(work)
+		<-hashed
+		bufPool.Put(b1)
+		bufPool.Put(b2)
+	}()
+	buf, next := *b1, *b2
+	for eof := false; !eof; buf, next = next, buf {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, sum, err
 		}
@@ -196,7 +217,11 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 		if _, err := tmp.Write(buf[:m]); err != nil {
 			return nil, 0, sum, fmt.Errorf("fs: %w", err)
 		}
-		hash.Write(buf[:m])
+		if pending {
+			<-hashed // next is free again
+		}
+		work <- buf[:m]
+		pending = true
 	}
 	if want >= 0 && n != want {
 		return nil, 0, sum, objstore.ErrIncompleteBody
@@ -204,6 +229,8 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 	if err := ctx.Err(); err != nil {
 		return nil, 0, sum, err
 	}
+	<-hashed
+	pending = false
 	hash.Sum(sum[:0])
 	return tmp, n, sum, nil
 }

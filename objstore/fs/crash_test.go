@@ -1,0 +1,320 @@
+package fs
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/presign-dev/presign/objstore"
+	"github.com/presign-dev/presign/objstore/storetest"
+)
+
+// The crash test re-executes the test binary as a child that runs
+// TestCrashChild against a data directory and kills it with SIGKILL at a
+// random moment, then checks the directory.
+const (
+	crashDirEnv  = "PRESIGN_FS_CRASH_DIR"
+	crashSeedEnv = "PRESIGN_FS_CRASH_SEED"
+	crashBucket  = "crash"
+	crashOps     = 100
+	crashKeys    = 40
+)
+
+// TestCrash: "a child process killed with SIGKILL at random points during
+// 100 uploads leaves no partial or corrupt object". Every object the store
+// shows afterwards must be one a child wrote, whole, with a header and
+// ETag that agree with its bytes; no temporary file may survive Open.
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	const rounds = 10
+	dir := t.TempDir()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 0))
+	totalDone, totalTemps, finished := 0, 0, 0
+	for round := range rounds {
+		// Kill the child a random 0-40 ms after it reports a random number
+		// of operations done, so that kills land throughout its run
+		// however fast the machine is.
+		after, delay := r.IntN(crashOps), time.Duration(r.IntN(40_000))*time.Microsecond
+		done, ok := runCrashChild(t, dir, seed+uint64(round), after, delay)
+		if ok {
+			finished++
+		}
+		temps := len(entries(t, filepath.Join(dir, tmpName)))
+		totalDone += done
+		totalTemps += temps
+		objects, uploads := checkCrashDir(t, dir)
+		t.Logf("round %d: killed %v after operation %d: %d of %d operations done, %d temporary files left; after Open %d objects, %d uploads, all whole",
+			round, delay, after, done, crashOps, temps, objects, uploads)
+	}
+	t.Logf("%d rounds: %d operations completed, %d children finished before the kill, %d temporary files removed by Open",
+		rounds, totalDone, finished, totalTemps)
+}
+
+// runCrashChild runs TestCrashChild on dir and kills it delay after it
+// reports after operations done. It returns how many operations the child
+// reported done, and whether it finished them all before the kill.
+func runCrashChild(t *testing.T, dir string, seed uint64, after int, delay time.Duration) (done int, finished bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed, 10))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	deadline := time.After(60 * time.Second)
+	kill := make(<-chan time.Time)
+	for {
+		select {
+		case line, open := <-lines:
+			switch {
+			case !open:
+				err := cmd.Wait()
+				if !finished && (kill != nil || err == nil || !strings.Contains(err.Error(), "killed")) {
+					t.Fatalf("child ended without finishing and without being killed: %v\n%s", err, stderr.Bytes())
+				}
+				return done, finished
+			case line == "ready":
+				if after == 0 {
+					kill = time.After(delay)
+				}
+			case strings.HasPrefix(line, "done "):
+				if done++; done == after {
+					kill = time.After(delay)
+				}
+			case line == "finished":
+				finished = true
+			case strings.HasPrefix(line, "error "):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("child: %s\n%s", line, stderr.Bytes())
+			}
+		case <-kill:
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !finished {
+				t.Fatal(err)
+			}
+			kill = nil
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatalf("child did not end in time\n%s", stderr.Bytes())
+		}
+	}
+}
+
+// TestCrashChild is the child of TestCrash: it makes 100 changes to the
+// store at $PRESIGN_FS_CRASH_DIR (puts of bodies from a few bytes to
+// 4 MiB, multipart uploads, copies, deletes, uploads left open), printing
+// "done N" after each, until it is killed.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("run by TestCrash")
+	}
+	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
+	r := rand.New(rand.NewPCG(seed, 1))
+	fail := func(err error) {
+		fmt.Printf("error %v\n", err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	s, err := Open(dir)
+	if err != nil {
+		fail(err)
+	}
+	if err := s.CreateBucket(ctx, crashBucket); err != nil && err != objstore.ErrBucketExists {
+		fail(err)
+	}
+	fmt.Println("ready")
+	key := func() string { return fmt.Sprintf("obj/%02d", r.IntN(crashKeys)) }
+	for i := range crashOps {
+		k := key()
+		tag := fmt.Sprintf("%d/%d", seed, i)
+		switch op := r.IntN(20); {
+		case op < 3: // multipart, completed
+			sizes := []int{objstore.MinPartSize, r.IntN(512 << 10)}
+			if err := crashMultipart(ctx, s, k, tag, sizes, true); err != nil {
+				fail(err)
+			}
+		case op < 4: // multipart, left open
+			if err := crashMultipart(ctx, s, k, tag, []int{r.IntN(64 << 10)}, false); err != nil {
+				fail(err)
+			}
+		case op < 5:
+			if err := s.DeleteObject(ctx, crashBucket, k); err != nil {
+				fail(err)
+			}
+		case op < 7: // the copy keeps the source's metadata, so it stays checkable
+			if _, err := s.CopyObject(ctx, crashBucket, key(), crashBucket, k, nil); err != nil && err != objstore.ErrNoSuchKey {
+				fail(err)
+			}
+		default:
+			var size int
+			switch c := r.IntN(20); {
+			case c < 14:
+				size = r.IntN(64 << 10)
+			case c < 19:
+				size = r.IntN(1 << 20)
+			default:
+				size = r.IntN(4 << 20)
+			}
+			meta := objstore.Metadata{ContentType: "crash/test", User: map[string]string{"seed": tag, "sizes": strconv.Itoa(size)}}
+			if _, err := s.PutObject(ctx, crashBucket, k, bytes.NewReader(storetest.Body(tag, size)), meta, objstore.PutOptions{Size: int64(size)}); err != nil {
+				fail(err)
+			}
+		}
+		fmt.Printf("done %d\n", i)
+	}
+	fmt.Println("finished")
+}
+
+// crashMultipart uploads parts of the given sizes for key and completes
+// the upload if complete is set. Part i's bytes are Body(tag/i).
+func crashMultipart(ctx context.Context, s *Store, key, tag string, sizes []int, complete bool) error {
+	var ss []string
+	for _, n := range sizes {
+		ss = append(ss, strconv.Itoa(n))
+	}
+	meta := objstore.Metadata{ContentType: "crash/multipart", User: map[string]string{"seed": tag, "sizes": strings.Join(ss, ",")}}
+	id, err := s.CreateMultipartUpload(ctx, crashBucket, key, meta)
+	if err != nil {
+		return err
+	}
+	var parts []objstore.CompletedPart
+	for i, n := range sizes {
+		p, err := s.UploadPart(ctx, crashBucket, key, id, i+1, bytes.NewReader(storetest.Body(fmt.Sprintf("%s/%d", tag, i), n)), objstore.PutOptions{Size: int64(n)})
+		if err != nil {
+			return err
+		}
+		parts = append(parts, objstore.CompletedPart{PartNumber: i + 1, ETag: p.ETag})
+	}
+	if !complete {
+		return nil
+	}
+	_, err = s.CompleteMultipartUpload(ctx, crashBucket, key, id, parts)
+	return err
+}
+
+// checkCrashDir opens dir after a crash and checks every object and
+// upload in it; it returns how many there are.
+func checkCrashDir(t *testing.T, dir string) (objects, uploads int) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open after a crash: %v", err)
+	}
+	defer s.Close()
+	if left := entries(t, filepath.Join(dir, tmpName)); len(left) != 0 {
+		t.Fatalf("after Open, tmp holds %q", left)
+	}
+	if d := entries(t, filepath.Join(dir, damagedName)); len(d) != 0 {
+		t.Fatalf("Open found damaged files: %q", d)
+	}
+	if _, err := s.HeadBucket(ctx, crashBucket); err != nil {
+		return 0, 0 // killed before the bucket was made
+	}
+	listed := listAll(t, s, crashBucket)
+	if len(listed) > crashKeys {
+		t.Fatalf("%d objects listed, more than the %d keys", len(listed), crashKeys)
+	}
+	for _, o := range listed {
+		rc, info, err := s.GetObject(ctx, crashBucket, o.Key, nil)
+		if err != nil {
+			t.Fatalf("listed %q, but GetObject: %v", o.Key, err)
+		}
+		var data bytes.Buffer
+		_, err = data.ReadFrom(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ETag != o.ETag || info.Size != o.Size || !info.LastModified.Equal(o.LastModified) {
+			t.Fatalf("%q: listing says %+v, header says %+v", o.Key, o, info)
+		}
+		tag, sizes := info.User["seed"], strings.Split(info.User["sizes"], ",")
+		var want [][]byte
+		for i, n := range sizes {
+			size, err := strconv.Atoi(n)
+			if err != nil || tag == "" {
+				t.Fatalf("%q: metadata %+v is not a child's", o.Key, info.Metadata)
+			}
+			seed := tag
+			if info.ContentType == "crash/multipart" {
+				seed = fmt.Sprintf("%s/%d", tag, i)
+			}
+			want = append(want, storetest.Body(seed, size))
+		}
+		whole := bytes.Join(want, nil)
+		if !bytes.Equal(data.Bytes(), whole) {
+			t.Fatalf("%q: %d bytes, not the %d bytes its metadata (%v) describes", o.Key, data.Len(), len(whole), info.User)
+		}
+		etag := storetest.MD5(whole)
+		if info.Parts > 0 {
+			h := md5.New()
+			for _, p := range want {
+				sum := md5.Sum(p)
+				h.Write(sum[:])
+			}
+			etag = fmt.Sprintf("%s-%d", hex.EncodeToString(h.Sum(nil)), len(want))
+		}
+		if info.ETag != etag || info.Size != int64(len(whole)) {
+			t.Fatalf("%q: ETag %s size %d, want %s %d", o.Key, info.ETag, info.Size, etag, len(whole))
+		}
+	}
+	ups, err := s.ListUploads(ctx, crashBucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range ups {
+		parts, _, err := s.ListParts(ctx, crashBucket, u.Key, u.UploadID, 0, 0)
+		if err != nil {
+			t.Fatalf("upload %s of %q: ListParts: %v", u.UploadID, u.Key, err)
+		}
+		for _, p := range parts {
+			body := storetest.Body(fmt.Sprintf("%s/%d", u.Metadata.User["seed"], p.PartNumber-1), int(p.Size))
+			if p.ETag != storetest.MD5(body) {
+				t.Fatalf("upload of %q: part %d has ETag %s, not its bytes'", u.Key, p.PartNumber, p.ETag)
+			}
+		}
+		// Keep the directory small: end the uploads the children left.
+		if err := s.AbortMultipartUpload(ctx, crashBucket, u.Key, u.UploadID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The store still works.
+	if _, err := s.PutObject(ctx, crashBucket, "probe", strings.NewReader("probe"), objstore.Metadata{}, objstore.PutOptions{Size: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteObject(ctx, crashBucket, "probe"); err != nil {
+		t.Fatal(err)
+	}
+	return len(listed), len(ups)
+}
