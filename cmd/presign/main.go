@@ -41,6 +41,7 @@ var commands = []struct {
 }{
 	{"url", "make a presigned URL for an S3 operation (GET, PUT, HEAD, DELETE, multipart steps)", newURLCommand},
 	{"post", "make a presigned POST form for browser uploads (json, html or curl)", newPostCommand},
+	{"serve", "run an S3-compatible server on local disk for presigned URLs, forms and SDKs", newServeCommand},
 }
 
 const mainUsage = `presign makes Amazon S3 presigned URLs, byte-for-byte the AWS SDKs' URLs.
