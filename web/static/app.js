@@ -1,0 +1,248 @@
+// app.js: the upload page. The flow itself is in upload.js; this file is
+// the page: the API key field, the drop zone, the method selector and the
+// list of uploads. It builds the DOM with textContent only, never HTML.
+
+import {
+  API, DEFAULT_MULTIPART_THRESHOLD, UploadError, downloadURL, formatSize, isAbort, uploadFile,
+} from './upload.js';
+
+const KEY_STORAGE = 'presign.apiKey';
+/** Files uploaded at once; each multipart file sends four parts at once. */
+const FILES_AT_ONCE = 2;
+
+const $ = (id) => document.getElementById(id);
+const keyInput = $('api-key');
+const keyError = $('api-key-error');
+const list = $('uploads');
+const template = $('upload-item');
+
+let threshold = DEFAULT_MULTIPART_THRESHOLD;
+const queue = [];
+let running = 0;
+
+// ---- settings -----------------------------------------------------------
+
+fetch('/config.json', { cache: 'no-cache' })
+  .then((r) => (r.ok ? r.json() : null))
+  .then((cfg) => {
+    if (cfg?.multipartThreshold > 0) {
+      threshold = cfg.multipartThreshold;
+      $('threshold-hint').textContent = `Files of ${formatSize(threshold)} or more are sent in parts, four at a time.`;
+    }
+  })
+  .catch(() => { /* keep the default */ });
+
+// ---- API key ------------------------------------------------------------
+
+keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? '';
+keyInput.addEventListener('input', () => {
+  const key = keyInput.value.trim();
+  if (key) sessionStorage.setItem(KEY_STORAGE, key);
+  else sessionStorage.removeItem(KEY_STORAGE);
+  setKeyError('');
+});
+$('key-show').addEventListener('click', (e) => {
+  const show = keyInput.type === 'password';
+  keyInput.type = show ? 'text' : 'password';
+  e.currentTarget.setAttribute('aria-pressed', String(show));
+  e.currentTarget.textContent = show ? 'Hide' : 'Show';
+});
+$('key-forget').addEventListener('click', () => {
+  keyInput.value = '';
+  sessionStorage.removeItem(KEY_STORAGE);
+  setKeyError('');
+  keyInput.focus();
+});
+
+function setKeyError(text) {
+  keyError.textContent = text;
+  keyError.hidden = !text;
+  if (text) keyInput.setAttribute('aria-invalid', 'true');
+  else keyInput.removeAttribute('aria-invalid');
+}
+
+// ---- choosing files -----------------------------------------------------
+
+const zone = $('drop-zone');
+const picker = $('file-input');
+
+picker.addEventListener('change', () => {
+  addFiles(picker.files);
+  picker.value = '';
+});
+for (const type of ['dragenter', 'dragover']) {
+  zone.addEventListener(type, (e) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    zone.classList.add('over');
+  });
+}
+zone.addEventListener('dragleave', (e) => {
+  if (!zone.contains(e.relatedTarget)) zone.classList.remove('over');
+});
+zone.addEventListener('drop', (e) => {
+  e.preventDefault();
+  zone.classList.remove('over');
+  addFiles(e.dataTransfer?.files ?? []);
+});
+// A file dropped beside the zone must not replace the page.
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => e.preventDefault());
+
+$('clear-done').addEventListener('click', () => {
+  for (const li of [...list.children]) if (li.dataset.state !== 'active') li.remove();
+  refreshList();
+});
+
+function selectedMethod() {
+  return document.querySelector('input[name="method"]:checked')?.value ?? 'auto';
+}
+
+function addFiles(files) {
+  const key = keyInput.value.trim();
+  if (!key) {
+    setKeyError('Enter the API key first.');
+    keyInput.focus();
+    return;
+  }
+  for (const file of files) {
+    const item = newItem(file, key, selectedMethod());
+    queue.push(item);
+  }
+  refreshList();
+  pump();
+}
+
+// ---- the list -----------------------------------------------------------
+
+function refreshList() {
+  $('empty').hidden = list.children.length > 0;
+  $('clear-done').hidden = ![...list.children].some((li) => li.dataset.state !== 'active');
+}
+
+function newItem(file, key, method) {
+  const li = template.content.firstElementChild.cloneNode(true);
+  const q = (sel) => li.querySelector(sel);
+  const item = {
+    file, key, method, li, controller: new AbortController(),
+    bar: q('progress'), pct: q('.pct'), status: q('.status'), cancel: q('.cancel'),
+  };
+  li.dataset.state = 'active';
+  q('.name').textContent = file.name;
+  q('.name').title = file.name;
+  q('.size').textContent = formatSize(file.size);
+  item.bar.setAttribute('aria-label', `Upload of ${file.name}`);
+  item.status.textContent = 'Waiting…';
+  item.cancel.setAttribute('aria-label', `Cancel upload of ${file.name}`);
+  item.cancel.addEventListener('click', () => {
+    item.controller.abort();
+    const i = queue.indexOf(item);
+    if (i >= 0) {
+      queue.splice(i, 1);
+      finish(item, 'cancelled', 'Cancelled.');
+    }
+  });
+  list.append(li);
+  return item;
+}
+
+function setProgress(item, loaded, total) {
+  const pct = total > 0 ? Math.floor((loaded / total) * 100) : 100;
+  item.bar.value = pct;
+  item.pct.textContent = `${pct}%`;
+}
+
+function finish(item, state, text) {
+  item.li.dataset.state = state;
+  item.status.textContent = text;
+  item.cancel.hidden = true;
+  refreshList();
+}
+
+function pump() {
+  while (running < FILES_AT_ONCE && queue.length > 0) {
+    const item = queue.shift();
+    running++;
+    run(item).finally(() => {
+      running--;
+      pump();
+    });
+  }
+}
+
+async function run(item) {
+  const { file, controller } = item;
+  const signal = controller.signal;
+  const api = new API({
+    key: item.key,
+    onWait: (s) => { item.status.textContent = `Too many requests; trying again in ${s} s…`; },
+  });
+  let started = 0;
+  let lastText = '';
+  const status = (text) => {
+    lastText = text;
+    item.status.textContent = text;
+  };
+  try {
+    const res = await uploadFile({
+      api, file, method: item.method, threshold, signal,
+      onStatus: status,
+      onProgress: (loaded, total) => {
+        if (!started) started = performance.now();
+        setProgress(item, loaded, total);
+        const secs = (performance.now() - started) / 1000;
+        if (lastText === 'Uploading…' && secs > 0.5) {
+          item.status.textContent = `Uploading… ${formatSize(loaded)} of ${formatSize(total)}, ${formatSize(loaded / secs)}/s`;
+        }
+      },
+    });
+    setProgress(item, file.size, file.size);
+    const secs = started ? (performance.now() - started) / 1000 : 0;
+    const how = res.method === 'multipart' ? 'in parts' : `with ${res.method}`;
+    const speed = secs > 0.05 ? `, ${formatSize(file.size / secs)}/s` : '';
+    status('Getting a download link…');
+    const result = item.li.querySelector('.result');
+    item.li.querySelector('.key').textContent = res.key;
+    try {
+      const d = await downloadURL(api, res.key, file.name, signal);
+      const a = item.li.querySelector('.download');
+      a.href = d.url;
+      a.setAttribute('aria-label', `Download ${file.name}`);
+      item.li.querySelector('.copy').addEventListener('click', (e) => copy(e.currentTarget, d.url));
+      item.li.querySelector('.expiry').textContent = `Link valid until ${new Date(d.expiresAt).toLocaleString()}`;
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      item.li.querySelector('.links').hidden = true;
+      item.li.querySelector('.expiry').textContent = `No download link: ${err.message}`;
+    }
+    result.hidden = false;
+    item.li.dataset.seconds = secs.toFixed(3);
+    finish(item, 'done', `Uploaded ${how} in ${formatSeconds(secs)}${speed}.`);
+  } catch (err) {
+    if (isAbort(err) || signal.aborted) {
+      finish(item, 'cancelled', 'Cancelled.');
+      return;
+    }
+    const msg = err instanceof UploadError ? err.message : `Unexpected error: ${err}`;
+    if (err instanceof UploadError && err.status === 401) setKeyError('This key was not accepted.');
+    item.li.dataset.code = err.code ?? '';
+    finish(item, 'failed', msg);
+  }
+}
+
+function formatSeconds(s) {
+  return s < 1 ? `${Math.max(1, Math.round(s * 1000))} ms` : `${s.toFixed(1)} s`;
+}
+
+async function copy(button, text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = 'Copied';
+  } catch {
+    button.textContent = 'Copy failed';
+  }
+  setTimeout(() => { button.textContent = 'Copy link'; }, 2000);
+}
+
+refreshList();
