@@ -380,3 +380,15 @@ func TestStreamingUploads(t *testing.T) {
 		t.Errorf("accepted without x-amz-decoded-content-length")
 	}
 }
+
+func TestSigV2Refused(t *testing.T) {
+	ts := newTestServer(t, nil)
+	res := ts.do(req{method: "GET", target: "/bkt/k?AWSAccessKeyId=AKIDEXAMPLE&Expires=1795568518&Signature=abc%3D", unsigned: true})
+	e := wantError(t, res, s3err.InvalidRequest)
+	if !strings.Contains(e.Message, "AWS4-HMAC-SHA256") {
+		t.Errorf("message %q", e.Message)
+	}
+	hr := ts.newRequest(req{method: "GET", target: "/bkt/k", unsigned: true})
+	hr.Header.Set("Authorization", "AWS AKIDEXAMPLE:abc=")
+	wantError(t, ts.send(hr), s3err.InvalidRequest)
+}

@@ -100,8 +100,20 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
 		slog.Duration("duration", h.now().Sub(st.start)),
 		slog.String("remote", r.RemoteAddr),
 	}
+	if st.auth != nil {
+		attrs = append(attrs, slog.String("payload", payloadMode(st.auth.PayloadHash)))
+	}
 	if st.code != "" {
 		attrs = append(attrs, slog.String("code", string(st.code)))
 	}
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "s3 request", attrs...)
+}
+
+// payloadMode names how a request's body was authenticated, for the log:
+// "sha256" for a signed hash, else the x-amz-content-sha256 mode.
+func payloadMode(ph string) string {
+	if len(ph) == 64 && !strings.HasPrefix(ph, "STREAMING-") {
+		return "sha256"
+	}
+	return ph
 }

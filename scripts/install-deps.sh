@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine, and nothing
 # that is already there: Debian packages (apt-get update runs only when one
-# is missing), the pinned npm packages of the conformance generators, and
-# the Go modules of both modules.
+# is missing), the pinned npm packages of the conformance generators and
+# of the browser test, and the Go modules of both modules.
 #
 #   bash scripts/install-deps.sh
 #
 # Debian packages and why:
 #   python3-boto3  real botocore, for conformance/botocore (run with /usr/bin/python3)
+#   chromium       the browser of the upload page's test (web/e2e), driven by
+#                  playwright-core, which cannot download browsers here
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(python3-boto3)
+PACKAGES=(python3-boto3 chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -33,11 +35,23 @@ else
   echo "install-deps: Debian packages present: ${PACKAGES[*]}"
 fi
 
-# npm packages, exactly as locked.
-if [ ! -d conformance/js/node_modules ] || ! cmp -s conformance/js/package-lock.json conformance/js/node_modules/.package-lock.json; then
-  echo "install-deps: npm ci in conformance/js"
-  (cd conformance/js && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages, exactly as locked: npm ci unless node_modules already holds
+# what the lock file locks (npm's hidden lock file lists the same packages,
+# without the root entry).
+locked_current() {
+  [ -f "$1/node_modules/.package-lock.json" ] && node -e '
+    const fs = require("fs");
+    const [lock, installed] = process.argv.slice(1).map((f) => JSON.parse(fs.readFileSync(f, "utf8")).packages);
+    delete lock[""];
+    process.exit(JSON.stringify(lock) === JSON.stringify(installed) ? 0 : 1);
+  ' "$1/package-lock.json" "$1/node_modules/.package-lock.json"
+}
+for dir in conformance/js web/e2e; do
+  if ! locked_current "$dir"; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 # Go modules.
 go mod download

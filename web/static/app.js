@@ -178,7 +178,7 @@ async function run(item) {
     key: item.key,
     onWait: (s) => { item.status.textContent = `Too many requests; trying again in ${s} s…`; },
   });
-  let started = 0;
+  const started = performance.now();
   let lastText = '';
   const status = (text) => {
     lastText = text;
@@ -189,7 +189,6 @@ async function run(item) {
       api, file, method: item.method, threshold, signal,
       onStatus: status,
       onProgress: (loaded, total) => {
-        if (!started) started = performance.now();
         setProgress(item, loaded, total);
         const secs = (performance.now() - started) / 1000;
         if (lastText === 'Uploading…' && secs > 0.5) {
@@ -198,9 +197,10 @@ async function run(item) {
       },
     });
     setProgress(item, file.size, file.size);
-    const secs = started ? (performance.now() - started) / 1000 : 0;
+    // From the first API request to storage's last answer.
+    const secs = (performance.now() - started) / 1000;
     const how = res.method === 'multipart' ? 'in parts' : `with ${res.method}`;
-    const speed = secs > 0.05 ? `, ${formatSize(file.size / secs)}/s` : '';
+    const speed = secs >= 0.2 ? `, ${formatSize(file.size / secs)}/s` : '';
     status('Getting a download link…');
     const result = item.li.querySelector('.result');
     item.li.querySelector('.key').textContent = res.key;
