@@ -51,16 +51,19 @@ func TestCrash(t *testing.T) {
 		// of operations done, so that kills land throughout its run
 		// however fast the machine is.
 		after, delay := r.IntN(crashOps), time.Duration(r.IntN(40_000))*time.Microsecond
-		done, ok := runCrashChild(t, dir, seed+uint64(round), after, delay)
+		start := time.Now()
+		done, ok, how := runCrashChild(t, dir, seed+uint64(round), after, delay)
 		if ok {
 			finished++
 		}
+		ran := time.Since(start)
 		temps := len(entries(t, filepath.Join(dir, tmpName)))
 		totalDone += done
 		totalTemps += temps
+		start = time.Now()
 		objects, uploads := checkCrashDir(t, dir)
-		t.Logf("round %d: killed %v after operation %d: %d of %d operations done, %d temporary files left; after Open %d objects, %d uploads, all whole",
-			round, delay, after, done, crashOps, temps, objects, uploads)
+		t.Logf("round %d: killed %s: %d of %d operations done, %d temporary files left (child ran %v); after Open %d objects, %d uploads, all whole (checked in %v)",
+			round, how, done, crashOps, temps, ran.Round(time.Millisecond), objects, uploads, time.Since(start).Round(time.Millisecond))
 	}
 	t.Logf("%d rounds: %d operations completed, %d children finished before the kill, %d temporary files removed by Open",
 		rounds, totalDone, finished, totalTemps)
@@ -68,8 +71,9 @@ func TestCrash(t *testing.T) {
 
 // runCrashChild runs TestCrashChild on dir and kills it delay after it
 // reports after operations done. It returns how many operations the child
-// reported done, and whether it finished them all before the kill.
-func runCrashChild(t *testing.T, dir string, seed uint64, after int, delay time.Duration) (done int, finished bool) {
+// reported done, whether it finished them all before the kill, and when
+// the kill came.
+func runCrashChild(t *testing.T, dir string, seed uint64, after int, delay time.Duration) (done int, finished bool, how string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed, 10))
@@ -91,7 +95,11 @@ func runCrashChild(t *testing.T, dir string, seed uint64, after int, delay time.
 		close(lines)
 	}()
 	deadline := time.After(60 * time.Second)
+	// kill fires delay after the chosen operation, or 3 s after the child
+	// is ready, whichever is first, so that a round stays short on a slow
+	// or busy disk.
 	kill := make(<-chan time.Time)
+	var latest <-chan time.Time
 	for {
 		select {
 		case line, open := <-lines:
@@ -101,14 +109,15 @@ func runCrashChild(t *testing.T, dir string, seed uint64, after int, delay time.
 				if !finished && (kill != nil || err == nil || !strings.Contains(err.Error(), "killed")) {
 					t.Fatalf("child ended without finishing and without being killed: %v\n%s", err, stderr.Bytes())
 				}
-				return done, finished
+				return done, finished, how
 			case line == "ready":
+				latest = time.After(3 * time.Second)
 				if after == 0 {
-					kill = time.After(delay)
+					kill, how = time.After(delay), fmt.Sprintf("%v after the store opened", delay)
 				}
 			case strings.HasPrefix(line, "done "):
 				if done++; done == after {
-					kill = time.After(delay)
+					kill, how = time.After(delay), fmt.Sprintf("%v after operation %d", delay, after)
 				}
 			case line == "finished":
 				finished = true
@@ -121,7 +130,10 @@ func runCrashChild(t *testing.T, dir string, seed uint64, after int, delay time.
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !finished {
 				t.Fatal(err)
 			}
-			kill = nil
+			kill, latest = nil, nil
+		case <-latest:
+			kill, how = time.After(0), fmt.Sprintf("at the 3 s limit, before operation %d", after)
+			latest = nil
 		case <-deadline:
 			cmd.Process.Kill()
 			t.Fatalf("child did not end in time\n%s", stderr.Bytes())

@@ -310,7 +310,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		}
 		h, err := readHeaderFile(filepath.Join(dir, partName(p.PartNumber)))
 		if errors.Is(err, iofs.ErrNotExist) {
-			return objstore.ObjectInfo{}, objstore.ErrInvalidPart
+			return objstore.ObjectInfo{}, missingPart(dir)
 		}
 		if err != nil {
 			return objstore.ObjectInfo{}, fmt.Errorf("fs: reading part %d: %w", p.PartNumber, err)
@@ -341,6 +341,9 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 			return objstore.ObjectInfo{}, err
 		}
 		if err := appendPart(f, filepath.Join(dir, partName(p.PartNumber)), etags[i]); err != nil {
+			if err == objstore.ErrInvalidPart {
+				err = missingPart(dir)
+			}
 			return objstore.ObjectInfo{}, err
 		}
 		raw, _ := hex.DecodeString(etags[i])
@@ -366,6 +369,16 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		os.RemoveAll(trash)
 	}
 	return h.info(bucketName), nil
+}
+
+// missingPart is the error for a part that is not in the upload directory
+// dir: ErrInvalidPart, or ErrNoSuchUpload if the upload itself has gone
+// (aborted or completed meanwhile).
+func missingPart(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, uploadFile)); errors.Is(err, iofs.ErrNotExist) {
+		return objstore.ErrNoSuchUpload
+	}
+	return objstore.ErrInvalidPart
 }
 
 // appendPart copies the bytes of the part file at path to f, provided its
