@@ -78,7 +78,11 @@ func readHeader(f *os.File) (*header, error) {
 	if err != nil {
 		return nil, err
 	}
-	total := st.Size()
+	return parseHeader(f, st.Size())
+}
+
+// parseHeader reads the header at the end of the total bytes of f.
+func parseHeader(f io.ReaderAt, total int64) (*header, error) {
 	if total < int64(tailSize) {
 		return nil, errDamaged
 	}
