@@ -1,0 +1,91 @@
+package inspect
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// WriteText writes the diagnosis for a terminal: what S3 said, the likely
+// causes, S3's details, and the diffs of the canonical request and string
+// to sign ("-" for S3's lines, "+" for the ones computed here). Prose is
+// wrapped at [TextWidth] columns; the diffed lines are written whole, with
+// control characters escaped.
+func (d *Diagnosis) WriteText(w io.Writer) error {
+	b := bufio.NewWriter(w)
+	for _, l := range d.TextLines() {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.Flush()
+}
+
+// TextLines returns the lines [Diagnosis.WriteText] writes.
+func (d *Diagnosis) TextLines() []string {
+	var out []string
+	para := func(prefix, text string) {
+		for i, l := range wrap(printable(text), TextWidth-width(prefix)) {
+			if i == 0 {
+				out = append(out, prefix+l)
+			} else {
+				out = append(out, pad(width(prefix))+l)
+			}
+		}
+	}
+	para("S3 said: ", string(d.Code)+": "+printable(d.Message))
+	out = append(out, "")
+	para("Likely cause: ", d.Causes[0].Message+" ["+string(d.Causes[0].Code)+"]")
+	if len(d.Causes) > 1 {
+		out = append(out, "Other possible causes:")
+		for _, c := range d.Causes[1:] {
+			para("  - ", c.Message+" ["+string(c.Code)+"]")
+		}
+	}
+	if d.Received != "" {
+		para("S3 received: ", d.Received)
+	}
+	if len(d.Details) > 0 {
+		out = append(out, "", "S3's details:")
+		for _, f := range d.Details {
+			para("  "+padRight(printable(f.Name), 26)+" ", orText(printable(f.Value), `""`))
+		}
+	}
+	diff := func(title string, df *Diff) {
+		if df == nil {
+			return
+		}
+		out = append(out, "")
+		if df.Local == "" {
+			out = append(out, title+", as S3 computed it:")
+		} else if df.Equal() {
+			out = append(out, title+": S3's and the one computed here are the same:")
+		} else {
+			out = append(out, title+" (- as S3 computed it, + as computed here):")
+		}
+		if df.Folded {
+			out = append(out, "  (S3's lost its line breaks: compared word by word)")
+		}
+		for _, l := range df.Lines {
+			mark := "  "
+			switch l.Op {
+			case DiffS3:
+				mark = "- "
+			case DiffLocal:
+				mark = "+ "
+			}
+			if df.Local == "" {
+				mark = "  "
+			}
+			out = append(out, strings.TrimRight(mark+printable(l.Text), " "))
+		}
+	}
+	diff("Canonical request", d.CanonicalRequest)
+	diff("String to sign", d.StringToSign)
+	if len(d.Notes) > 0 {
+		out = append(out, "", "Notes:")
+		for _, n := range d.Notes {
+			para("  - ", n)
+		}
+	}
+	return out
+}
