@@ -22,6 +22,7 @@ type ErrorCode string
 // Reference, "Error responses".
 const (
 	AccessDenied                      ErrorCode = "AccessDenied"
+	AccessForbidden                   ErrorCode = "AccessForbidden"
 	AuthorizationHeaderMalformed      ErrorCode = "AuthorizationHeaderMalformed"
 	AuthorizationQueryParametersError ErrorCode = "AuthorizationQueryParametersError"
 	BadDigest                         ErrorCode = "BadDigest"
@@ -31,6 +32,7 @@ const (
 	EntityTooSmall                    ErrorCode = "EntityTooSmall"
 	ExpiredToken                      ErrorCode = "ExpiredToken"
 	IncompleteBody                    ErrorCode = "IncompleteBody"
+	IllegalLocationConstraint         ErrorCode = "IllegalLocationConstraintException"
 	InternalError                     ErrorCode = "InternalError"
 	InvalidAccessKeyID                ErrorCode = "InvalidAccessKeyId"
 	InvalidArgument                   ErrorCode = "InvalidArgument"
@@ -41,16 +43,20 @@ const (
 	InvalidPolicyDocument             ErrorCode = "InvalidPolicyDocument"
 	InvalidRange                      ErrorCode = "InvalidRange"
 	InvalidRequest                    ErrorCode = "InvalidRequest"
+	InvalidStorageClass               ErrorCode = "InvalidStorageClass"
 	InvalidToken                      ErrorCode = "InvalidToken"
 	KeyTooLongError                   ErrorCode = "KeyTooLongError"
 	MalformedPOSTRequest              ErrorCode = "MalformedPOSTRequest"
 	MalformedXML                      ErrorCode = "MalformedXML"
+	MaxPostPreDataLengthExceeded      ErrorCode = "MaxPostPreDataLengthExceededError"
+	MetadataTooLarge                  ErrorCode = "MetadataTooLarge"
 	MethodNotAllowed                  ErrorCode = "MethodNotAllowed"
 	MissingContentLength              ErrorCode = "MissingContentLength"
 	MissingSecurityHeader             ErrorCode = "MissingSecurityHeader"
 	NoSuchBucket                      ErrorCode = "NoSuchBucket"
 	NoSuchKey                         ErrorCode = "NoSuchKey"
 	NoSuchUpload                      ErrorCode = "NoSuchUpload"
+	NoSuchVersion                     ErrorCode = "NoSuchVersion"
 	NotImplemented                    ErrorCode = "NotImplemented"
 	PreconditionFailed                ErrorCode = "PreconditionFailed"
 	RequestTimeTooSkewed              ErrorCode = "RequestTimeTooSkewed"
@@ -60,6 +66,7 @@ const (
 
 var statuses = map[ErrorCode]int{
 	AccessDenied:                      http.StatusForbidden,
+	AccessForbidden:                   http.StatusForbidden,
 	AuthorizationHeaderMalformed:      http.StatusBadRequest,
 	AuthorizationQueryParametersError: http.StatusBadRequest,
 	BadDigest:                         http.StatusBadRequest,
@@ -69,6 +76,7 @@ var statuses = map[ErrorCode]int{
 	EntityTooSmall:                    http.StatusBadRequest,
 	ExpiredToken:                      http.StatusBadRequest,
 	IncompleteBody:                    http.StatusBadRequest,
+	IllegalLocationConstraint:         http.StatusBadRequest,
 	InternalError:                     http.StatusInternalServerError,
 	InvalidAccessKeyID:                http.StatusForbidden,
 	InvalidArgument:                   http.StatusBadRequest,
@@ -79,16 +87,20 @@ var statuses = map[ErrorCode]int{
 	InvalidPolicyDocument:             http.StatusBadRequest,
 	InvalidRange:                      http.StatusRequestedRangeNotSatisfiable,
 	InvalidRequest:                    http.StatusBadRequest,
+	InvalidStorageClass:               http.StatusBadRequest,
 	InvalidToken:                      http.StatusBadRequest,
 	KeyTooLongError:                   http.StatusBadRequest,
 	MalformedPOSTRequest:              http.StatusBadRequest,
 	MalformedXML:                      http.StatusBadRequest,
+	MaxPostPreDataLengthExceeded:      http.StatusBadRequest,
+	MetadataTooLarge:                  http.StatusBadRequest,
 	MethodNotAllowed:                  http.StatusMethodNotAllowed,
 	MissingContentLength:              http.StatusLengthRequired,
 	MissingSecurityHeader:             http.StatusBadRequest,
 	NoSuchBucket:                      http.StatusNotFound,
 	NoSuchKey:                         http.StatusNotFound,
 	NoSuchUpload:                      http.StatusNotFound,
+	NoSuchVersion:                     http.StatusNotFound,
 	NotImplemented:                    http.StatusNotImplemented,
 	PreconditionFailed:                http.StatusPreconditionFailed,
 	RequestTimeTooSkewed:              http.StatusForbidden,

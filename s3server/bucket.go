@@ -103,8 +103,7 @@ func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if lc := cfg.LocationConstraint; lc != "" && lc != h.region && !(lc == "US" && h.region == "us-east-1") {
-		return s3err.New(s3err.InvalidArgument, "The %s location constraint is incompatible for the region specific endpoint this request was sent to (%s).", lc, h.region).
-			With("ArgumentName", "LocationConstraint").With("ArgumentValue", lc)
+		return s3err.New(s3err.IllegalLocationConstraint, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
 	if err := h.store.CreateBucket(r.Context(), bucket); err != nil {
 		return err

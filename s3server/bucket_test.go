@@ -19,7 +19,7 @@ func TestBucketOperations(t *testing.T) {
 		{"create", req{method: "PUT", target: "/photos"}, 200, ""},
 		{"create again", req{method: "PUT", target: "/photos"}, 0, s3err.BucketAlreadyOwnedByYou},
 		{"create with this region", req{method: "PUT", target: "/docs", body: []byte(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>`)}, 200, ""},
-		{"create in another region", req{method: "PUT", target: "/elsewhere", body: []byte(`<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)}, 0, s3err.InvalidArgument},
+		{"create in another region", req{method: "PUT", target: "/elsewhere", body: []byte(`<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)}, 0, s3err.IllegalLocationConstraint},
 		{"create with unknown XML", req{method: "PUT", target: "/oddxml", body: []byte(`<CreateBucketConfiguration><Colour>red</Colour></CreateBucketConfiguration>`)}, 0, s3err.MalformedXML},
 		{"create invalid name", req{method: "PUT", target: "/No_Such"}, 0, s3err.InvalidBucketName},
 		{"head", req{method: "HEAD", target: "/photos"}, 200, ""},

@@ -116,7 +116,7 @@ func (c *CORS) expose() []string {
 }
 
 func corsDenied() *s3err.Error {
-	return s3err.New(s3err.AccessDenied, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+	return s3err.New(s3err.AccessForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
 }
 
 // withCORS answers preflight requests (OPTIONS), without authentication,
@@ -155,7 +155,7 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) error {
 		return s3err.New(s3err.InvalidRequest, "Insufficient information. Origin request header needed.")
 	}
 	if c == nil {
-		return s3err.New(s3err.AccessDenied, "CORSResponse: CORS is not enabled for this bucket.")
+		return s3err.New(s3err.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.")
 	}
 	allow, ok := c.origin(origin)
 	if !ok {

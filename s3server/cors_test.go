@@ -95,7 +95,7 @@ func TestCORSPreflight(t *testing.T) {
 	// Without a CORS configuration, preflights are refused.
 	off := newTestServer(t, func(o *Options) { o.CORS = nil })
 	r = off.do(req{method: "OPTIONS", target: "/bkt/k", unsigned: true, header: map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"}})
-	wantError(t, r, s3err.AccessDenied)
+	wantError(t, r, s3err.AccessForbidden)
 }
 
 func TestCORSOptionsChecked(t *testing.T) {

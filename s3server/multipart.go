@@ -197,7 +197,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 		info, err := h.store.CompleteMultipartUpload(r.Context(), bucket, key, uploadID, parts)
 		done <- result{info, err}
 	}()
-	timer := time.NewTimer(completeKeepAlive)
+	timer := time.NewTimer(h.keepAlive)
 	defer timer.Stop()
 	started := false
 	for {
@@ -232,7 +232,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 			}
 			io.WriteString(w, " ")
 			http.NewResponseController(w).Flush()
-			timer.Reset(completeKeepAlive)
+			timer.Reset(h.keepAlive)
 		}
 	}
 }

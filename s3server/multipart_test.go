@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/presign-dev/presign/objstore"
 	"github.com/presign-dev/presign/s3err"
@@ -160,4 +161,37 @@ func TestMultipartUpload(t *testing.T) {
 	wantError(t, ts.do(req{method: "GET", target: "/bkt/aborted?uploadId=" + id}), s3err.NoSuchUpload)
 	wantError(t, ts.do(req{method: "DELETE", target: "/bkt/aborted?uploadId=" + id}), s3err.NoSuchUpload)
 	wantError(t, ts.get("bkt", "aborted", nil), s3err.NoSuchKey)
+}
+
+// TestCompleteKeepAlive makes CompleteMultipartUpload start its response
+// before the store is done, as S3 does for long assemblies: the client
+// gets 200, whitespace, then the result, or an error document in the body.
+func TestCompleteKeepAlive(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.h.keepAlive = time.Nanosecond
+	ts.mkBucket("bkt")
+	id := ts.createUpload("bkt", "k", nil)
+	part := bytes.Repeat([]byte("p"), objstore.MinPartSize)
+	var etags []string
+	for _, n := range []string{"1", "2"} {
+		etags = append(etags, ts.must(200, req{method: "PUT", target: "/bkt/k?partNumber=" + n + "&uploadId=" + id, body: part}).header.Get("ETag"))
+	}
+	// A bad part list: an error, in a 200 response once it has started.
+	res := ts.do(req{method: "POST", target: "/bkt/k?uploadId=" + id, body: completeXML([2]string{"1", etags[0]}, [2]string{"2", `"bad"`})})
+	if res.status == 200 {
+		e := res.s3Error(t)
+		if e.Code != string(s3err.InvalidPart) || e.RequestID == "" {
+			t.Errorf("error in a 200 response: %s", res.body)
+		}
+	} else {
+		wantError(t, res, s3err.InvalidPart)
+	}
+	res = ts.must(200, req{method: "POST", target: "/bkt/k?uploadId=" + id, body: completeXML([2]string{"1", etags[0]}, [2]string{"2", etags[1]})})
+	var done struct{ ETag string }
+	if err := xml.Unmarshal(bytes.TrimSpace(res.body), &done); err != nil || !strings.HasSuffix(done.ETag, `-2"`) {
+		t.Errorf("result %q: %v", res.body, err)
+	}
+	if h := ts.do(req{method: "HEAD", target: "/bkt/k"}); h.header.Get("Content-Length") != itoa(2*objstore.MinPartSize) {
+		t.Errorf("object size %s", h.header.Get("Content-Length"))
+	}
 }

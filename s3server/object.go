@@ -66,7 +66,7 @@ func metadataFrom(h http.Header) (objstore.Metadata, error) {
 		size += len(k) + len(v)
 	}
 	if size > maxUserMetadata {
-		return m, s3err.New(s3err.InvalidArgument, "Your metadata headers exceed the maximum allowed metadata size").
+		return m, s3err.New(s3err.MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size").
 			With("Size", itoa(int64(size))).With("MaxSizeAllowed", itoa(maxUserMetadata))
 	}
 	if m.Tagging != "" {
@@ -77,7 +77,7 @@ func metadataFrom(h http.Header) (objstore.Metadata, error) {
 	}
 	if sc := h.Get("X-Amz-Storage-Class"); sc != "" {
 		if !storageClasses[sc] {
-			return m, s3err.New(s3err.InvalidArgument, "The storage class you specified is not valid").
+			return m, s3err.New(s3err.InvalidStorageClass, "The storage class you specified is not valid").
 				With("ArgumentName", "x-amz-storage-class").With("ArgumentValue", sc)
 		}
 		if sc != "STANDARD" {
@@ -288,8 +288,7 @@ func (h *Handler) headObject(w http.ResponseWriter, r *http.Request) error {
 // no versions.
 func checkVersion(q url.Values) error {
 	if v, ok := q["versionId"]; ok && len(v) > 0 && v[0] != "null" {
-		return s3err.New(s3err.InvalidArgument, "Invalid version id specified").
-			With("ArgumentName", "versionId").With("ArgumentValue", v[0])
+		return s3err.New(s3err.NoSuchVersion, "The specified version does not exist.").With("VersionId", v[0])
 	}
 	return nil
 }
@@ -608,7 +607,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	if sc := r.Header.Get("X-Amz-Storage-Class"); sc != "" {
 		if !storageClasses[sc] {
-			return s3err.New(s3err.InvalidArgument, "The storage class you specified is not valid").
+			return s3err.New(s3err.InvalidStorageClass, "The storage class you specified is not valid").
 				With("ArgumentName", "x-amz-storage-class").With("ArgumentValue", sc)
 		}
 		if sc == "STANDARD" {

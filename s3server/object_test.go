@@ -133,7 +133,7 @@ func TestGetObject(t *testing.T) {
 		{"if-none-match wins over if-modified-since", map[string]string{"If-None-Match": `"nope"`, "If-Modified-Since": after}, "", 200, "0123456789", "", ""},
 		{"range and if-match", map[string]string{"If-Match": etag, "Range": "bytes=0-0"}, "", 206, "0", "bytes 0-0/10", ""},
 		{"version null", nil, "?versionId=null", 200, "0123456789", "", ""},
-		{"other version", nil, "?versionId=3HL4kqtJlcpXroDTDmJ", 400, "", "", s3err.InvalidArgument},
+		{"other version", nil, "?versionId=3HL4kqtJlcpXroDTDmJ", 404, "", "", s3err.NoSuchVersion},
 		{"acl", nil, "?acl", 501, "", "", s3err.NotImplemented},
 		{"missing key", nil, "-missing", 404, "", "", s3err.NoSuchKey},
 	}
@@ -210,8 +210,8 @@ func TestPutObjectIntegrity(t *testing.T) {
 		{"payload hash wrong", nil, strings.Repeat("ab", 32), s3err.XAmzContentSHA256Mismatch, ""},
 		{"unsigned payload", nil, "UNSIGNED-PAYLOAD", "", "CRC64NVME"},
 		{"sigv4a", nil, "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", s3err.NotImplemented, ""},
-		{"metadata too large", map[string]string{"x-amz-meta-big": strings.Repeat("x", 2100)}, "", s3err.InvalidArgument, ""},
-		{"bad storage class", map[string]string{"x-amz-storage-class": "COLD"}, "", s3err.InvalidArgument, ""},
+		{"metadata too large", map[string]string{"x-amz-meta-big": strings.Repeat("x", 2100)}, "", s3err.MetadataTooLarge, ""},
+		{"bad storage class", map[string]string{"x-amz-storage-class": "COLD"}, "", s3err.InvalidStorageClass, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

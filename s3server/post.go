@@ -99,7 +99,8 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		total += len(name) + len(value)
 		if len(value) > maxFormField || total > maxFormFields {
-			return malformedPost("Your POST request fields preceding the upload file were too large.")
+			return s3err.New(s3err.MaxPostPreDataLengthExceeded, "Your POST request fields preceding the upload file were too large.").
+				With("MaxPostPreDataLength", itoa(maxFormFields))
 		}
 		fields = append(fields, postpolicy.Field{Name: name, Value: string(value)})
 	}

@@ -189,6 +189,9 @@ func TestPostObject(t *testing.T) {
 	if h := ts.do(req{method: "HEAD", target: "/bkt/large.bin"}); h.header.Get("Content-Length") != itoa(size) {
 		t.Errorf("large upload stored %s bytes", h.header.Get("Content-Length"))
 	}
+	// Fields before the file are bounded.
+	res = ts.postForm(form.URL, append(postpolicy.Fields{{Name: "x-ignore-pad", Value: strings.Repeat("p", 70<<10)}}, form.Fields...), "f", strings.NewReader("x"), nil, "")
+	wantError(t, res, s3err.MaxPostPreDataLengthExceeded)
 	// A POST that is not a form.
 	wantError(t, ts.do(req{method: "POST", target: "/bkt", body: []byte("x"), unsigned: true}), s3err.AccessDenied)
 	res = ts.send(mustRequest(t, "POST", ts.url+"/bkt", "multipart/form-data", "garbage"))

@@ -74,6 +74,8 @@ type Handler struct {
 	maxSize  int64
 	mux      *http.ServeMux
 	chain    http.Handler
+	// keepAlive is completeKeepAlive; tests shorten it.
+	keepAlive time.Duration
 }
 
 // New returns a Handler for opts, or an error when opts lack what it needs.
@@ -89,6 +91,8 @@ func New(opts Options) (*Handler, error) {
 		now:     opts.Now,
 		log:     opts.Logger,
 		maxSize: opts.MaxObjectSize,
+
+		keepAlive: completeKeepAlive,
 	}
 	if h.region == "" {
 		h.region = DefaultRegion
