@@ -43,10 +43,11 @@ type Options struct {
 	// Region is the region the server claims to be in; requests signed for
 	// another are refused. Empty means [DefaultRegion].
 	Region string
-	// BaseDomains are the host names under which the first label names the
-	// bucket (virtual-hosted requests): with "localhost", a request to
-	// photos.localhost:9000 is for bucket "photos". Nil means
-	// {"localhost"}. Requests to any other host name the bucket in the path.
+	// BaseDomains are the host names under which the rest of the host
+	// names the bucket (virtual-hosted requests): with "localhost", a
+	// request to photos.localhost:9000 is for bucket "photos", and one to
+	// my.photos.localhost for "my.photos". Nil means {"localhost"}.
+	// Requests to any other host name the bucket in the path.
 	BaseDomains []string
 	// CORS answers browsers' cross-origin requests; nil refuses them.
 	CORS *CORS
@@ -100,9 +101,13 @@ func New(opts Options) (*Handler, error) {
 	if h.bases == nil {
 		h.bases = []string{"localhost"}
 	}
-	for i, b := range h.bases {
-		h.bases[i] = strings.ToLower(strings.Trim(b, "."))
+	var bases []string // a copy: the caller's slice stays as it is
+	for _, b := range h.bases {
+		if b = strings.ToLower(strings.Trim(b, ".")); b != "" {
+			bases = append(bases, b)
+		}
 	}
+	h.bases = bases
 	if h.now == nil {
 		h.now = time.Now
 	}
