@@ -68,6 +68,8 @@ type Field struct {
 
 // Diagnosis explains an S3 error response to a presigned URL.
 type Diagnosis struct {
+	// From names who refused the request; empty means S3.
+	From string `json:"from,omitempty"`
 	// Code and Message are S3's.
 	Code    s3err.ErrorCode `json:"code"`
 	Message string          `json:"message"`

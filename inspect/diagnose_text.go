@@ -23,6 +23,7 @@ func (d *Diagnosis) WriteText(w io.Writer) error {
 // TextLines returns the lines [Diagnosis.WriteText] writes.
 func (d *Diagnosis) TextLines() []string {
 	var out []string
+	who := or(d.From, "S3")
 	para := func(prefix, text string) {
 		for i, l := range wrap(printable(text), TextWidth-width(prefix)) {
 			if i == 0 {
@@ -32,7 +33,7 @@ func (d *Diagnosis) TextLines() []string {
 			}
 		}
 	}
-	para("S3 said: ", string(d.Code)+": "+printable(d.Message))
+	para(who+" said: ", string(d.Code)+": "+d.Message)
 	out = append(out, "")
 	para("Likely cause: ", d.Causes[0].Message+" ["+string(d.Causes[0].Code)+"]")
 	if len(d.Causes) > 1 {
@@ -42,10 +43,10 @@ func (d *Diagnosis) TextLines() []string {
 		}
 	}
 	if d.Received != "" {
-		para("S3 received: ", d.Received)
+		para(who+" received: ", d.Received)
 	}
 	if len(d.Details) > 0 {
-		out = append(out, "", "S3's details:")
+		out = append(out, "", "Details:")
 		for _, f := range d.Details {
 			para("  "+padRight(printable(f.Name), 26)+" ", orText(printable(f.Value), `""`))
 		}
@@ -56,14 +57,14 @@ func (d *Diagnosis) TextLines() []string {
 		}
 		out = append(out, "")
 		if df.Local == "" {
-			out = append(out, title+", as S3 computed it:")
+			out = append(out, title+", as "+who+" computed it:")
 		} else if df.Equal() {
-			out = append(out, title+": S3's and the one computed here are the same:")
+			out = append(out, title+": "+who+"'s and the one computed here are the same:")
 		} else {
-			out = append(out, title+" (- as S3 computed it, + as computed here):")
+			out = append(out, title+" (- as "+who+" computed it, + as computed here):")
 		}
 		if df.Folded {
-			out = append(out, "  (S3's lost its line breaks: compared word by word)")
+			out = append(out, "  ("+who+"'s lost its line breaks: compared word by word)")
 		}
 		for _, l := range df.Lines {
 			mark := "  "

@@ -95,7 +95,7 @@ func ExampleDiagnose() {
 	//     signed it is 11m8s slow (X-Amz-Date 2018-03-29 11:16:34 UTC, S3's time
 	//     2018-03-29 11:27:42 UTC): set it by NTP [clock-skew]
 	//
-	// S3's details:
+	// Details:
 	//   X-Amz-Expires              60
 	//   Expires                    2018-03-29T11:17:34Z
 	//   ServerTime                 2018-03-29T11:27:42Z

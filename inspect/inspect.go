@@ -29,6 +29,9 @@ const (
 // programs may match on it; the human text may change.
 type Code string
 
+// String returns the code.
+func (c Code) String() string { return string(c) }
+
 // Finding is one thing worth saying about a URL: a reason it will fail, a
 // risk, or a note.
 type Finding struct {

@@ -10,10 +10,12 @@
 #   python3-boto3  real botocore, for conformance/botocore (run with /usr/bin/python3)
 #   chromium       the browser of the upload page's test (web/e2e), driven by
 #                  playwright-core, which cannot download browsers here
+#   tmux           a real terminal, 80 columns wide, for the check that
+#                  presign inspect fits it (cmd/presign TestInspectInTmux)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(python3-boto3 chromium)
+PACKAGES=(python3-boto3 chromium tmux)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

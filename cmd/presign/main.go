@@ -42,6 +42,9 @@ var commands = []struct {
 	{"url", "make a presigned URL for an S3 operation (GET, PUT, HEAD, DELETE, multipart steps)", newURLCommand},
 	{"post", "make a presigned POST form for browser uploads (json, html or curl)", newPostCommand},
 	{"serve", "run an S3-compatible server on local disk for presigned URLs, forms and SDKs", newServeCommand},
+	{"inspect", "explain a presigned URL: its parameters, expiry and risks", newInspectCommand},
+	{"verify", "check a presigned URL's signature with the signer's credentials", newVerifyCommand},
+	{"diagnose", "explain S3's error response to a presigned URL", newDiagnoseCommand},
 }
 
 const mainUsage = `presign makes Amazon S3 presigned URLs, byte-for-byte the AWS SDKs' URLs.
