@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,59 +22,94 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/issuer"
 	"github.com/presign-dev/presign/objstore"
 	objfs "github.com/presign-dev/presign/objstore/fs"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
+	"github.com/presign-dev/presign/web"
 )
 
 const serveUsage = `Usage: presign serve [flags]
 
-Runs an S3-compatible server on local disk: presigned URLs and POST forms
-made by presign, the AWS SDKs and the AWS CLI work against it, with no
-cloud account. It listens on 127.0.0.1 by default; stop it with Ctrl-C or
-SIGTERM, which let requests in flight finish.
+Runs the URL-issuing API and its browser upload page, on the embedded
+S3-compatible store (on local disk, verifying every signature) or on any
+S3-compatible service. Clients ask the API for upload and download URLs
+under a policy; the bytes go straight to storage. It listens on 127.0.0.1
+by default; stop it with Ctrl-C or SIGTERM, which let requests in flight
+finish.
+
+Without a config file it runs in local mode: one API key, generated and
+printed at start, may do everything under the prefix "local". It is never
+open without a key.
 
 Flags:
-  --addr A           listen address; default 127.0.0.1:9000
-  --data DIR         data directory; default ./presign-data
-  --bucket B         bucket to create if missing; default uploads ("" for none)
-  --access-key ID    access key id; default PRESIGN_ACCESS_KEY_ID
-  --secret-key S     secret access key; default PRESIGN_SECRET_ACCESS_KEY
-  --region R         the region the server is in; default us-east-1
-  --base-domain D    host name under which bucket.D:port names a bucket
-                     (virtual-hosted requests); default localhost (repeatable)
-  --cors-origin O    origin allowed to make browser requests: * (the default),
-                     https://app.example.com or https://*.example.com
-                     (repeatable); "none" allows none
-  --max-object-size N  the largest object or part: 5GiB (the default), 100MB, ...
+  --config FILE      a TOML config file (or PRESIGN_CONFIG); see --example-config
+  --check-config     check the configuration, explain every mistake, and exit
+  --example-config   print an example config file and exit
+  --hash-key KEY     print the key_sha256 of an API key for the config, and exit
+  --new-key          print a new random API key and its key_sha256, and exit
+  --addr A           the API and upload page; default 127.0.0.1:8080
+  --s3-addr A        the embedded S3 store; default 127.0.0.1:9000
+  --data DIR         the embedded store's data directory; default ./presign-data
+  --public-url U     how clients reach the store, if not http://S3-ADDR
+  --bucket B         the bucket URLs are for; created in the embedded store;
+                     default uploads; "" runs the embedded store alone
+  --region R         the region; default us-east-1
+  --backend URL      use an S3 service instead of the embedded store: s3://BUCKET;
+                     credentials come from the standard AWS chain
+  --endpoint U       the S3 service's endpoint (MinIO, Ceph, R2); empty for AWS
+  --path-style       path-style URLs for the S3 service
+  --profile P        the AWS profile for the S3 service's credentials
+  --access-key ID    the embedded store's access key id; default PRESIGN_ACCESS_KEY_ID
+  --secret-key S     its secret; default PRESIGN_SECRET_ACCESS_KEY
+  --base-domain D    host name under which bucket.D:port names a bucket in the
+                     embedded store (virtual-hosted requests); default localhost
+  --cors-origin O    browser origin allowed to call the API and the store, such
+                     as https://app.example.com (repeatable); the upload page's
+                     own origin is always allowed
+  --max-object-size N  the embedded store's largest object or part; default 5GiB
+  --audit-log W      where the JSON audit lines go: stderr (default), stdout or a file
   --quiet            no access log
 
-Credentials: with neither the flags nor the environment variables, the key
-pair in DIR/credentials.json is used, and on the first start a new pair is
-generated there (readable by its owner only); the access key id and the
-file are printed, and the secret once, when it is made.
+Settings come from the config file, then PRESIGN_* environment variables
+(PRESIGN_ADDR, PRESIGN_S3_ADDR, PRESIGN_DATA, PRESIGN_PUBLIC_URL,
+PRESIGN_BUCKET, PRESIGN_REGION, PRESIGN_BACKEND, PRESIGN_ENDPOINT,
+PRESIGN_UPLOAD_SECRET, PRESIGN_CORS_ORIGINS, PRESIGN_AUDIT_LOG), then flags.
+
+Embedded store credentials: with neither the flags nor the environment
+variables, the key pair in DIR/credentials.json is used, and on the first
+start a new pair is generated there (readable by its owner only).
 
 Use it:
-  presign serve --data /tmp/s3 &
-  presign url PUT s3://uploads/cat.jpg --endpoint http://127.0.0.1:9000 --region us-east-1
+  presign serve                      # then open http://127.0.0.1:8080
+  curl -X POST http://127.0.0.1:8080/v1/uploads -H "Authorization: Bearer $KEY" \
+       -d '{"filename":"cat.jpg","contentType":"image/jpeg","size":48213}'
   aws --endpoint-url http://127.0.0.1:9000 s3 ls s3://uploads
 `
 
-// Timeouts of the server's connections. Bodies may take as long as they
-// take: an upload of gigabytes must not be cut, so there is no read or
-// write timeout, but a client must send its headers promptly and an idle
-// connection is closed.
+// Timeouts of the servers' connections. Store bodies may take as long as
+// they take: an upload of gigabytes must not be cut, so the store has no
+// read or write timeout, but a client must send its headers promptly and an
+// idle connection is closed. API requests are small and get full timeouts.
 const (
 	readHeaderTimeout = 30 * time.Second
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 30 * time.Second
+	apiReadTimeout    = 30 * time.Second
+	apiWriteTimeout   = 30 * time.Second
 )
 
-// credentialsFile is the name of the generated key pair in the data directory.
-const credentialsFile = "credentials.json"
+// credentialsFile is the name of the generated key pair in the data
+// directory, and uploadSecretFile that of the multipart token secret.
+const (
+	credentialsFile  = "credentials.json"
+	uploadSecretFile = "upload-secret"
+)
 
-// serveCommand is "presign serve": it runs the embedded S3 server.
+// serveCommand is "presign serve": the API, the page, and the store.
 type serveCommand struct {
 	streams
 }
@@ -82,9 +118,12 @@ func newServeCommand(s streams) command { return &serveCommand{streams: s} }
 
 // serveFlags are the flags of "presign serve", as given.
 type serveFlags struct {
-	addr, data, bucket, accessKey, secretKey, region, maxSize string
-	baseDomains, corsOrigins                                  listFlag
-	quiet                                                     bool
+	config, hashKey                                            string
+	checkConfig, exampleConfig, newKey                         bool
+	addr, s3Addr, data, publicURL, bucket, region, maxSize     string
+	backend, endpoint, profile, auditLog, accessKey, secretKey string
+	pathStyle, quiet                                           bool
+	baseDomains, corsOrigins                                   listFlag
 	// credFile is the credentials file in use; empty when the key pair
 	// came from the flags or the environment.
 	credFile string
@@ -92,13 +131,25 @@ type serveFlags struct {
 
 func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("serve")
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:9000", "")
-	fs.StringVar(&f.data, "data", "presign-data", "")
-	fs.StringVar(&f.bucket, "bucket", "uploads", "")
+	fs.StringVar(&f.config, "config", "", "")
+	fs.BoolVar(&f.checkConfig, "check-config", false, "")
+	fs.BoolVar(&f.exampleConfig, "example-config", false, "")
+	fs.StringVar(&f.hashKey, "hash-key", "", "")
+	fs.BoolVar(&f.newKey, "new-key", false, "")
+	fs.StringVar(&f.addr, "addr", "", "")
+	fs.StringVar(&f.s3Addr, "s3-addr", "", "")
+	fs.StringVar(&f.data, "data", "", "")
+	fs.StringVar(&f.publicURL, "public-url", "", "")
+	fs.StringVar(&f.bucket, "bucket", "", "")
+	fs.StringVar(&f.region, "region", "", "")
+	fs.StringVar(&f.backend, "backend", "", "")
+	fs.StringVar(&f.endpoint, "endpoint", "", "")
+	fs.BoolVar(&f.pathStyle, "path-style", false, "")
+	fs.StringVar(&f.profile, "profile", "", "")
 	fs.StringVar(&f.accessKey, "access-key", "", "")
 	fs.StringVar(&f.secretKey, "secret-key", "", "")
-	fs.StringVar(&f.region, "region", s3server.DefaultRegion, "")
 	fs.StringVar(&f.maxSize, "max-object-size", "", "")
+	fs.StringVar(&f.auditLog, "audit-log", "", "")
 	fs.Var(&f.baseDomains, "base-domain", "")
 	fs.Var(&f.corsOrigins, "cors-origin", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
@@ -126,117 +177,368 @@ func (c *serveCommand) Run(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("presign serve takes only flags; see 'presign serve -h'", "unexpected argument %q", pos[0])
 	}
-	opts, err := f.options()
-	if err != nil {
-		return err
-	}
-	creds, generated, err := f.credentials(c.stderr)
-	if err != nil {
-		return err
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	switch {
+	case f.exampleConfig:
+		fmt.Fprint(c.stdout, serveConfigExample)
+		return nil
+	case set["hash-key"]:
+		if f.hashKey == "" {
+			return usageErrorf("give the API key: presign serve --hash-key psk_...", "--hash-key is empty")
+		}
+		fmt.Fprintln(c.stdout, issuer.HashKey(f.hashKey))
+		return nil
+	case f.newKey:
+		key, err := newAPIKey()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "API key:    %s\nkey_sha256: %s\n", key, issuer.HashKey(key))
+		return nil
 	}
 
-	store, err := objfs.Open(f.data)
-	if err != nil {
-		return &cliError{msg: "cannot open the data directory " + f.data + ": " + err.Error(),
-			hint: "is another presign serve using it? give another with --data", err: err}
+	st, errs := c.settings(&f, set)
+	if f.checkConfig {
+		return c.report(st, errs)
 	}
-	defer store.Close()
-	if f.bucket != "" {
-		if err := store.CreateBucket(ctx, f.bucket); err != nil && !errors.Is(err, objstore.ErrBucketExists) {
-			return &cliError{msg: fmt.Sprintf("cannot create bucket %q: %v", f.bucket, err), hint: "give a valid bucket name with --bucket, or --bucket ''", usage: errors.Is(err, objstore.ErrInvalidBucketName), err: err}
+	if len(errs) > 0 {
+		for _, e := range errs[1:] {
+			fmt.Fprintln(c.stderr, "presign: "+strings.TrimPrefix(e.Error(), "presign: "))
+		}
+		var ce *cliError
+		if errors.As(errs[0], &ce) {
+			return ce
+		}
+		return usageErrorf("presign serve --check-config explains every mistake", "%s", strings.TrimPrefix(errs[0].Error(), "presign: "))
+	}
+	return c.serve(ctx, &f, st)
+}
+
+// settings loads the config file (if any) and merges the environment and flags.
+func (c *serveCommand) settings(f *serveFlags, set map[string]bool) (*serveSettings, []error) {
+	path := f.config
+	if !set["config"] {
+		path = os.Getenv("PRESIGN_CONFIG")
+	}
+	var file *serveFile
+	var errs []error
+	if path != "" {
+		file, errs = readServeFile(path)
+	}
+	st, more := mergeSettings(file, f, set)
+	st.configPath = path
+	errs = append(errs, more...)
+	if !st.external() && st.bucket != "" && objstore.CheckBucketName(st.bucket) != nil {
+		errs = append(errs, fmt.Errorf("bucket %q is not a valid S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", st.bucket))
+	}
+	if !st.localMode && !st.storeOnly() {
+		cfg := issuer.Config{Bucket: st.bucket, Clients: st.clients, UploadSecret: []byte(st.uploadSecret),
+			MultipartThreshold: st.multipartThreshold, PartSize: st.partSize, MaxRequestBytes: st.maxRequestBytes}
+		if len(cfg.UploadSecret) == 0 {
+			cfg.UploadSecret = make([]byte, 32) // generated at start when not set; not a mistake
+		}
+		errs = append(errs, cfg.Validate()...)
+	}
+	return st, errs
+}
+
+// report is --check-config: every mistake, or a summary of what would run.
+func (c *serveCommand) report(st *serveSettings, errs []error) error {
+	if len(errs) > 0 {
+		fmt.Fprintf(c.stdout, "presign serve: %d mistake(s) in the configuration:\n", len(errs))
+		for _, e := range errs {
+			fmt.Fprintf(c.stdout, "  - %s\n", strings.TrimPrefix(e.Error(), "presign: "))
+		}
+		return &cliError{msg: "the configuration has mistakes", hint: "fix them and run presign serve --check-config again", usage: true}
+	}
+	from := "defaults, environment and flags"
+	if st.configPath != "" {
+		from = st.configPath + ", environment and flags"
+	}
+	fmt.Fprintf(c.stdout, "presign serve: configuration OK (%s)\n", from)
+	fmt.Fprintf(c.stdout, "  API and page: http://%s\n", st.addr)
+	if st.external() {
+		fmt.Fprintf(c.stdout, "  storage:      %s (endpoint %s, region %s)\n", st.backendURL, orDefault(st.endpoint, "AWS"), st.region)
+	} else {
+		fmt.Fprintf(c.stdout, "  storage:      embedded store on http://%s, data in %s, bucket %s\n", st.s3Addr, st.data, st.bucket)
+	}
+	if st.localMode {
+		fmt.Fprintln(c.stdout, "  clients:      local mode: one API key generated at start")
+	} else {
+		for _, cl := range st.clients {
+			fmt.Fprintf(c.stdout, "  client %-8s prefix %s/\n", cl.Name, cl.Prefix)
 		}
 	}
+	return nil
+}
 
-	logger := slog.New(slog.NewTextHandler(c.stderr, nil))
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// serve runs the servers until ctx is done or SIGTERM comes.
+func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettings) error {
+	logLevel := slog.LevelInfo
 	if f.quiet {
-		logger = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logLevel = slog.LevelWarn
 	}
-	opts.Store = store
-	opts.Logger = logger
-	opts.Credentials = func(id string) (sigv4.Credentials, bool) {
-		if id != creds.AccessKeyID {
-			return sigv4.Credentials{}, false
-		}
-		return sigv4.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}, true
-	}
-	h, err := s3server.New(opts)
+	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: logLevel}))
+	audit, closeAudit, err := c.auditLogger(st.auditLog)
 	if err != nil {
 		return err
 	}
+	defer closeAudit()
 
-	ln, err := net.Listen("tcp", f.addr)
+	apiLn, err := net.Listen("tcp", st.addr)
 	if err != nil {
-		return &cliError{msg: "cannot listen on " + f.addr + ": " + err.Error(), hint: "give another address with --addr", err: err}
+		return &cliError{msg: "cannot listen on " + st.addr + ": " + err.Error(), hint: "give another address with --addr", err: err}
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	defer apiLn.Close()
+	pageOrigin := "http://" + apiLn.Addr().String()
+
+	var (
+		presigner  *presign.Client
+		s3srv      *http.Server
+		s3Ln       net.Listener
+		storageURL string
+		secret     []byte
+	)
+	if st.external() {
+		creds, region, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile})
+		if err != nil {
+			return err
+		}
+		addressing := presign.AddressingAuto
+		if st.pathStyle {
+			addressing = presign.AddressingPath
+		}
+		presigner, err = presign.New(presign.Config{Credentials: creds, Region: region, Endpoint: st.endpoint, Addressing: addressing})
+		if err != nil {
+			return fromLibrary(err, "serve")
+		}
+		secret = []byte(st.uploadSecret)
+		if len(secret) == 0 {
+			if secret, err = randomSecret(); err != nil {
+				return err
+			}
+			logger.Warn("no upload_secret configured: multipart uploads are tied to this process; set PRESIGN_UPLOAD_SECRET on every replica")
+		}
+	} else {
+		kp, generated, err := f.storeCredentials(st, c.stderr)
+		if err != nil {
+			return err
+		}
+		store, err := objfs.Open(st.data)
+		if err != nil {
+			return &cliError{msg: "cannot open the data directory " + st.data + ": " + err.Error(),
+				hint: "is another presign serve using it? give another with --data", err: err}
+		}
+		defer store.Close()
+		if st.bucket != "" {
+			if err := store.CreateBucket(ctx, st.bucket); err != nil && !errors.Is(err, objstore.ErrBucketExists) {
+				return &cliError{msg: fmt.Sprintf("cannot create bucket %q: %v", st.bucket, err), hint: "give a valid bucket name with --bucket", usage: errors.Is(err, objstore.ErrInvalidBucketName), err: err}
+			}
+		}
+		opts := s3server.Options{Store: store, Logger: logger, Region: st.region, BaseDomains: st.baseDomains, MaxObjectSize: st.maxObjectSize}
+		// The page's own origin may always upload; without configured
+		// origins any may (a presigned URL is its own authority).
+		origins := []string{"*"}
+		if len(st.corsOrigins) > 0 {
+			origins = append([]string{pageOrigin, strings.Replace(pageOrigin, "127.0.0.1", "localhost", 1)}, st.corsOrigins...)
+		}
+		opts.CORS = &s3server.CORS{AllowedOrigins: origins, MaxAge: time.Hour}
+		opts.Credentials = func(id string) (sigv4.Credentials, bool) {
+			if id != kp.AccessKeyID {
+				return sigv4.Credentials{}, false
+			}
+			return sigv4.Credentials{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey}, true
+		}
+		h, err := s3server.New(opts)
+		if err != nil {
+			return err
+		}
+		if s3Ln, err = net.Listen("tcp", st.s3Addr); err != nil {
+			return &cliError{msg: "cannot listen on " + st.s3Addr + ": " + err.Error(), hint: "give another address with --s3-addr", err: err}
+		}
+		defer s3Ln.Close()
+		storageURL = strings.TrimRight(st.publicURL, "/")
+		if storageURL == "" {
+			storageURL = "http://" + s3Ln.Addr().String()
+		}
+		presigner, err = presign.New(presign.Config{Credentials: credentials.Static{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey},
+			Region: st.region, Endpoint: storageURL})
+		if err != nil {
+			return fromLibrary(err, "serve")
+		}
+		s3srv = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		fmt.Fprintf(c.stdout, "presign serve: S3 store listening on %s, data in %s, region %s\n", "http://"+s3Ln.Addr().String(), st.data, st.region)
+		fmt.Fprintf(c.stdout, "  access key id: %s\n", kp.AccessKeyID)
+		if f.credFile != "" {
+			fmt.Fprintf(c.stdout, "  credentials:   %s\n", f.credFile)
+		}
+		if generated {
+			fmt.Fprintf(c.stdout, "  secret key:    %s  (new; printed this once, kept in the file above)\n", kp.SecretAccessKey)
+		}
+		if st.bucket != "" {
+			fmt.Fprintf(c.stdout, "  bucket:        s3://%s\n", st.bucket)
+		}
+		if secret, err = dataSecret(st.data, []byte(st.uploadSecret)); err != nil {
+			return err
+		}
 	}
-	endpoint := "http://" + ln.Addr().String()
-	fmt.Fprintf(c.stdout, "presign serve: listening on %s, data in %s, region %s\n", endpoint, f.data, opts.Region)
-	fmt.Fprintf(c.stdout, "  access key id: %s\n", creds.AccessKeyID)
-	if f.credFile != "" {
-		fmt.Fprintf(c.stdout, "  credentials:   %s\n", f.credFile)
+
+	if st.storeOnly() {
+		// No bucket to issue URLs for: the S3 store alone.
+		fmt.Fprintln(c.stdout, "presign serve: API and upload page off: no bucket (give --bucket to turn them on)")
+		apiLn.Close()
+		ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+		defer stop()
+		served := make(chan error, 1)
+		go func() { served <- s3srv.Serve(s3Ln) }()
+		select {
+		case err := <-served:
+			return fmt.Errorf("presign: serving: %w", err)
+		case <-ctx.Done():
+		}
+		fmt.Fprintln(c.stdout, "presign serve: shutting down")
+		shutdownAll(s3srv)
+		<-served
+		return nil
 	}
-	if generated {
-		fmt.Fprintf(c.stdout, "  secret key:    %s  (new; printed this once, kept in the file above)\n", creds.SecretAccessKey)
+	cfg := issuer.Config{Bucket: st.bucket, Clients: st.clients, UploadSecret: secret, CORSOrigins: st.corsOrigins,
+		MultipartThreshold: st.multipartThreshold, PartSize: st.partSize, MaxRequestBytes: st.maxRequestBytes}
+	var localKey string
+	if st.localMode {
+		if localKey, err = newAPIKey(); err != nil {
+			return err
+		}
+		cfg.Clients = []issuer.Client{{Name: "local", KeySHA256: issuer.HashKey(localKey), Prefix: "local"}}
 	}
-	if f.bucket != "" {
-		fmt.Fprintf(c.stdout, "  bucket:        s3://%s\n", f.bucket)
+	api, err := issuer.New(issuer.Options{Config: cfg, Backend: &issuer.Backend{Presigner: presigner, Bucket: st.bucket},
+		Audit: audit, Log: logger, TrustProxy: st.trustProxy})
+	if err != nil {
+		return &cliError{msg: err.Error(), hint: "presign serve --check-config explains every mistake", usage: true}
+	}
+	storageOrigins := []string{}
+	if u, err := presigner.BucketURL(st.bucket); err == nil {
+		if pu, err := url.Parse(u); err == nil {
+			storageOrigins = append(storageOrigins, pu.Scheme+"://"+pu.Host)
+		}
+	}
+	pages, err := web.New(web.Options{StorageOrigins: storageOrigins, MultipartThreshold: cfg.MultipartThreshold})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api)
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
+		mux.Handle(p, api)
+	}
+	mux.Handle("/", pages)
+	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: apiReadTimeout,
+		WriteTimeout: apiWriteTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+
+	fmt.Fprintf(c.stdout, "presign serve: API and upload page listening on %s\n", pageOrigin)
+	if st.external() {
+		fmt.Fprintf(c.stdout, "  storage:       %s (%s)\n", st.backendURL, orDefault(st.endpoint, "AWS"))
+	}
+	if localKey != "" {
+		fmt.Fprintf(c.stdout, "  API key:       %s  (local mode: new at each start, objects under local/)\n", localKey)
+		fmt.Fprintf(c.stdout, "  try:           curl -s -X POST %s/v1/uploads -H 'Authorization: Bearer %s' -d '{\"filename\":\"hello.txt\",\"contentType\":\"text/plain\",\"size\":5}'\n", pageOrigin, localKey)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, 2)
+	go func() { served <- apiSrv.Serve(apiLn) }()
+	running := 1
+	if s3srv != nil {
+		running++
+		go func() { served <- s3srv.Serve(s3Ln) }()
+	}
 	select {
 	case err := <-served:
+		running--
+		shutdownAll(apiSrv, s3srv)
+		for ; running > 0; running-- {
+			<-served
+		}
 		return fmt.Errorf("presign: serving: %w", err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(c.stdout, "presign serve: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
+	shutdownAll(apiSrv, s3srv)
+	for ; running > 0; running-- {
+		<-served
 	}
-	<-served
 	return nil
 }
 
-// options validates the flags that configure the handler.
-func (f *serveFlags) options() (s3server.Options, error) {
-	var o s3server.Options
-	if !validRegionName(f.region) {
-		return o, usageErrorf("give a region such as us-east-1", "--region %q is not a region name", f.region)
-	}
-	o.Region = f.region
-	o.BaseDomains = f.baseDomains.names()
-	origins := f.corsOrigins.names()
-	if len(origins) == 0 {
-		origins = []string{"*"}
-	}
-	if !(len(origins) == 1 && origins[0] == "none") {
-		for _, or := range origins {
-			if or != "*" && !strings.HasPrefix(or, "http://") && !strings.HasPrefix(or, "https://") {
-				return o, usageErrorf("give * or an origin such as https://app.example.com", "--cors-origin %q is not an origin", or)
+// shutdownAll stops the servers, letting requests in flight finish.
+func shutdownAll(servers ...*http.Server) {
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if s != nil {
+			if err := s.Shutdown(sctx); err != nil {
+				s.Close()
 			}
 		}
-		o.CORS = &s3server.CORS{AllowedOrigins: origins, MaxAge: time.Hour}
 	}
-	if f.maxSize != "" {
-		n, err := parseSize("max-object-size", f.maxSize)
-		if err != nil {
-			return o, err
-		}
-		if n <= 0 {
-			return o, usageErrorf("give a size such as 100MB or 5GiB", "--max-object-size %q is not a positive size", f.maxSize)
-		}
-		o.MaxObjectSize = n
+}
+
+// auditLogger opens where the audit lines go.
+func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
+	switch where {
+	case "", "stderr":
+		return slog.New(slog.NewJSONHandler(c.stderr, nil)), func() {}, nil
+	case "stdout":
+		return slog.New(slog.NewJSONHandler(c.stdout, nil)), func() {}, nil
 	}
-	return o, nil
+	file, err := os.OpenFile(where, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, &cliError{msg: "cannot open the audit log: " + err.Error(), hint: "give a writable file, stderr or stdout with --audit-log", err: err}
+	}
+	return slog.New(slog.NewJSONHandler(file, nil)), func() { file.Close() }, nil
+}
+
+// randomSecret returns 32 random bytes.
+func randomSecret() ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("presign: generating a secret: %w", err)
+	}
+	return b, nil
+}
+
+// dataSecret returns the configured upload secret, or the one kept in the
+// data directory, made on the first start (readable by its owner only), so
+// multipart uploads survive a restart.
+func dataSecret(dir string, configured []byte) ([]byte, error) {
+	if len(configured) > 0 {
+		return configured, nil
+	}
+	path := filepath.Join(dir, uploadSecretFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b))); err == nil && len(dec) >= 32 {
+			return dec, nil
+		}
+		return nil, &cliError{msg: path + " is not a valid upload secret", hint: "delete it to generate a new one"}
+	}
+	secret, err := randomSecret()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(secret)+"\n"), 0o600); err != nil {
+		return nil, &cliError{msg: "cannot write " + path + ": " + err.Error(), hint: "check the permissions of the data directory", err: err}
+	}
+	return secret, nil
 }
 
 // validRegionName reports whether r looks like a region: lower-case
@@ -257,7 +559,7 @@ func validRegionName(r string) bool {
 // else the environment, else the data directory's credentials file, which
 // it creates with a new random pair on the first start (generated is then
 // true). It reports problems with the file's permissions on warn.
-func (f *serveFlags) credentials(warn io.Writer) (kp keyPair, generated bool, err error) {
+func (f *serveFlags) storeCredentials(st *serveSettings, warn io.Writer) (kp keyPair, generated bool, err error) {
 	id, secret, from := f.accessKey, f.secretKey, "--access-key and --secret-key"
 	if id == "" && secret == "" {
 		id, secret = os.Getenv("PRESIGN_ACCESS_KEY_ID"), os.Getenv("PRESIGN_SECRET_ACCESS_KEY")
@@ -273,7 +575,7 @@ func (f *serveFlags) credentials(warn io.Writer) (kp keyPair, generated bool, er
 		return keyPair{AccessKeyID: id, SecretAccessKey: secret}, false, nil
 	}
 
-	path := filepath.Join(f.data, credentialsFile)
+	path := filepath.Join(st.data, credentialsFile)
 	f.credFile = path
 	b, err := os.ReadFile(path)
 	switch {
@@ -300,12 +602,12 @@ func (f *serveFlags) credentials(warn io.Writer) (kp keyPair, generated bool, er
 	if err != nil {
 		return kp, false, err
 	}
-	if err := os.MkdirAll(f.data, 0o755); err != nil {
+	if err := os.MkdirAll(st.data, 0o755); err != nil {
 		return kp, false, &cliError{msg: "cannot create the data directory: " + err.Error(), hint: "give another with --data", err: err}
 	}
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return kp, false, &cliError{msg: "cannot create the credentials file: " + err.Error(), hint: "check the permissions of " + f.data, err: err}
+		return kp, false, &cliError{msg: "cannot create the credentials file: " + err.Error(), hint: "check the permissions of " + st.data, err: err}
 	}
 	_, werr := file.Write(append(out, '\n'))
 	if err := errors.Join(werr, file.Sync(), file.Close()); err != nil {

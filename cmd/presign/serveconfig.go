@@ -1,0 +1,384 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/presign-dev/presign/issuer"
+)
+
+// serveConfigExample is what "presign serve --config" reads; printed by
+// "presign serve --example-config".
+const serveConfigExample = `# presign serve configuration (TOML). Flags and PRESIGN_* environment
+# variables override what is set here.
+
+addr = "127.0.0.1:8080"           # the API and the upload page
+bucket = "uploads"
+region = "us-east-1"
+cors_origins = ["https://app.example.com"]   # browsers allowed to call the API
+# upload_secret = "..."           # 32+ bytes shared by all replicas; or PRESIGN_UPLOAD_SECRET
+multipart_threshold = "64MiB"     # uploads this large or larger go in parts
+part_size = "16MiB"
+audit_log = "stderr"              # or a file path: one JSON line per URL issued
+
+# The embedded store (the default backend).
+[store]
+addr = "127.0.0.1:9000"
+data = "./presign-data"
+# public_url = "https://s3.example.com"   # how clients reach it, if not http://addr
+
+# Or any S3-compatible service instead (AWS S3, MinIO, Ceph, R2); credentials
+# come from the standard AWS chain (environment, profile, SSO, IMDS, ...).
+# [backend]
+# url = "s3://my-bucket"
+# endpoint = "https://minio.example.com"   # empty for AWS
+# region = "eu-west-1"
+# path_style = true
+# profile = "uploads"
+
+[[clients]]
+name = "web"
+key_sha256 = "<64 hex digits: presign serve --hash-key KEY>"
+prefix = "web"
+operations = ["upload", "multipart", "download"]
+content_types = ["image/*", "application/pdf"]
+max_size = "100MiB"
+upload_expiry = "15m"
+download_expiry = "1h"
+max_download_expiry = "24h"
+rate_limit = 20                   # requests per second
+burst = 40
+`
+
+// byteSize is a size in a config file: 1048576, "64MiB" or "5MB".
+type byteSize int64
+
+func (b *byteSize) UnmarshalText(text []byte) error {
+	n, err := parseSize("size", string(text))
+	if err != nil {
+		return fmt.Errorf("%q is not a size such as 64MiB, 5MB or 1048576", text)
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+// duration is a duration in a config file: "15m", "24h", "7d" or seconds.
+type duration time.Duration
+
+func (d *duration) UnmarshalText(text []byte) error {
+	v, err := parseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 15m, 1h or 7d", text)
+	}
+	*d = duration(v)
+	return nil
+}
+
+// parseDuration reads a Go duration, a number of seconds, or days ("7d").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.ParseInt(d, 10, 64); err == nil && n >= 0 && n < 10000 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	return time.ParseDuration(s)
+}
+
+// serveFile is the configuration file.
+type serveFile struct {
+	Addr               string       `toml:"addr"`
+	Bucket             string       `toml:"bucket"`
+	Region             string       `toml:"region"`
+	CORSOrigins        []string     `toml:"cors_origins"`
+	UploadSecret       string       `toml:"upload_secret"`
+	MultipartThreshold byteSize     `toml:"multipart_threshold"`
+	PartSize           byteSize     `toml:"part_size"`
+	MaxRequestBytes    byteSize     `toml:"max_request_bytes"`
+	TrustProxy         bool         `toml:"trust_proxy"`
+	AuditLog           string       `toml:"audit_log"`
+	Store              storeFile    `toml:"store"`
+	Backend            backendFile  `toml:"backend"`
+	Clients            []clientFile `toml:"clients"`
+}
+
+type storeFile struct {
+	Addr          string   `toml:"addr"`
+	Data          string   `toml:"data"`
+	PublicURL     string   `toml:"public_url"`
+	BaseDomains   []string `toml:"base_domains"`
+	MaxObjectSize byteSize `toml:"max_object_size"`
+}
+
+type backendFile struct {
+	URL       string `toml:"url"`
+	Endpoint  string `toml:"endpoint"`
+	Region    string `toml:"region"`
+	PathStyle bool   `toml:"path_style"`
+	Profile   string `toml:"profile"`
+}
+
+type clientFile struct {
+	Name              string   `toml:"name"`
+	KeySHA256         string   `toml:"key_sha256"`
+	Prefix            string   `toml:"prefix"`
+	Operations        []string `toml:"operations"`
+	ContentTypes      []string `toml:"content_types"`
+	MaxSize           byteSize `toml:"max_size"`
+	UploadExpiry      duration `toml:"upload_expiry"`
+	DownloadExpiry    duration `toml:"download_expiry"`
+	MaxUploadExpiry   duration `toml:"max_upload_expiry"`
+	MaxDownloadExpiry duration `toml:"max_download_expiry"`
+	RateLimit         float64  `toml:"rate_limit"`
+	Burst             int      `toml:"burst"`
+}
+
+// readServeFile reads and decodes a config file strictly: a syntax error
+// names its line, and a key the file should not have is a mistake.
+func readServeFile(path string) (*serveFile, []error) {
+	var f serveFile
+	md, err := toml.DecodeFile(path, &f)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, []error{fmt.Errorf("%s:%d: %s", path, perr.Position.Line, perr.Message)}
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, []error{fmt.Errorf("%s does not exist (give the path of a config file; presign serve --example-config prints one)", path)}
+		}
+		return nil, []error{fmt.Errorf("%s: %v", path, err)}
+	}
+	var errs []error
+	for _, k := range md.Undecoded() {
+		errs = append(errs, fmt.Errorf("%s: unknown setting %q (%s)", path, k.String(), suggestKey(k)))
+	}
+	return &f, errs
+}
+
+// knownKeys are the settings a config file may have, for suggestions.
+var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_secret", "multipart_threshold", "part_size",
+	"max_request_bytes", "trust_proxy", "audit_log", "store", "backend", "clients", "data", "public_url", "base_domains",
+	"max_object_size", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
+	"content_types", "max_size", "upload_expiry", "download_expiry", "max_upload_expiry", "max_download_expiry",
+	"rate_limit", "burst"}
+
+func suggestKey(k toml.Key) string {
+	last := k[len(k)-1]
+	best, bestD := "", 4
+	for _, c := range knownKeys {
+		if d := editDistance(last, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best != "" {
+		return "did you mean " + best + "?"
+	}
+	return "remove it; presign serve --example-config lists the settings"
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// serveSettings is the merged configuration: defaults, then the file,
+// then PRESIGN_* environment variables, then flags.
+type serveSettings struct {
+	addr, s3Addr, data, publicURL, bucket, region, uploadSecret, auditLog string
+	corsOrigins, baseDomains                                              []string
+	backendURL, endpoint, profile                                         string
+	pathStyle, trustProxy, localMode                                      bool
+	multipartThreshold, partSize, maxRequestBytes, maxObjectSize          int64
+	clients                                                               []issuer.Client
+	configPath                                                            string
+}
+
+// storeOnly reports whether only the embedded store runs: no bucket was
+// given, so there is nothing to issue URLs for.
+func (s *serveSettings) storeOnly() bool { return !s.external() && s.bucket == "" }
+
+// external reports whether the backend is an S3 service, not the
+// embedded store.
+func (s *serveSettings) external() bool { return s.backendURL != "" }
+
+// envSettings are the PRESIGN_* variables and the setting each overrides.
+var envSettings = []string{"PRESIGN_CONFIG", "PRESIGN_ADDR", "PRESIGN_S3_ADDR", "PRESIGN_DATA", "PRESIGN_PUBLIC_URL",
+	"PRESIGN_BUCKET", "PRESIGN_REGION", "PRESIGN_BACKEND", "PRESIGN_ENDPOINT", "PRESIGN_UPLOAD_SECRET",
+	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG"}
+
+// mergeSettings builds the settings from f (nil without a file), the
+// environment and the flags that were set, and returns every mistake.
+func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serveSettings, []error) {
+	s := &serveSettings{addr: "127.0.0.1:8080", s3Addr: "127.0.0.1:9000", data: "presign-data", bucket: "uploads",
+		region: "us-east-1", auditLog: "stderr"}
+	var errs []error
+	if file != nil {
+		str := func(dst *string, v string) {
+			if v != "" {
+				*dst = v
+			}
+		}
+		str(&s.addr, file.Addr)
+		str(&s.bucket, file.Bucket)
+		str(&s.region, file.Region)
+		str(&s.uploadSecret, file.UploadSecret)
+		str(&s.auditLog, file.AuditLog)
+		str(&s.s3Addr, file.Store.Addr)
+		str(&s.data, file.Store.Data)
+		str(&s.publicURL, file.Store.PublicURL)
+		str(&s.backendURL, file.Backend.URL)
+		str(&s.endpoint, file.Backend.Endpoint)
+		str(&s.profile, file.Backend.Profile)
+		if file.Backend.Region != "" {
+			s.region = file.Backend.Region
+		}
+		s.pathStyle = file.Backend.PathStyle
+		s.corsOrigins = file.CORSOrigins
+		s.baseDomains = file.Store.BaseDomains
+		s.trustProxy = file.TrustProxy
+		s.multipartThreshold, s.partSize = int64(file.MultipartThreshold), int64(file.PartSize)
+		s.maxRequestBytes, s.maxObjectSize = int64(file.MaxRequestBytes), int64(file.Store.MaxObjectSize)
+		for _, c := range file.Clients {
+			s.clients = append(s.clients, issuer.Client{
+				Name: c.Name, KeySHA256: strings.ToLower(c.KeySHA256), Prefix: c.Prefix, Operations: c.Operations,
+				ContentTypes: c.ContentTypes, MaxSize: int64(c.MaxSize),
+				UploadExpiry: time.Duration(c.UploadExpiry), DownloadExpiry: time.Duration(c.DownloadExpiry),
+				MaxUploadExpiry: time.Duration(c.MaxUploadExpiry), MaxDownloadExpiry: time.Duration(c.MaxDownloadExpiry),
+				RateLimit: c.RateLimit, Burst: c.Burst,
+			})
+		}
+	}
+	env := func(dst *string, name string) {
+		if v, ok := os.LookupEnv(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	env(&s.addr, "PRESIGN_ADDR")
+	env(&s.s3Addr, "PRESIGN_S3_ADDR")
+	env(&s.data, "PRESIGN_DATA")
+	env(&s.publicURL, "PRESIGN_PUBLIC_URL")
+	env(&s.bucket, "PRESIGN_BUCKET")
+	env(&s.region, "PRESIGN_REGION")
+	env(&s.backendURL, "PRESIGN_BACKEND")
+	env(&s.endpoint, "PRESIGN_ENDPOINT")
+	env(&s.uploadSecret, "PRESIGN_UPLOAD_SECRET")
+	env(&s.auditLog, "PRESIGN_AUDIT_LOG")
+	if v := os.Getenv("PRESIGN_CORS_ORIGINS"); v != "" {
+		s.corsOrigins = strings.Split(v, ",")
+	}
+	flagStr := func(dst *string, name, v string) {
+		if set[name] {
+			*dst = v
+		}
+	}
+	flagStr(&s.addr, "addr", fl.addr)
+	flagStr(&s.s3Addr, "s3-addr", fl.s3Addr)
+	flagStr(&s.data, "data", fl.data)
+	flagStr(&s.publicURL, "public-url", fl.publicURL)
+	flagStr(&s.bucket, "bucket", fl.bucket)
+	flagStr(&s.region, "region", fl.region)
+	flagStr(&s.backendURL, "backend", fl.backend)
+	flagStr(&s.endpoint, "endpoint", fl.endpoint)
+	flagStr(&s.profile, "profile", fl.profile)
+	flagStr(&s.auditLog, "audit-log", fl.auditLog)
+	if set["path-style"] {
+		s.pathStyle = fl.pathStyle
+	}
+	if set["cors-origin"] {
+		s.corsOrigins = fl.corsOrigins.names()
+	}
+	if set["base-domain"] {
+		s.baseDomains = fl.baseDomains.names()
+	}
+	if set["max-object-size"] {
+		n, err := parseSize("max-object-size", fl.maxSize)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		s.maxObjectSize = n
+	}
+
+	// The backend.
+	if s.external() {
+		u, err := url.Parse(s.backendURL)
+		if err != nil || u.Scheme != "s3" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("backend %q is not s3://BUCKET (give the bucket as s3://my-bucket; the endpoint goes in --endpoint)", s.backendURL))
+		} else {
+			s.bucket = u.Host
+		}
+		if s.endpoint != "" {
+			if u, err := url.Parse(s.endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("endpoint %q is not an http(s) URL such as https://minio.example.com", s.endpoint))
+			}
+		}
+	} else if s.endpoint != "" || s.profile != "" {
+		errs = append(errs, errors.New("an endpoint or profile is set but no backend: add --backend s3://BUCKET to use an S3 service, or remove them to use the embedded store"))
+	}
+	if !validRegionName(s.region) {
+		errs = append(errs, fmt.Errorf("region %q is not a region name such as us-east-1", s.region))
+	}
+	for name, a := range map[string]string{"addr": s.addr, "s3-addr": s.s3Addr} {
+		if name == "s3-addr" && s.external() {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("%s %q is not host:port, such as 127.0.0.1:8080", name, a))
+		}
+	}
+	if _, port, _ := net.SplitHostPort(s.addr); !s.external() && s.addr == s.s3Addr && port != "0" {
+		errs = append(errs, fmt.Errorf("the API and the store both want %s: give them different addresses (--addr, --s3-addr)", s.addr))
+	}
+	if s.publicURL != "" {
+		if u, err := url.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" {
+			errs = append(errs, fmt.Errorf("public URL %q is not an origin such as https://s3.example.com", s.publicURL))
+		}
+	}
+	for _, o := range s.corsOrigins {
+		if o != "*" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+			errs = append(errs, fmt.Errorf("CORS origin %q is not * or an origin such as https://app.example.com", o))
+		}
+	}
+	if len(s.clients) == 0 {
+		s.localMode = true
+	}
+	sort.Strings(s.baseDomains)
+	return s, errs
+}
+
+// newAPIKey returns a random API key: "psk_" and 32 random bytes in base64url.
+func newAPIKey() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("presign: generating an API key: %w", err)
+	}
+	return "psk_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
