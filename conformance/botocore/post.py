@@ -24,6 +24,9 @@ import sys
 for _name in list(os.environ):
     if _name.startswith('AWS_') or _name.startswith('BOTO_'):
         del os.environ[_name]
+# Debian's awscli pulls in python3-awscrt, with which botocore swaps in the
+# CRT signer; the vectors are of botocore's own (pure Python) signer.
+os.environ['BOTO_DISABLE_CRT'] = 'true'
 os.environ['AWS_CONFIG_FILE'] = '/dev/null'
 os.environ['AWS_SHARED_CREDENTIALS_FILE'] = '/dev/null'
 os.environ['AWS_EC2_METADATA_DISABLED'] = 'true'
