@@ -25,6 +25,7 @@ const (
 	CauseHostChanged      Code = "host-changed"
 	CauseMethod           Code = "method"
 	CauseKeyEncoding      Code = "key-encoding"
+	CausePathSignedTwice  Code = "path-signed-encoded-twice"
 	CausePlusAsSpace      Code = "plus-as-space"
 	CauseOtherKey         Code = "other-key"
 	CauseQueryChanged     Code = "query-changed"
@@ -616,6 +617,15 @@ func (d *Diagnosis) sameRequest(base *Inspection, header []sigv4.Param, secret s
 		d.cause(CauseHeaderValue, "the URL signs "+joinAnd(others)+", and the request sent other values than were signed"+sent+"; Content-Type is the usual one: send exactly the value given when presigning")
 	}
 	if secret != "" {
+		if base.RawPath != "" && strings.Contains(base.RawPath, "%") {
+			try := *base
+			try.RawPath = sigv4.Escape(base.RawPath, true)
+			if exp, err := try.Canonical(header, secret); err == nil && exp.Signature == base.Signature {
+				d.cause(CausePathSignedTwice, fmt.Sprintf("the URL was signed over its path encoded twice (%s), as a generic SigV4 signer does (aws-sdk-go-v2's v4.NewSigner() without DisableURIPathEscaping): S3 signs the path encoded once; presign with the S3 client's own presigner",
+					short(try.RawPath)))
+				return
+			}
+		}
 		if v, ok := guessContentType(base, header, secret); ok {
 			d.cause(CauseHeaderValue, fmt.Sprintf("the URL was signed with Content-Type: %s, and the request sent %s: send Content-Type: %s",
 				printable(v), printable(orText(headerValue(header, "content-type"), "none")), printable(v)))

@@ -81,7 +81,7 @@ func (in *Inspection) meaning(p sigv4.Param) string {
 	case "X-Amz-User-Agent":
 		return "the SDK that made the URL"
 	case "x-id":
-		return "the operation, named by the AWS SDK for JavaScript v3"
+		return "the operation's name, which AWS SDKs add (JavaScript v3, Go v2)"
 	case "versionId":
 		return "the object version"
 	case "partNumber":

@@ -154,10 +154,27 @@ func inspectSDK(t *testing.T, path string, selection []string) (text []byte, doc
 			continue
 		}
 		src := filepath.Base(path) + " " + c.Name
-		fmt.Fprintf(&b, "==> %s\n    made by %s; used with %s a minute after signing\n\n", src, f.maker(), c.Output.Method)
+		maker := f.maker()
+		if c.Maker != "" {
+			// The maker's own modules: "minio-go ..." is made by
+			// github.com/minio/minio-go/v7.
+			var vs []string
+			first, _, _ := strings.Cut(c.Maker, " ")
+			for _, k := range sortedKeys(boolKeys(f.SDK)) {
+				if strings.Contains(k, first) {
+					vs = append(vs, k+" "+f.SDK[k])
+				}
+			}
+			maker = c.Maker + " (" + strings.Join(vs, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "==> %s\n    made by %s; used with %s a minute after signing\n", src, maker, c.Output.Method)
+		if c.Note != "" {
+			fmt.Fprintf(&b, "    note: %s\n", c.Note)
+		}
+		b.WriteString("\n")
 		in.WriteText(&b)
 		b.WriteString("\n")
-		docs = append(docs, inspectionDoc{Source: src, Maker: f.maker(), Inspection: in})
+		docs = append(docs, inspectionDoc{Source: src, Maker: maker, Note: c.Note, Inspection: in})
 	}
 	if selection != nil && len(docs) != len(selection) {
 		t.Errorf("%s: %d of the %d selected cases found", path, len(docs), len(selection))

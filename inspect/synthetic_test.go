@@ -70,6 +70,8 @@ var syntheticCases = []synthetic{
 		file: "botocore-presign.json", sdk: "region-eu-central-1-get-default", region: "us-west-2"},
 	{name: "header-not-signed", about: "a JS PUT sent with an x-amz-acl header the URL does not sign",
 		file: "js-presign.json", sdk: "put-object-minimal", header: map[string]string{"x-amz-acl": "public-read"}},
+	{name: "path-signed-encoded-twice", about: "aws-sdk-go-v2's PresignClient given v4.NewSigner() as its presigner: the path signed encoded twice; the user gives the secret",
+		file: "../testdata/inspect/go-sdks.json", sdk: "go-v2-own-signer-double-encoded", toldSecret: true},
 	{name: "credentials-expired", about: "a JS GET (1 hour) signed with temporary credentials that expired after 30 minutes, used after 45",
 		file: "js-presign.json", sdk: "get-object-minimal-eu-central-1-session-token", at: 45 * time.Minute, expires: 30 * time.Minute},
 }
@@ -83,7 +85,11 @@ func syntheticErrorCases(t *testing.T) []errorCase {
 	for _, s := range syntheticCases {
 		f := files[s.file]
 		if f == nil {
-			f = loadSDKFile(t, filepath.Join("..", "testdata", "sdk", s.file))
+			path := filepath.Join("..", "testdata", "sdk", s.file)
+			if strings.Contains(s.file, "/") {
+				path = s.file
+			}
+			f = loadSDKFile(t, path)
 			files[s.file] = f
 		}
 		var c *sdkCase
