@@ -312,8 +312,11 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 
 // decode reads a JSON body strictly: one object, known fields, right types.
 func decode(r *request, v any) error {
+	// JSON, or curl's default for -d (form-urlencoded), read as JSON: the
+	// bearer key already keeps cross-site forms out, as a form cannot set
+	// Authorization.
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" {
 			return apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the request as application/json")
 		}
 	}

@@ -182,6 +182,16 @@ func TestHostileRequests(t *testing.T) {
 	}
 }
 
+// TestCurlDefaultContentType: "curl -d '{...}'" sends
+// application/x-www-form-urlencoded; the README's command must work.
+func TestCurlDefaultContentType(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/uploads", webKey, `{"filename":"a.png","contentType":"image/png","size":5}`, "Content-Type", "application/x-www-form-urlencoded")
+	if w.Code != 200 {
+		t.Errorf("curl's default content type: %d %s", w.Code, w.Body)
+	}
+}
+
 func TestRateLimit(t *testing.T) {
 	s := newTestServer(t, testBaseURL, nil)
 	body := `{"filename":"a.txt","contentType":"text/plain","size":1}`
