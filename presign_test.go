@@ -202,6 +202,19 @@ func TestCustomEndpointAddressing(t *testing.T) {
 	}
 }
 
+// TestExpiresIsWholeSeconds: X-Amz-Date has whole seconds, so the URL
+// expires at the signing second plus its lifetime.
+func TestExpiresIsWholeSeconds(t *testing.T) {
+	at := t0.Add(700 * time.Millisecond)
+	res, err := newClient(t, Config{}).Presign(context.Background(), GetObject, &Input{Bucket: "b12", Key: "k"}, Options{SigningTime: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(DefaultExpires); !res.Expires.Equal(want) {
+		t.Errorf("Expires %v, want %v", res.Expires, want)
+	}
+}
+
 // TestPresignHTTPDoesNotModify: the caller's request is left as it was.
 func TestPresignHTTPDoesNotModify(t *testing.T) {
 	r, _ := http.NewRequest("PUT", "https://bucket.s3.us-east-1.amazonaws.com/a%20b?versionId=1", nil)

@@ -723,7 +723,9 @@ func (st *state) finish(u []byte, in *SignInput) (Presigned, error) {
 	// The expiry is rebuilt from integers, in UTC: taking in.Time's Location
 	// pointer into the result would make escape analysis move the caller's
 	// whole input to the heap.
-	exp := time.Unix(in.Time.Unix(), int64(in.Time.Nanosecond())).Add(in.Expires).UTC()
+	// X-Amz-Date has whole seconds, so the URL dies at the signing second
+	// plus its lifetime, not a fraction later.
+	exp := time.Unix(in.Time.Unix(), 0).Add(in.Expires).UTC()
 	out := Presigned{URL: string(u), Expires: exp}
 	putState(st)
 	return out, nil
