@@ -241,6 +241,12 @@ func TestInspectInTmux(t *testing.T) {
 		return string(out), err
 	}
 	t.Cleanup(func() { run("kill-server") })
+	// A session that outlives the others keeps the server up between
+	// subtests: a server whose last session ends exits, and a new session
+	// started meanwhile can race with its exit.
+	if out, err := run("new-session", "-d", "-s", "keeper", "sleep", "300"); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
 	for name, u := range urls {
 		t.Run(name, func(t *testing.T) {
 			urlFile := filepath.Join(dir, name+".url")
@@ -250,8 +256,15 @@ func TestInspectInTmux(t *testing.T) {
 			}
 			session := "inspect-" + name
 			script := bin + " inspect - --now " + soon + " < " + urlFile + "; echo $? > " + done + "; sleep 60"
-			if out, err := run("new-session", "-d", "-s", session, "-x", "80", "-y", "50", "env", "TERM=xterm-256color", "LANG=C.UTF-8", "sh", "-c", script); err != nil {
-				t.Fatalf("tmux new-session: %v\n%s", err, out)
+			var out string
+			for try := 0; ; try++ {
+				if out, err = run("new-session", "-d", "-s", session, "-x", "80", "-y", "50", "env", "TERM=xterm-256color", "LANG=C.UTF-8", "sh", "-c", script); err == nil {
+					break
+				}
+				if try == 2 {
+					t.Fatalf("tmux new-session: %v\n%s", err, out)
+				}
+				time.Sleep(200 * time.Millisecond)
 			}
 			defer run("kill-session", "-t", session)
 			deadline := time.Now().Add(15 * time.Second)
