@@ -63,7 +63,9 @@ type Cause struct {
 
 // Field is one detail element of S3's error.
 type Field struct {
-	Name  string `json:"name"`
+	// Name is the element's name, such as "ServerTime".
+	Name string `json:"name"`
+	// Value is its text, trimmed.
 	Value string `json:"value"`
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -352,12 +351,4 @@ func wrap(s string, w int) []string {
 		flush()
 	}
 	return lines
-}
-
-// sinceText writes a time relative to another: "3h ago" or "in 5m".
-func sinceText(t, now time.Time) string {
-	if t.Before(now) {
-		return fmtDuration(now.Sub(t)) + " ago"
-	}
-	return "in " + fmtDuration(t.Sub(now))
 }
