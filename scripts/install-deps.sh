@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine, and nothing
 # that is already there: Debian packages (apt-get update runs only when one
-# is missing), the pinned npm packages of the conformance generators and
-# of the browser test, and the Go modules of both modules.
+# is missing), the pinned npm packages of the conformance generators, of
+# the browser test and of the S3 clients' test (s3server/e2e/js), and the
+# Go modules of both modules.
 #
 #   bash scripts/install-deps.sh
 #
@@ -10,12 +11,16 @@
 #   python3-boto3  real botocore, for conformance/botocore (run with /usr/bin/python3)
 #   chromium       the browser of the upload page's test (web/e2e), driven by
 #                  playwright-core, which cannot download browsers here
+#   awscli         the AWS CLI v2 (/usr/bin/aws), a real client of the embedded
+#                  S3 server in s3server/e2e; it pulls in python3-awscrt, which
+#                  botocore then signs with (conformance/botocore opts out)
+#   curl           uses the presigned URLs and POST forms in s3server/e2e
 #   tmux           a real terminal, 80 columns wide, for the check that
 #                  presign inspect fits it (cmd/presign TestInspectInTmux)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(python3-boto3 chromium tmux)
+PACKAGES=(python3-boto3 chromium tmux awscli curl)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -48,7 +53,7 @@ locked_current() {
     process.exit(JSON.stringify(lock) === JSON.stringify(installed) ? 0 : 1);
   ' "$1/package-lock.json" "$1/node_modules/.package-lock.json"
 }
-for dir in conformance/js web/e2e; do
+for dir in conformance/js web/e2e s3server/e2e/js; do
   if ! locked_current "$dir"; then
     echo "install-deps: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
