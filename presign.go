@@ -25,9 +25,10 @@
 //
 // [ProfileDefault] is the JS shape with safer defaults: a Content-Type the
 // caller gives is signed (the JS SDK leaves it unsigned, so an uploader may
-// change it), no Content-Type is invented when none is given, and custom
-// endpoints (MinIO, Ceph, the embedded store) use path-style addressing,
-// which needs no wildcard DNS.
+// change it), checksums stay signed headers rather than query parameters
+// (which S3 is reported to ignore), no Content-Type is invented when none
+// is given, and custom endpoints (MinIO, Ceph, the embedded store) use
+// path-style addressing, which needs no wildcard DNS.
 //
 // # Expiry
 //
@@ -429,6 +430,11 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	return c.sign(ctx, spec.method, ep, in.Key, query, headers, signable, &o)
 }
 
+// isChecksumHeader reports whether ln names a body checksum header.
+func isChecksumHeader(ln string) bool {
+	return strings.HasPrefix(ln, "x-amz-checksum-") || ln == "x-amz-sdk-checksum-algorithm"
+}
+
 // lower returns s in lower case, without allocating for the names the
 // presigner itself uses.
 func lower(s string) string {
@@ -517,7 +523,11 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 		for _, h := range headers {
 			ln := lower(h.name)
 			unhoistable := inSet(o.UnhoistableHeaders, ln) ||
-				(strings.HasPrefix(ln, "x-amz-server-side-encryption") && !inSet(o.HoistableHeaders, ln))
+				(strings.HasPrefix(ln, "x-amz-server-side-encryption") && !inSet(o.HoistableHeaders, ln)) ||
+				// S3 is reported to ignore checksums in a presigned URL's
+				// query: the default profile keeps them headers, so that
+				// storage checks the body against them.
+				(profile == ProfileDefault && isChecksumHeader(ln) && !inSet(o.HoistableHeaders, ln))
 			if strings.HasPrefix(ln, "x-amz-") && !unhoistable {
 				query = append(query, sigv4.Param{Name: h.name, Value: h.value})
 				continue

@@ -159,6 +159,24 @@ func TestDefaultProfileSignsContentType(t *testing.T) {
 			t.Errorf("%v: content-type signed = %v, want %v (%v)", tt.p, got, tt.signed, res.SignedHeaders)
 		}
 	}
+	// Checksums stay signed headers under the default profile, so that
+	// storage checks them; the JS profile moves them into the query.
+	sum := "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+	for _, tt := range []struct {
+		p       Profile
+		inQuery bool
+	}{{ProfileDefault, false}, {ProfileJS, true}} {
+		res, err := newClient(t, Config{Profile: tt.p}).Presign(context.Background(), PutObject, &Input{Bucket: "uploads", Key: "k", ChecksumSHA256: sum}, Options{SigningTime: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(res.URL, "x-amz-checksum-sha256="); got != tt.inQuery {
+			t.Errorf("%v: checksum in the query = %v, want %v", tt.p, got, tt.inQuery)
+		}
+		if !tt.inQuery && (!strings.Contains(strings.Join(res.SignedHeaders, ";"), "x-amz-checksum-sha256") || res.HTTPHeader().Get("X-Amz-Checksum-Sha256") != sum) {
+			t.Errorf("%v: checksum not a signed header: %v %v", tt.p, res.SignedHeaders, res.Header)
+		}
+	}
 	// Without a content type, the default profile invents none.
 	res, _ := newClient(t, Config{}).Presign(context.Background(), PutObject, &Input{Bucket: "uploads", Key: "x"}, Options{SigningTime: t0})
 	if len(res.Header) != 0 {
