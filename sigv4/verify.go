@@ -299,7 +299,7 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 	} else if q, n := get("X-Amz-Content-Sha256"); n > 0 {
 		payload = q
 	}
-	req := requestForVerify(r, signed)
+	req := requestForVerify(r, signed, query)
 	req.Query = query[:0:0]
 	for _, qp := range query {
 		if qp.Name != "X-Amz-Signature" {
@@ -399,7 +399,7 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Auth, error) {
 	} else if payload == "" {
 		payload = EmptyPayloadHash
 	}
-	req := requestForVerify(r, signed)
+	req := requestForVerify(r, signed, nil)
 	q, perr := ParseQuery(r.URL.RawQuery)
 	if perr != nil {
 		return nil, s3err.New(s3err.InvalidArgument, "The query string is malformed: %v", perr)
@@ -432,8 +432,10 @@ func contains(list []string, s string) bool {
 
 // requestForVerify returns the SigV4 view of r with exactly the signed
 // headers. A signed header the request lacks is signed with an empty value,
-// as S3 does, and so fails to match.
-func requestForVerify(r *http.Request, signed []string) *Request {
+// as S3 does, and so fails to match; except that for a presigned URL (query
+// not nil) a signed x-amz-* header may come from a query parameter of the
+// same name, as S3 takes it (a browser opening a URL sends no headers).
+func requestForVerify(r *http.Request, signed []string, query []Param) *Request {
 	host := r.Host
 	if host == "" {
 		host = r.URL.Host
@@ -461,6 +463,13 @@ func requestForVerify(r *http.Request, signed []string) *Request {
 			}
 		}
 		vals := r.Header.Values(name)
+		if len(vals) == 0 && query != nil && strings.HasPrefix(name, "x-amz-") {
+			for _, p := range query {
+				if strings.EqualFold(p.Name, name) {
+					vals = append(vals, p.Value)
+				}
+			}
+		}
 		if len(vals) == 0 {
 			req.Header = append(req.Header, Param{name, ""})
 		}
