@@ -19,6 +19,8 @@
 //	POST   /v1/uploads/multipart/{id}/complete  finish it
 //	DELETE /v1/uploads/multipart/{id}           abort it
 //	POST   /v1/downloads                        a GET URL
+//	POST   /v1/presign                          a URL for a chosen method, key and headers
+//	POST   /v1/inspect                          explain a presigned URL
 //	GET    /healthz, /readyz, /metrics, /openapi.json
 //
 // Errors are {"error": {"code", "message"}} with the matching status.
@@ -47,7 +49,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/inspect"
 	"github.com/presign-dev/presign/postpolicy"
+	"github.com/presign-dev/presign/sigv4"
 )
 
 // openAPIDoc is the OpenAPI 3 description of the API; a test checks it
@@ -164,6 +168,8 @@ func New(o Options) (*Server, error) {
 	api("POST /v1/uploads/multipart/{id}/complete", OpMultipart, s.multipartComplete)
 	api("DELETE /v1/uploads/multipart/{id}", OpMultipart, s.multipartAbort)
 	api("POST /v1/downloads", OpDownload, s.download)
+	api("POST /v1/presign", "", s.presignURL)
+	api("POST /v1/inspect", "", s.inspectURL)
 	mux.Handle("GET /healthz", s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
@@ -291,7 +297,7 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 			w.Header().Set("WWW-Authenticate", `Bearer realm="presign", error="invalid_token"`)
 			return apiErr(http.StatusUnauthorized, "unauthorized", "the API key is not valid")
 		}
-		if !c.allows(op) {
+		if op != "" && !c.allows(op) {
 			return apiErr(http.StatusForbidden, "forbidden", "this API key may not use %s", op)
 		}
 		if c.limiter != nil && !c.limiter.Allow() {
@@ -756,4 +762,152 @@ func (s *Server) multipartAbort(r *request) (any, error) {
 		return nil, s.backendErr(err)
 	}
 	return nil, nil
+}
+
+// presignRequest is the body of POST /v1/presign, the URL builder.
+type presignRequest struct {
+	Method      string            `json:"method"`
+	Key         string            `json:"key"`
+	ContentType string            `json:"contentType,omitempty"`
+	Size        *int64            `json:"size,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Filename    string            `json:"filename,omitempty"`
+	ExpiresIn   int64             `json:"expiresIn,omitempty"`
+}
+
+// PresignResponse is the answer to POST /v1/presign.
+type PresignResponse struct {
+	Key           string            `json:"key"`
+	Method        string            `json:"method"`
+	URL           string            `json:"url"`
+	Headers       map[string]string `json:"headers,omitempty"`
+	SignedHeaders []string          `json:"signedHeaders"`
+	ExpiresAt     time.Time         `json:"expiresAt"`
+	ExpiresIn     int64             `json:"expiresIn"`
+}
+
+// presignURL builds a URL for a method and a key under the client's
+// prefix, within the client's rights: GET and HEAD need download, PUT
+// upload (with an allowed type and size), DELETE delete.
+func (s *Server) presignURL(r *request) (any, error) {
+	var p presignRequest
+	if err := decode(r, &p); err != nil {
+		return nil, err
+	}
+	c := r.client
+	var op presign.Operation
+	var right string
+	switch strings.ToUpper(p.Method) {
+	case "GET":
+		op, right = presign.GetObject, OpDownload
+	case "HEAD":
+		op, right = presign.HeadObject, OpDownload
+	case "PUT":
+		op, right = presign.PutObject, OpUpload
+	case "DELETE":
+		op, right = presign.DeleteObject, OpDelete
+	default:
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "method %q is not GET, HEAD, PUT or DELETE", p.Method)
+	}
+	if !c.allows(right) {
+		return nil, apiErr(http.StatusForbidden, "forbidden", "this API key may not use %s", right)
+	}
+	if err := CheckKey(c.Prefix, p.Key); err != nil {
+		status := http.StatusBadRequest
+		if strings.Contains(err.Error(), "outside your prefix") {
+			status = http.StatusForbidden
+		}
+		return nil, apiErr(status, "invalid_key", "%v", err)
+	}
+	in := &presign.Input{Bucket: s.backend.Bucket, Key: p.Key}
+	if op == presign.PutObject {
+		if p.ContentType == "" {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "contentType is required for PUT, such as image/jpeg")
+		}
+		if mt, _, err := mime.ParseMediaType(p.ContentType); err != nil || !strings.Contains(mt, "/") || strings.ContainsAny(p.ContentType, "\r\n") {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "contentType %q is not a media type such as image/jpeg", p.ContentType)
+		}
+		if !c.allowsType(p.ContentType) {
+			return nil, apiErr(http.StatusUnsupportedMediaType, "content_type_not_allowed", "content type %q is not allowed for this API key; allowed: %s", p.ContentType, strings.Join(c.ContentTypes, ", "))
+		}
+		if p.Size == nil || *p.Size < 0 {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "size is required for PUT: the exact size in bytes, which the URL signs")
+		}
+		if *p.Size > c.maxSize() {
+			return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "%d bytes; this API key may upload at most %d", *p.Size, c.maxSize())
+		}
+		in.ContentType, in.ContentLength = p.ContentType, p.Size
+	} else if p.ContentType != "" || p.Size != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "contentType and size go with PUT only")
+	}
+	if p.Filename != "" {
+		if op != presign.GetObject {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "filename goes with GET only")
+		}
+		name := SanitizeFilename(p.Filename)
+		if name == "" {
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "filename is empty once path parts, control and reserved characters are removed")
+		}
+		in.ResponseContentDisposition = mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	}
+	if len(p.Headers) > 20 {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "at most 20 headers")
+	}
+	for name, value := range p.Headers {
+		ln := strings.ToLower(name)
+		switch {
+		case !strings.HasPrefix(ln, "x-amz-meta-") || len(ln) == len("x-amz-meta-") || strings.ContainsAny(name, " \t\r\n:") || strings.ContainsAny(value, "\r\n"):
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "header %q: only x-amz-meta-* headers with a name and a single-line value may be added", name)
+		case op != presign.PutObject:
+			return nil, apiErr(http.StatusBadRequest, "invalid_field", "headers go with PUT only")
+		}
+		in.Header = append(in.Header, sigv4.Param{Name: ln, Value: value})
+	}
+	d, err := c.expiry(op == presign.GetObject || op == presign.HeadObject, time.Duration(p.ExpiresIn)*time.Second)
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
+	}
+	now := s.now()
+	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
+	if err != nil {
+		return nil, s.presignErr(err)
+	}
+	h := map[string]string{}
+	for _, hp := range res.Header {
+		h[http.CanonicalHeaderKey(hp.Name)] = hp.Value
+	}
+	s.issued(r, string(op), p.Key, res.Expires)
+	return &PresignResponse{Key: p.Key, Method: res.Method, URL: res.URL, Headers: h, SignedHeaders: res.SignedHeaders,
+		ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+}
+
+// inspectRequest is the body of POST /v1/inspect.
+type inspectRequest struct {
+	URL    string `json:"url"`
+	Method string `json:"method,omitempty"`
+}
+
+// inspectURL explains a presigned URL: its parameters, expiry and the
+// risks found (package inspect). It needs no secret and fetches nothing.
+func (s *Server) inspectURL(r *request) (any, error) {
+	var q inspectRequest
+	if err := decode(r, &q); err != nil {
+		return nil, err
+	}
+	if q.URL == "" || len(q.URL) > 16<<10 {
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "url is required (at most 16 KiB)")
+	}
+	in, err := inspect.Parse(q.URL, strings.ToUpper(q.Method), s.now())
+	if err != nil {
+		var pe *inspect.ParseError
+		if errors.As(err, &pe) {
+			msg := pe.Msg
+			if pe.Hint != "" {
+				msg += "; " + pe.Hint
+			}
+			return nil, apiErr(http.StatusUnprocessableEntity, "not_presigned", "%s", msg)
+		}
+		return nil, apiErr(http.StatusUnprocessableEntity, "not_presigned", "%v", err)
+	}
+	return in, nil
 }

@@ -144,6 +144,16 @@ func TestHostileRequests(t *testing.T) {
 		{"download NFD key", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/cafe\u0301"}`, nil, 400, "invalid_key"},
 		{"download empty segment", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports//x"}`, nil, 400, "invalid_key"},
 		{"download expiry over the maximum", "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x","expiresIn":172800}`, nil, 400, "invalid_field"},
+		{"builder: another tenant's key", "POST", "/v1/presign", webKey, `{"method":"GET","key":"tenants/reports/x"}`, nil, 403, "invalid_key"},
+		{"builder: .. escape", "POST", "/v1/presign", webKey, `{"method":"GET","key":"web/../tenants/reports/x"}`, nil, 400, "invalid_key"},
+		{"builder: DELETE not granted by default", "POST", "/v1/presign", webKey, `{"method":"DELETE","key":"web/x"}`, nil, 403, "forbidden"},
+		{"builder: PUT for a download-only key", "POST", "/v1/presign", reportsKey, `{"method":"PUT","key":"tenants/reports/x","contentType":"text/plain","size":1}`, nil, 403, "forbidden"},
+		{"builder: PUT without size", "POST", "/v1/presign", webKey, `{"method":"PUT","key":"web/x","contentType":"image/png"}`, nil, 400, "invalid_field"},
+		{"builder: refused type", "POST", "/v1/presign", webKey, `{"method":"PUT","key":"web/x","contentType":"text/html","size":1}`, nil, 415, "content_type_not_allowed"},
+		{"builder: header injection", "POST", "/v1/presign", webKey, `{"method":"PUT","key":"web/x","contentType":"image/png","size":1,"headers":{"x-amz-acl":"public-read"}}`, nil, 400, "invalid_field"},
+		{"builder: unknown method", "POST", "/v1/presign", webKey, `{"method":"POST","key":"web/x"}`, nil, 400, "invalid_field"},
+		{"inspect: not a presigned URL", "POST", "/v1/inspect", webKey, `{"url":"https://example.com/x"}`, nil, 422, "not_presigned"},
+		{"inspect: no key", "POST", "/v1/inspect", "", `{"url":"https://example.com/x"}`, nil, 401, "unauthorized"},
 		{"forged upload id", "POST", "/v1/uploads/multipart/" + forged + "/parts", webKey, `{"partNumbers":[1]}`, nil, 404, "no_such_upload"},
 		{"another client's upload id", "POST", "/v1/uploads/multipart/" + otherClients + "/parts", webKey, `{"partNumbers":[1]}`, nil, 404, "no_such_upload"},
 		{"garbage upload id", "DELETE", "/v1/uploads/multipart/not-a-token", webKey, "", nil, 404, "no_such_upload"},
@@ -165,7 +175,7 @@ func TestHostileRequests(t *testing.T) {
 			if w.Code != tt.status || body.Error.Code != tt.code {
 				t.Errorf("got %d %s (%s), want %d %s", w.Code, body.Error.Code, body.Error.Message, tt.status, tt.code)
 			}
-			if strings.Contains(w.Body.String(), "X-Amz-") || strings.Contains(w.Body.String(), `"url"`) {
+			if strings.Contains(w.Body.String(), "X-Amz-Signature=") || strings.Contains(w.Body.String(), `"url"`) {
 				t.Errorf("error answer carries a URL: %s", w.Body)
 			}
 			if body.Error.Message == "" {
@@ -326,6 +336,46 @@ func TestDownload(t *testing.T) {
 	}
 }
 
+func TestPresignBuilder(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/presign", webKey, `{"method":"PUT","key":"web/docs/a.pdf","contentType":"application/pdf","size":10,"headers":{"X-Amz-Meta-Owner":"ann"},"expiresIn":300}`)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var res PresignResponse
+	json.Unmarshal(w.Body.Bytes(), &res)
+	if res.Method != "PUT" || res.ExpiresIn != 300 || !strings.Contains(res.URL, "x-amz-meta-owner=ann") {
+		t.Errorf("%+v", res)
+	}
+	verifyIssued(t, "PUT", res.URL, res.Headers)
+	w = call(t, s, "POST", "/v1/presign", webKey, `{"method":"head","key":"web/docs/a.pdf"}`)
+	json.Unmarshal(w.Body.Bytes(), &res)
+	if w.Code != 200 || res.Method != "HEAD" || res.ExpiresIn != 3600 {
+		t.Fatalf("HEAD: %d %s", w.Code, w.Body)
+	}
+	verifyIssued(t, "HEAD", res.URL, nil)
+}
+
+func TestInspectEndpoint(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/q1.pdf"}`)
+	var d DownloadResponse
+	json.Unmarshal(w.Body.Bytes(), &d)
+	w = call(t, s, "POST", "/v1/inspect", reportsKey, `{"url":"`+d.URL+`"}`)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var in struct {
+		Bucket, Key, Operation, Status string
+		SecondsLeft                    int64
+		Parameters                     []map[string]any `json:"parameters"`
+	}
+	json.Unmarshal(w.Body.Bytes(), &in)
+	if in.Bucket != testBucket || in.Key != "tenants/reports/q1.pdf" || in.Operation != "GetObject" || in.SecondsLeft != 3600 || len(in.Parameters) < 6 {
+		t.Errorf("%s", w.Body)
+	}
+}
+
 func TestHealthAndMetrics(t *testing.T) {
 	s := newTestServer(t, testBaseURL, nil)
 	if w := call(t, s, "GET", "/healthz", "", ""); w.Code != 200 {
@@ -390,6 +440,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	routes := []string{"POST /v1/uploads", "POST /v1/uploads/multipart", "POST /v1/uploads/multipart/{id}/parts",
 		"POST /v1/uploads/multipart/{id}/complete", "DELETE /v1/uploads/multipart/{id}", "POST /v1/downloads",
+		"POST /v1/presign", "POST /v1/inspect",
 		"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
@@ -424,7 +475,7 @@ func TestConfigValidate(t *testing.T) {
 		UploadSecret: []byte("short"),
 		PartSize:     1 << 20,
 		Clients: []Client{
-			{Name: "a", KeySHA256: "nothex", Prefix: "/abs", Operations: []string{"delete"}, ContentTypes: []string{"jpeg"}},
+			{Name: "a", KeySHA256: "nothex", Prefix: "/abs", Operations: []string{"remove"}, ContentTypes: []string{"jpeg"}},
 			{Name: "a", KeySHA256: HashKey("k"), Prefix: "shared", UploadExpiry: 8 * 24 * time.Hour, RateLimit: 5},
 			{Name: "", KeySHA256: HashKey("k"), Prefix: "shared/sub"},
 		},
@@ -435,7 +486,7 @@ func TestConfigValidate(t *testing.T) {
 		text += e.Error() + "\n"
 	}
 	for _, want := range []string{"bucket is empty", "upload secret is 5 bytes", "below S3's 5 MiB", "key_sha256 must be",
-		"must not start or end with '/'", `unknown operation "delete"`, `content type "jpeg"`, "name is used twice",
+		"must not start or end with '/'", `unknown operation "remove"`, `content type "jpeg"`, "name is used twice",
 		"upload_expiry", "burst", "has no name", "key is used by another client", "overlaps"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Validate lacks %q:\n%s", want, text)

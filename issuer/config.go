@@ -17,6 +17,9 @@ const (
 	OpUpload    = "upload"    // POST /v1/uploads
 	OpMultipart = "multipart" // POST /v1/uploads/multipart and its steps
 	OpDownload  = "download"  // POST /v1/downloads
+	// OpDelete lets POST /v1/presign sign DELETE URLs; unlike the others it
+	// is never granted by default.
+	OpDelete = "delete"
 )
 
 // Expiry guidelines: uploads 15 minutes, downloads 1 hour, at most 7 days.
@@ -38,7 +41,8 @@ type Client struct {
 	// inside another's.
 	Prefix string
 	// Operations lists what the client may do: OpUpload, OpMultipart,
-	// OpDownload. Empty means all three.
+	// OpDownload, OpDelete. Empty means the first three; OpDelete must be
+	// listed to be granted.
 	Operations []string
 	// ContentTypes lists the media types the client may upload: exact
 	// ("application/pdf"), a type wildcard ("image/*") or "*/*". Empty
@@ -114,7 +118,7 @@ func (c *Config) maxRequestBytes() int64 {
 
 func (c *Client) allows(op string) bool {
 	if len(c.Operations) == 0 {
-		return true
+		return op != OpDelete
 	}
 	for _, o := range c.Operations {
 		if o == op {
@@ -226,8 +230,8 @@ func (c *Config) Validate() []error {
 			}
 		}
 		for _, op := range cl.Operations {
-			if op != OpUpload && op != OpMultipart && op != OpDownload {
-				add("%s: unknown operation %q: use upload, multipart or download", where, op)
+			if op != OpUpload && op != OpMultipart && op != OpDownload && op != OpDelete {
+				add("%s: unknown operation %q: use upload, multipart, download or delete", where, op)
 			}
 		}
 		for _, ct := range cl.ContentTypes {

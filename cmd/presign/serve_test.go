@@ -404,7 +404,7 @@ multipart_threshold = "lots"
 name = "a"
 key_sha256 = "short"
 prefix = "/abs"
-operations = ["delete"]
+operations = ["remove"]
 `)
 	r := runCLI(t, "serve", "--check-config", "--config", bad)
 	if r.code != 2 {
@@ -419,10 +419,10 @@ adr = "127.0.0.1:8080"
 name = "a"
 key_sha256 = "short"
 prefix = "/abs"
-operations = ["delete"]
+operations = ["remove"]
 `)
 	r = runCLI(t, "serve", "--check-config", "--config", bad2)
-	for _, want := range []string{`unknown setting "adr" (did you mean addr?)`, "key_sha256 must be", "must not start or end with '/'", `unknown operation "delete"`} {
+	for _, want := range []string{`unknown setting "adr" (did you mean addr?)`, "key_sha256 must be", "must not start or end with '/'", `unknown operation "remove"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--check-config lacks %q:\n%s", want, r.stdout)
 		}
