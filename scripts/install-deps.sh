@@ -15,12 +15,13 @@
 #                  S3 server in s3server/e2e; it pulls in python3-awscrt, which
 #                  botocore then signs with (conformance/botocore opts out)
 #   curl           uses the presigned URLs and POST forms in s3server/e2e
+#   wrk            the load generator of scripts/loadrun.sh (not a test)
 #   tmux           a real terminal, 80 columns wide, for the check that
 #                  presign inspect fits it (cmd/presign TestInspectInTmux)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(python3-boto3 chromium tmux awscli curl)
+PACKAGES=(python3-boto3 chromium tmux awscli curl wrk)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -59,6 +60,19 @@ for dir in conformance/js web/e2e s3server/e2e/js; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# Tools built from the Go module proxy, each skipped when already on PATH or
+# in $(go env GOPATH)/bin: minio, the real S3 server of the e2e/serve test
+# (a large build, about 5 minutes on 2 busy CPUs, done once), and hey, the
+# latency tool of scripts/loadrun.sh. Pinned: what @latest gave on
+# 2026-11-25 (MinIO's module has only pseudo-versions).
+go_tool() { # NAME MODULE@VERSION
+  if command -v "$1" >/dev/null || [ -x "$(go env GOPATH)/bin/$1" ]; then return 0; fi
+  echo "install-deps: go install $2"
+  GOFLAGS=-mod=mod go install "$2"
+}
+go_tool minio github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+go_tool hey github.com/rakyll/hey@v0.1.5
 
 # Go modules.
 go mod download
