@@ -57,7 +57,11 @@ func TestEnv(t *testing.T) {
 			}
 		})
 	}
-	if !errors.Is(func() error { t.Setenv("AWS_ACCESS_KEY_ID", ""); _, err := (Env{}).Retrieve(context.Background()); return err }(), ErrNoEnvCredentials) {
+	if !errors.Is(func() error {
+		t.Setenv("AWS_ACCESS_KEY_ID", "")
+		_, err := (Env{}).Retrieve(context.Background())
+		return err
+	}(), ErrNoEnvCredentials) {
 		t.Error("missing credentials are not ErrNoEnvCredentials")
 	}
 }
