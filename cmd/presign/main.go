@@ -41,6 +41,8 @@ var commands = []struct {
 }{
 	{"url", "make a presigned URL for an S3 operation (GET, PUT, HEAD, DELETE, multipart steps)", newURLCommand},
 	{"post", "make a presigned POST form for browser uploads (json, html or curl)", newPostCommand},
+	{"upload", "upload a file through a presigned PUT URL or POST form, with progress", newUploadCommand},
+	{"download", "download an object through a presigned GET URL, resuming an interrupted one", newDownloadCommand},
 	{"serve", "run an S3-compatible server on local disk for presigned URLs, forms and SDKs", newServeCommand},
 	{"inspect", "explain a presigned URL: its parameters, expiry and risks", newInspectCommand},
 	{"verify", "check a presigned URL's signature with the signer's credentials", newVerifyCommand},
