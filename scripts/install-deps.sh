@@ -17,7 +17,8 @@
 #   curl           uses the presigned URLs and POST forms in s3server/e2e
 #   wrk            the load generator of scripts/loadrun.sh (not a test)
 #   tmux           a real terminal, 80 columns wide, for the check that
-#                  presign inspect fits it (cmd/presign TestInspectInTmux)
+#                  presign inspect fits it (cmd/presign TestInspectInTmux), and
+#                  that the transfer progress bar draws (TestTransferProgressInTmux)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
