@@ -145,24 +145,49 @@ func (s *Signer) signingKey(secret string, date []byte, region, service string) 
 // state is the scratch space of one signature; pooled so that signing
 // allocates only its result.
 type state struct {
-	cr, sts, q, h, sh, tmp, url []byte
-	qs                          []qspan
-	hs                          []hspan
-	date                        [16]byte
-	// escapedName is set when a parameter name needed escaping, so that the
-	// canonical order may differ from the order of the raw names.
-	escapedName bool
+	// Backing arrays of a [work]: big enough for ordinary requests, so that
+	// signing appends into them without allocating; a larger request
+	// allocates, for that call only.
+	crArr   [2048]byte
+	stsArr  [256]byte
+	qArr    [1024]byte
+	hArr    [1024]byte
+	shArr   [256]byte
+	tmpArr  [512]byte
+	urlArr  [2048]byte
+	sumArr  [64]byte
+	qsArr   [32]qspan
+	hsArr   [32]hspan
+	date    [16]byte
 	// dateUnix is the second date holds, to format X-Amz-Date once a second.
 	dateUnix int64
 	// last is the key used last with this state, checked before the cache.
 	last    *cachedKey
 	lastID  keyID
 	digests hmacDigests
-	sum     []byte
+}
+
+// work is one signature's buffers, kept in a local variable: appending to
+// its slices writes no pointer into the pooled state, so signing costs no
+// garbage-collector write barriers.
+type work struct {
+	cr, sts, q, h, sh, tmp, url, sum []byte
+	qs                               []qspan
+	hs                               []hspan
+	// escapedName is set when a parameter name needed escaping, so that the
+	// canonical order may differ from the order of the raw names.
+	escapedName bool
 	// Offsets in cr of the canonical URI and query, and of the parameter
 	// before which X-Amz-Signature sorts (-1: at the end), so that a
 	// presigned URL can be copied from the canonical request in bulk.
 	uriStart, uriEnd, queryStart, queryEnd, sigAt int
+}
+
+// init points w's buffers at st's arrays.
+func (w *work) init(st *state) {
+	w.cr, w.sts, w.q, w.h = st.crArr[:0], st.stsArr[:0], st.qArr[:0], st.hArr[:0]
+	w.sh, w.tmp, w.url, w.sum = st.shArr[:0], st.tmpArr[:0], st.urlArr[:0], st.sumArr[:0]
+	w.qs, w.hs = st.qsArr[:0], st.hsArr[:0]
 }
 
 type qspan struct {
@@ -190,22 +215,11 @@ func rawName(r *Request, sp qspan) string {
 
 type hspan struct{ s, colon, e int }
 
-var statePool = sync.Pool{New: func() any {
-	return &state{
-		cr: make([]byte, 0, 1024), sts: make([]byte, 0, 256), q: make([]byte, 0, 512),
-		h: make([]byte, 0, 512), sh: make([]byte, 0, 128), tmp: make([]byte, 0, 512),
-		url: make([]byte, 0, 1024), qs: make([]qspan, 0, 16), hs: make([]hspan, 0, 16),
-	}
-}}
+var statePool = sync.Pool{New: func() any { return new(state) }}
 
 func getState() *state { return statePool.Get().(*state) }
 
-func putState(st *state) {
-	if cap(st.cr) > 64<<10 || cap(st.url) > 64<<10 {
-		return // let an unusually large one go
-	}
-	statePool.Put(st)
-}
+func putState(st *state) { statePool.Put(st) }
 
 func appendAmzDate(dst []byte, t time.Time) []byte {
 	t = t.UTC()
@@ -282,15 +296,14 @@ const (
 	modeVerify              // the request already carries its auth parameters
 )
 
-// canonical writes the canonical request of in to st.cr, the string to sign
-// to st.sts, and returns the signature. In modePresign it also leaves the
-// escaped query (auth parameters included) in st.q/st.qs for the URL.
+// canonical writes the canonical request of in to w.cr, the string to sign
+// to w.sts, and returns the signature. In modePresign it also leaves the
+// escaped query (auth parameters included) in w.q/w.qs for the URL.
 // signedOnly, in modeVerify, lists the signed headers as they were given.
-func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
+func (s *Signer) canonical(st *state, w *work, in *SignInput, m mode) [32]byte {
 	r := in.Request
-	st.cr, st.sts, st.q, st.h, st.sh = st.cr[:0], st.sts[:0], st.q[:0], st.h[:0], st.sh[:0]
-	st.qs, st.hs = st.qs[:0], st.hs[:0]
-	st.escapedName = false
+	w.init(st)
+	w.escapedName = false
 	if sec := in.Time.Unix(); sec != st.dateUnix || st.date[0] == 0 {
 		appendAmzDate(st.date[:0], in.Time)
 		st.dateUnix = sec
@@ -318,84 +331,84 @@ func (s *Signer) canonical(st *state, in *SignInput, m mode) [32]byte {
 	}
 
 	// Headers: host, the request's, and in header mode the auth headers.
-	st.addHeader("host", r.Host)
+	w.addHeader("host", r.Host)
 	for _, p := range r.Header {
 		n := lowerASCII(p.Name)
 		if n == "host" {
 			continue
 		}
-		st.addHeader(n, p.Value)
+		w.addHeader(n, p.Value)
 	}
 	if m == modeHeader {
-		st.addHeader("x-amz-date", string(date))
+		w.addHeader("x-amz-date", string(date))
 		if signToken {
-			st.addHeader("x-amz-security-token", token)
+			w.addHeader("x-amz-security-token", token)
 		}
 		if in.ContentSHA256Header {
-			st.addHeader("x-amz-content-sha256", payload)
+			w.addHeader("x-amz-content-sha256", payload)
 		}
 	}
-	st.sortHeaders()
+	w.sortHeaders()
 
 	// Query: the request's own, and in presign mode the auth parameters.
 	for i, p := range r.Query {
-		st.addQuery(p.Name, p.Value, 0, i)
+		w.addQuery(p.Name, p.Value, 0, i)
 	}
 	if m == modePresign {
-		st.addQueryEscaped("X-Amz-Algorithm", algorithmBytes, 1)
-		st.tmp = appendScope(st.tmp[:0], date[:8], in.Region, in.Service)
-		st.addQueryEscaped("X-Amz-Credential", key.credentialFor(in.Credentials.AccessKeyID, st.tmp), 2)
-		st.addQueryEscaped("X-Amz-Date", date, 3) // digits, 'T' and 'Z': nothing to escape
-		st.tmp = strconv.AppendInt(st.tmp[:0], int64(in.Expires/time.Second), 10)
-		st.addQueryEscaped("X-Amz-Expires", st.tmp, 4)
-		st.addQueryBytes("X-Amz-SignedHeaders", st.sh, 5)
+		w.addQueryEscaped("X-Amz-Algorithm", algorithmBytes, 1)
+		w.tmp = appendScope(w.tmp[:0], date[:8], in.Region, in.Service)
+		w.addQueryEscaped("X-Amz-Credential", key.credentialFor(in.Credentials.AccessKeyID, w.tmp), 2)
+		w.addQueryEscaped("X-Amz-Date", date, 3) // digits, 'T' and 'Z': nothing to escape
+		w.tmp = strconv.AppendInt(w.tmp[:0], int64(in.Expires/time.Second), 10)
+		w.addQueryEscaped("X-Amz-Expires", w.tmp, 4)
+		w.addQueryBytes("X-Amz-SignedHeaders", w.sh, 5)
 		if signToken {
-			st.addQuery("X-Amz-Security-Token", token, 6, 0)
+			w.addQuery("X-Amz-Security-Token", token, 6, 0)
 		}
 	}
-	st.sortQuery()
+	w.sortQuery()
 
 	// The canonical request.
-	cr := append(st.cr, r.Method...)
+	cr := append(w.cr, r.Method...)
 	cr = append(cr, '\n')
-	st.uriStart = len(cr)
+	w.uriStart = len(cr)
 	cr = appendCanonicalURI(cr, r, in.DoubleEncodePath, in.NormalizePath)
-	st.uriEnd = len(cr)
+	w.uriEnd = len(cr)
 	cr = append(cr, '\n')
-	st.queryStart, st.sigAt = len(cr), -1
-	for i, sp := range st.qs {
+	w.queryStart, w.sigAt = len(cr), -1
+	for i, sp := range w.qs {
 		if i > 0 {
 			cr = append(cr, '&')
 		}
-		if st.sigAt < 0 && nameAfterSignature(st.q[sp.s:sp.eq]) {
-			st.sigAt = len(cr)
+		if w.sigAt < 0 && nameAfterSignature(w.q[sp.s:sp.eq]) {
+			w.sigAt = len(cr)
 		}
-		cr = append(cr, st.q[sp.s:sp.e]...)
+		cr = append(cr, w.q[sp.s:sp.e]...)
 	}
-	st.queryEnd = len(cr)
+	w.queryEnd = len(cr)
 	cr = append(cr, '\n')
-	for _, sp := range st.hs {
-		cr = append(cr, st.h[sp.s:sp.e]...)
+	for _, sp := range w.hs {
+		cr = append(cr, w.h[sp.s:sp.e]...)
 		cr = append(cr, '\n')
 	}
 	cr = append(cr, '\n')
-	cr = append(cr, st.sh...)
+	cr = append(cr, w.sh...)
 	cr = append(cr, '\n')
 	cr = append(cr, payload...)
-	st.cr = cr
+	w.cr = cr
 
 	// The string to sign.
 	sum := sha256.Sum256(cr)
-	sts := append(st.sts, Algorithm...)
+	sts := append(w.sts, Algorithm...)
 	sts = append(sts, '\n')
 	sts = append(sts, date...)
 	sts = append(sts, '\n')
 	sts = appendScope(sts, date[:8], in.Region, in.Service)
 	sts = append(sts, '\n')
 	sts = appendHex(sts, sum[:])
-	st.sts = sts
+	w.sts = sts
 
-	return hmacKey(key, sts, &st.tmp, &st.digests, &st.sum)
+	return hmacKey(key, sts, &w.tmp, &st.digests, &w.sum)
 }
 
 func appendScope(dst, date []byte, region, service string) []byte {
@@ -452,20 +465,20 @@ func appendCanonicalURI(dst []byte, r *Request, double, normalize bool) []byte {
 	return AppendEscape(dst, wire, true)
 }
 
-func (st *state) addHeader(name, value string) {
-	s := len(st.h)
-	st.h = append(st.h, name...)
-	colon := len(st.h)
-	st.h = append(st.h, ':')
-	st.h = appendFolded(st.h, value)
-	st.hs = append(st.hs, hspan{s, colon, len(st.h)})
+func (w *work) addHeader(name, value string) {
+	s := len(w.h)
+	w.h = append(w.h, name...)
+	colon := len(w.h)
+	w.h = append(w.h, ':')
+	w.h = appendFolded(w.h, value)
+	w.hs = append(w.hs, hspan{s, colon, len(w.h)})
 }
 
 // sortHeaders sorts the headers by name (stable, so repeated names keep
 // their order), joins repeated names' values with commas, and writes the
-// signed header list to st.sh.
-func (st *state) sortHeaders() {
-	hs, h := st.hs, st.h
+// signed header list to w.sh.
+func (w *work) sortHeaders() {
+	hs, h := w.hs, w.h
 	name := func(sp hspan) []byte { return h[sp.s:sp.colon] }
 	for i := 1; i < len(hs); i++ {
 		for j := i; j > 0 && string(name(hs[j])) < string(name(hs[j-1])); j-- {
@@ -493,50 +506,50 @@ func (st *state) sortHeaders() {
 		}
 		i = j
 	}
-	st.hs, st.h = out, h
+	w.hs, w.h = out, h
 	for i, sp := range out {
 		if i > 0 {
-			st.sh = append(st.sh, ';')
+			w.sh = append(w.sh, ';')
 		}
-		st.sh = append(st.sh, h[sp.s:sp.colon]...)
+		w.sh = append(w.sh, h[sp.s:sp.colon]...)
 	}
 }
 
-func (st *state) addQuery(name, value string, rank, idx int) {
-	s := len(st.q)
-	st.q = AppendEscape(st.q, name, false)
-	eq := len(st.q)
+func (w *work) addQuery(name, value string, rank, idx int) {
+	s := len(w.q)
+	w.q = AppendEscape(w.q, name, false)
+	eq := len(w.q)
 	if eq-s != len(name) {
-		st.escapedName = true
+		w.escapedName = true
 	}
-	st.q = append(st.q, '=')
-	st.q = AppendEscape(st.q, value, false)
-	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank, idx: idx})
+	w.q = append(w.q, '=')
+	w.q = AppendEscape(w.q, value, false)
+	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank, idx: idx})
 }
 
-func (st *state) addQueryBytes(name string, value []byte, rank int) {
-	s := len(st.q)
-	st.q = AppendEscape(st.q, name, false)
-	eq := len(st.q)
-	st.q = append(st.q, '=')
+func (w *work) addQueryBytes(name string, value []byte, rank int) {
+	s := len(w.q)
+	w.q = AppendEscape(w.q, name, false)
+	eq := len(w.q)
+	w.q = append(w.q, '=')
 	for _, c := range value {
 		if unreserved[c] {
-			st.q = append(st.q, c)
+			w.q = append(w.q, c)
 		} else {
-			st.q = append(st.q, '%', upperHex[c>>4], upperHex[c&15])
+			w.q = append(w.q, '%', upperHex[c>>4], upperHex[c&15])
 		}
 	}
-	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank})
+	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank})
 }
 
 // addQueryEscaped adds a parameter whose value is already escaped.
-func (st *state) addQueryEscaped(name string, value []byte, rank int) {
-	s := len(st.q)
-	st.q = append(st.q, name...)
-	eq := len(st.q)
-	st.q = append(st.q, '=')
-	st.q = append(st.q, value...)
-	st.qs = append(st.qs, qspan{s: s, eq: eq, e: len(st.q), rank: rank})
+func (w *work) addQueryEscaped(name string, value []byte, rank int) {
+	s := len(w.q)
+	w.q = append(w.q, name...)
+	eq := len(w.q)
+	w.q = append(w.q, '=')
+	w.q = append(w.q, value...)
+	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank})
 }
 
 // nameAfterSignature reports whether an escaped parameter name sorts after
@@ -547,8 +560,8 @@ func nameAfterSignature(name []byte) bool {
 
 // sortQuery sorts the query by escaped name, then escaped value: the
 // canonical order. It is an insertion sort: queries are short.
-func (st *state) sortQuery() {
-	qs, q := st.qs, st.q
+func (w *work) sortQuery() {
+	qs, q := w.qs, w.q
 	for i := 1; i < len(qs); i++ {
 		for j := i; j > 0; j-- {
 			a, b := qs[j], qs[j-1]
@@ -587,10 +600,11 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		return Presigned{}, err
 	}
 	st := getState()
-	sig := s.canonical(st, in, modePresign)
+	var w work
+	sig := s.canonical(st, &w, in, modePresign)
 	r := in.Request
 
-	u := st.url[:0]
+	u := w.url[:0]
 	scheme := r.Scheme
 	if scheme == "" {
 		scheme = "https"
@@ -606,22 +620,22 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 	appendHex(hexSig[:0], sig[:])
 	token := in.Credentials.SessionToken
 	unsignedToken := token != "" && in.UnsignedSessionToken
-	if in.QueryOrder == QuerySorted && !st.escapedName && !unsignedToken && !in.DoubleEncodePath && !in.NormalizePath && r.RawPath == "" {
+	if in.QueryOrder == QuerySorted && !w.escapedName && !unsignedToken && !in.DoubleEncodePath && !in.NormalizePath && r.RawPath == "" {
 		// The common case: the URL's path and query are the canonical
 		// request's, with the signature in its sorted place.
-		cr := st.cr
-		u = append(u, cr[st.uriStart:st.uriEnd]...)
+		cr := w.cr
+		u = append(u, cr[w.uriStart:w.uriEnd]...)
 		u = append(u, '?')
-		if st.sigAt < 0 {
-			u = append(u, cr[st.queryStart:st.queryEnd]...)
+		if w.sigAt < 0 {
+			u = append(u, cr[w.queryStart:w.queryEnd]...)
 			u = append(u, "&X-Amz-Signature="...)
 			u = append(u, hexSig[:]...)
 		} else {
-			u = append(u, cr[st.queryStart:st.sigAt]...)
+			u = append(u, cr[w.queryStart:w.sigAt]...)
 			u = append(u, "X-Amz-Signature="...)
 			u = append(u, hexSig[:]...)
 			u = append(u, '&')
-			u = append(u, cr[st.sigAt:st.queryEnd]...)
+			u = append(u, cr[w.sigAt:w.queryEnd]...)
 		}
 		return st.finish(u, in)
 	}
@@ -649,10 +663,10 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 			u = AppendEscape(u, p.Value, false)
 		}
 		for rank := 1; rank <= 6; rank++ {
-			for _, sp := range st.qs {
+			for _, sp := range w.qs {
 				if sp.rank == rank {
 					sep()
-					u = append(u, st.q[sp.s:sp.e]...)
+					u = append(u, w.q[sp.s:sp.e]...)
 				}
 			}
 		}
@@ -666,8 +680,8 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		u = append(u, hexSig[:]...)
 	default:
 		// Sorted by name, the signature (and an unsigned token) in place.
-		qs := st.qs
-		if st.escapedName {
+		qs := w.qs
+		if w.escapedName {
 			// Only then can the raw names' order differ from the canonical.
 			for i := 1; i < len(qs); i++ {
 				for j := i; j > 0 && rawName(r, qs[j]) < rawName(r, qs[j-1]); j-- {
@@ -691,7 +705,7 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 					u = append(u, '&')
 				} else {
 					u = append(u, '&')
-					u = append(u, st.q[sp.s:sp.e]...)
+					u = append(u, w.q[sp.s:sp.e]...)
 					continue
 				}
 			} else if i > 0 {
@@ -703,7 +717,7 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 				u = append(u, '&')
 				sigDone = true
 			}
-			u = append(u, st.q[sp.s:sp.e]...)
+			u = append(u, w.q[sp.s:sp.e]...)
 		}
 		if !tokDone {
 			u = append(u, "&X-Amz-Security-Token="...)
@@ -719,7 +733,6 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 
 // finish returns the presigned URL u and releases st.
 func (st *state) finish(u []byte, in *SignInput) (Presigned, error) {
-	st.url = u
 	// The expiry is rebuilt from integers, in UTC: taking in.Time's Location
 	// pointer into the result would make escape analysis move the caller's
 	// whole input to the heap.
@@ -771,7 +784,8 @@ func (s *Signer) Sign(in *SignInput) (Signed, error) {
 		return Signed{}, err
 	}
 	st := getState()
-	sig := s.canonical(st, in, modeHeader)
+	var w work
+	sig := s.canonical(st, &w, in, modeHeader)
 	out := Signed{
 		Date:      string(st.date[:16]),
 		Signature: hex.EncodeToString(sig[:]),
@@ -783,7 +797,7 @@ func (s *Signer) Sign(in *SignInput) (Signed, error) {
 	b.WriteByte('/')
 	b.Write(appendScope(nil, st.date[:8], in.Region, in.Service))
 	b.WriteString(", SignedHeaders=")
-	b.Write(st.sh)
+	b.Write(w.sh)
 	b.WriteString(", Signature=")
 	b.WriteString(out.Signature)
 	out.Authorization = b.String()
@@ -822,9 +836,10 @@ func (s *Signer) Explain(in *SignInput, presign bool) (Explanation, error) {
 		m = modePresign
 	}
 	st := getState()
+	var w work
 	defer putState(st)
-	sig := s.canonical(st, in, m)
-	return Explanation{string(st.cr), string(st.sts), hex.EncodeToString(sig[:])}, nil
+	sig := s.canonical(st, &w, in, m)
+	return Explanation{string(w.cr), string(w.sts), hex.EncodeToString(sig[:])}, nil
 }
 
 // RequestFromHTTP returns the SigV4 view of r: its method, host, path,

@@ -506,8 +506,9 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 	}
 	s := v.signer()
 	st := getState()
+	var w work
 	defer putState(st)
-	sum := s.canonical(st, &in, modeVerify)
+	sum := s.canonical(st, &w, &in, modeVerify)
 	var want [64]byte
 	hex.Encode(want[:], sum[:])
 	ok := hmac.Equal(want[:], []byte(p.signature))
@@ -516,7 +517,8 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 		alt.RawPath = ""
 		in.Request = &alt
 		st2 := getState()
-		sum2 := s.canonical(st2, &in, modeVerify)
+		var w2 work
+		sum2 := s.canonical(st2, &w2, &in, modeVerify)
 		putState(st2)
 		hex.Encode(want[:], sum2[:])
 		ok = hmac.Equal(want[:], []byte(p.signature))
@@ -524,11 +526,11 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 	if !ok {
 		return nil, s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
 			With("AWSAccessKeyId", p.accessKey).
-			With("StringToSign", string(st.sts)).
+			With("StringToSign", string(w.sts)).
 			With("SignatureProvided", p.signature).
-			With("StringToSignBytes", spacedHex(st.sts)).
-			With("CanonicalRequest", string(st.cr)).
-			With("CanonicalRequestBytes", spacedHex(st.cr))
+			With("StringToSignBytes", spacedHex(w.sts)).
+			With("CanonicalRequest", string(w.cr)).
+			With("CanonicalRequestBytes", spacedHex(w.cr))
 	}
 	a := &Auth{
 		AccessKeyID: p.accessKey, Presigned: presigned, Time: p.t, Expires: expires,
