@@ -148,17 +148,17 @@ type state struct {
 	// Backing arrays of a [work]: big enough for ordinary requests, so that
 	// signing appends into them without allocating; a larger request
 	// allocates, for that call only.
-	crArr   [2048]byte
-	stsArr  [256]byte
-	qArr    [1024]byte
-	hArr    [1024]byte
-	shArr   [256]byte
-	tmpArr  [512]byte
-	urlArr  [2048]byte
-	sumArr  [64]byte
-	qsArr   [32]qspan
-	hsArr   [32]hspan
-	date    [16]byte
+	crArr  [2048]byte
+	stsArr [256]byte
+	qArr   [1024]byte
+	hArr   [1024]byte
+	shArr  [256]byte
+	tmpArr [512]byte
+	urlArr [2048]byte
+	sumArr [64]byte
+	qsArr  [32]qspan
+	hsArr  [32]hspan
+	date   [16]byte
 	// dateUnix is the second date holds, to format X-Amz-Date once a second.
 	dateUnix int64
 	// last is the key used last with this state, checked before the cache.
