@@ -435,6 +435,13 @@ func isChecksumHeader(ln string) bool {
 	return strings.HasPrefix(ln, "x-amz-checksum-") || ln == "x-amz-sdk-checksum-algorithm"
 }
 
+// resultBufs backs a Result's Header and SignedHeaders for the common
+// sizes, in one allocation.
+type resultBufs struct {
+	h [6]sigv4.Param
+	n [8]string
+}
+
 // lower returns s in lower case, without allocating for the names the
 // presigner itself uses.
 func lower(s string) string {
@@ -489,7 +496,10 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 	var sbuf [12]sigv4.Param
 	signedHeaders := sbuf[:0]
 	payload := sigv4.UnsignedPayload
-	var rest []sigv4.Param // headers the holder sends
+	// The headers the holder sends are gathered on the stack; they and the
+	// signed header names get one allocation at the end, when there are any.
+	var rbuf [12]sigv4.Param
+	rest := rbuf[:0]
 	var names []string
 	order := sigv4.QuerySorted
 	if profile == ProfileBotocore {
@@ -544,13 +554,20 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 		// The URL names one host and the signature another: send it.
 		rest = append(rest, sigv4.Param{Name: "host", Value: ep.host})
 	}
-	if len(rest) > 1 {
-		sort.SliceStable(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
+	for i := 1; i < len(rest); i++ { // a stable insertion sort: no closure, so rest stays on the stack
+		for j := i; j > 0 && rest[j].Name < rest[j-1].Name; j-- {
+			rest[j], rest[j-1] = rest[j-1], rest[j]
+		}
+	}
+	var out []sigv4.Param
+	if len(rest) > 0 || len(signedHeaders) > 0 {
+		bufs := new(resultBufs)
+		out = append(bufs.h[:0], rest...)
+		names = bufs.n[:0]
 	}
 	if len(signedHeaders) == 0 {
 		names = hostOnly
 	} else {
-		names = make([]string, 0, len(signedHeaders)+1)
 		names = append(names, "host")
 		for _, h := range signedHeaders {
 			if !inSet(names, h.Name) {
@@ -575,7 +592,7 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 	if err != nil {
 		return Result{}, fmt.Errorf("presign: %w", err)
 	}
-	return Result{Method: method, URL: p.URL, Header: rest, SignedHeaders: names, Expires: p.Expires}, nil
+	return Result{Method: method, URL: p.URL, Header: out, SignedHeaders: names, Expires: p.Expires}, nil
 }
 
 // checkKey rejects keys S3 cannot store.
