@@ -10,8 +10,13 @@
 // "." or "_", and files of a type not in the handler's table, are not
 // served.
 //
-//	/             the upload page: index.html, app.js, upload.js, style.css
+//	/             the upload page: index.html, app.js, upload.js
+//	/inspect      the URL inspector and builder: inspect.html, inspect.js
 //	/config.json  settings for the pages, from [Options]
+//
+// Both pages share style.css and apikey.js, the API key field, whose
+// value they keep in the tab's session storage under one name, so that a
+// key entered on one page serves the other.
 //
 // The pages talk to the URL-issuing API ([github.com/presign-dev/presign/issuer])
 // on their own origin, under /v1/, and send file bytes straight to storage.
@@ -68,6 +73,10 @@ type Options struct {
 	// does not, the page still switches to multipart when the API answers
 	// use_multipart.
 	MultipartThreshold int64
+	// Bucket is the bucket the service issues URLs for, shown by the
+	// inspector's URL builder; empty leaves it unsaid until the first URL
+	// is built. It is not a secret: every URL names it.
+	Bucket string
 }
 
 // Handler serves the embedded pages. It is safe for concurrent use.
@@ -155,8 +164,9 @@ func New(o Options) (*Handler, error) {
 		threshold = DefaultMultipartThreshold
 	}
 	cfg, err := json.Marshal(struct {
-		MultipartThreshold int64 `json:"multipartThreshold"`
-	}{threshold})
+		MultipartThreshold int64  `json:"multipartThreshold"`
+		Bucket             string `json:"bucket,omitempty"`
+	}{threshold, o.Bucket})
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,10 @@ func TestContentTypes(t *testing.T) {
 	h := newHandler(t, Options{})
 	for _, tc := range []struct{ path, contentType, contains string }{
 		{"/", "text/html; charset=utf-8", "<title>Upload · presign</title>"},
+		{"/inspect", "text/html; charset=utf-8", "<title>Inspector · presign</title>"},
 		{"/app.js", "text/javascript; charset=utf-8", "import {"},
+		{"/inspect.js", "text/javascript; charset=utf-8", "'/v1/inspect'"},
+		{"/apikey.js", "text/javascript; charset=utf-8", "export function keyField"},
 		{"/upload.js", "text/javascript; charset=utf-8", "export async function uploadFile"},
 		{"/style.css", "text/css; charset=utf-8", ":root"},
 		{"/favicon.svg", "image/svg+xml", "<svg"},
@@ -68,7 +71,8 @@ func TestHeaders(t *testing.T) {
 		status       int
 	}{
 		{"GET", "/", 200}, {"GET", "/app.js", 200}, {"HEAD", "/style.css", 200},
-		{"GET", "/nope", 404}, {"POST", "/", 405},
+		{"GET", "/inspect", 200}, {"GET", "/inspect.js", 200}, {"HEAD", "/inspect", 200},
+		{"GET", "/nope", 404}, {"POST", "/", 405}, {"POST", "/inspect", 405},
 	} {
 		w := get(h, tc.method, tc.path)
 		if w.Code != tc.status {
@@ -126,7 +130,9 @@ func TestNotFound(t *testing.T) {
 		"/v1/uploads",
 		"/../web.go",
 		"/web.go",
-		"/inspect", // not yet a page
+		"/inspect.html", // the page is "/inspect"
+		"/inspect/",
+		"/Inspect",
 	} {
 		w := get(h, "GET", p)
 		if w.Code != http.StatusNotFound {
@@ -149,15 +155,21 @@ func TestMethodNotAllowed(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	h := newHandler(t, Options{MultipartThreshold: 5 << 20})
+	h := newHandler(t, Options{MultipartThreshold: 5 << 20, Bucket: "uploads"})
 	var cfg struct {
-		MultipartThreshold int64 `json:"multipartThreshold"`
+		MultipartThreshold int64  `json:"multipartThreshold"`
+		Bucket             string `json:"bucket"`
 	}
 	if err := json.Unmarshal(get(h, "GET", "/config.json").Body.Bytes(), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MultipartThreshold != 5<<20 {
-		t.Errorf("multipartThreshold %d, want %d", cfg.MultipartThreshold, 5<<20)
+	if cfg.MultipartThreshold != 5<<20 || cfg.Bucket != "uploads" {
+		t.Errorf("config %+v, want multipartThreshold %d and bucket uploads", cfg, 5<<20)
+	}
+	// No bucket: the field is left out, and the inspector learns it from
+	// the first URL it builds.
+	if body := get(newHandler(t, Options{}), "GET", "/config.json").Body.String(); body != `{"multipartThreshold":67108864}` {
+		t.Errorf("config.json without a bucket: %s", body)
 	}
 }
 
@@ -217,6 +229,95 @@ func TestPagesHaveNoInlineCode(t *testing.T) {
 		b, _ := staticFS.ReadFile(name)
 		if m := inline.Find(b); m != nil {
 			t.Errorf("%s has inline code the CSP blocks: %q", name, m)
+		}
+		return nil
+	})
+}
+
+// pages returns the embedded HTML pages by the path they are served at.
+func pages(t *testing.T) map[string]string {
+	t.Helper()
+	h := newHandler(t, Options{})
+	out := map[string]string{}
+	for p, f := range h.files {
+		if strings.HasPrefix(f.contentType, "text/html") {
+			out[p] = string(f.body)
+		}
+	}
+	if len(out) < 2 {
+		t.Fatalf("%d pages, want the upload page and the inspector at least", len(out))
+	}
+	return out
+}
+
+// TestPagesLinkEachOther checks that every page's header links to every
+// page, marking its own link as the current page.
+func TestPagesLinkEachOther(t *testing.T) {
+	all := pages(t)
+	nav := regexp.MustCompile(`(?s)<header class="site">.*?<nav aria-label="Pages">(.*?)</nav>`)
+	link := regexp.MustCompile(`<a href="([^"]+)"( aria-current="page")?>`)
+	for p, body := range all {
+		m := nav.FindStringSubmatch(body)
+		if m == nil {
+			t.Errorf("%s: no <nav aria-label=\"Pages\"> in the header", p)
+			continue
+		}
+		linked := map[string]bool{}
+		for _, l := range link.FindAllStringSubmatch(m[1], -1) {
+			linked[l[1]] = true
+			if current := l[2] != ""; current != (l[1] == p) {
+				t.Errorf("%s: the link to %s has aria-current=%v", p, l[1], current)
+			}
+		}
+		for other := range all {
+			if !linked[other] {
+				t.Errorf("%s: the header does not link to %s", p, other)
+			}
+		}
+	}
+}
+
+// TestReferencedFilesServed checks that every same-origin file a page or
+// a script refers to is served: src and href attributes, and the modules
+// scripts import.
+func TestReferencedFilesServed(t *testing.T) {
+	h := newHandler(t, Options{})
+	attr := regexp.MustCompile(`(?:src|href)="(/[^"]*)"`)
+	imp := regexp.MustCompile(`(?m)^import\s[^;]*?from\s+'\./([^']+)'|import\('/([^']+)'\)`)
+	for p, f := range h.files {
+		var refs []string
+		switch {
+		case strings.HasPrefix(f.contentType, "text/html"):
+			for _, m := range attr.FindAllStringSubmatch(string(f.body), -1) {
+				refs = append(refs, m[1])
+			}
+		case strings.HasPrefix(f.contentType, "text/javascript"):
+			for _, m := range imp.FindAllStringSubmatch(string(f.body), -1) {
+				refs = append(refs, "/"+m[1]+m[2])
+			}
+		}
+		for _, ref := range refs {
+			if ref == "/openapi.json" { // the API's, served beside the pages
+				continue
+			}
+			if w := get(h, "GET", ref); w.Code != http.StatusOK {
+				t.Errorf("%s refers to %s, which answers %d", p, ref, w.Code)
+			}
+		}
+	}
+}
+
+// TestScriptsWriteNoHTML checks the convention that scripts build the DOM
+// with textContent and elements, never by parsing HTML or code strings.
+func TestScriptsWriteNoHTML(t *testing.T) {
+	banned := regexp.MustCompile(`\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|setAttribute\('on|\.style\s*=`)
+	fs.WalkDir(staticFS, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || path.Ext(name) != ".js" {
+			return err
+		}
+		b, _ := staticFS.ReadFile(name)
+		if m := banned.Find(b); m != nil {
+			t.Errorf("%s uses %q", name, m)
 		}
 		return nil
 	})

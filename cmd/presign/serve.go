@@ -430,7 +430,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 			storageOrigins = append(storageOrigins, pu.Scheme+"://"+pu.Host)
 		}
 	}
-	pages, err := web.New(web.Options{StorageOrigins: storageOrigins, MultipartThreshold: cfg.MultipartThreshold})
+	pages, err := web.New(web.Options{StorageOrigins: storageOrigins, MultipartThreshold: cfg.MultipartThreshold, Bucket: st.bucket})
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,17 @@
-// app.js: the upload page. The flow itself is in upload.js; this file is
-// the page: the API key field, the drop zone, the method selector and the
-// list of uploads. It builds the DOM with textContent only, never HTML.
+// app.js: the upload page. The flow itself is in upload.js and the API key
+// field in apikey.js; this file is the page: the drop zone, the method
+// selector and the list of uploads. It builds the DOM with textContent
+// only, never HTML.
 
 import {
   API, DEFAULT_MULTIPART_THRESHOLD, UploadError, downloadURL, formatSize, isAbort, uploadFile,
 } from './upload.js';
+import { keyField } from './apikey.js';
 
-const KEY_STORAGE = 'presign.apiKey';
 /** Files uploaded at once; each multipart file sends four parts at once. */
 const FILES_AT_ONCE = 2;
 
 const $ = (id) => document.getElementById(id);
-const keyInput = $('api-key');
-const keyError = $('api-key-error');
 const list = $('uploads');
 const template = $('upload-item');
 
@@ -34,32 +33,8 @@ fetch('/config.json', { cache: 'no-cache' })
 
 // ---- API key ------------------------------------------------------------
 
-keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? '';
-keyInput.addEventListener('input', () => {
-  const key = keyInput.value.trim();
-  if (key) sessionStorage.setItem(KEY_STORAGE, key);
-  else sessionStorage.removeItem(KEY_STORAGE);
-  setKeyError('');
-});
-$('key-show').addEventListener('click', (e) => {
-  const show = keyInput.type === 'password';
-  keyInput.type = show ? 'text' : 'password';
-  e.currentTarget.setAttribute('aria-pressed', String(show));
-  e.currentTarget.textContent = show ? 'Hide' : 'Show';
-});
-$('key-forget').addEventListener('click', () => {
-  keyInput.value = '';
-  sessionStorage.removeItem(KEY_STORAGE);
-  setKeyError('');
-  keyInput.focus();
-});
-
-function setKeyError(text) {
-  keyError.textContent = text;
-  keyError.hidden = !text;
-  if (text) keyInput.setAttribute('aria-invalid', 'true');
-  else keyInput.removeAttribute('aria-invalid');
-}
+const apiKey = keyField();
+const setKeyError = apiKey.setError;
 
 // ---- choosing files -----------------------------------------------------
 
@@ -100,12 +75,8 @@ function selectedMethod() {
 }
 
 function addFiles(files) {
-  const key = keyInput.value.trim();
-  if (!key) {
-    setKeyError('Enter the API key first.');
-    keyInput.focus();
-    return;
-  }
+  const key = apiKey.require();
+  if (!key) return;
   for (const file of files) {
     const item = newItem(file, key, selectedMethod());
     queue.push(item);
