@@ -7,20 +7,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestBrowser runs the browser test, web/e2e/upload.test.mjs: Debian's
-// Chromium, driven by playwright-core, uploads through the page to the
-// real stack (web/e2e/server) and downloads the files back. It is skipped
-// when Chromium, node or web/e2e/node_modules is missing, except under
-// CI=true, where that is a failure: scripts/install-deps.sh installs them.
+// TestBrowser runs the browser tests in web/e2e: Debian's Chromium, driven
+// by playwright-core, against the real stack (web/e2e/server).
+//
+//	upload   upload.test.mjs: uploads through the upload page and downloads
+//	         the files back (over 180 MiB; skipped with -short)
+//	inspect  inspect.test.mjs: the inspector inspects URLs and builds them
+//	         with the API, and the test uses them with fetch and curl
+//
+// They are skipped when Chromium, node, curl or web/e2e/node_modules is
+// missing, except under CI=true, where that is a failure:
+// scripts/install-deps.sh installs them.
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the browser test uploads over 180 MiB; skipped with -short")
-	}
 	chromium := os.Getenv("PRESIGN_CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
@@ -34,26 +38,50 @@ func TestBrowser(t *testing.T) {
 		missing = append(missing, "node in PATH")
 	}
 	if _, err := exec.LookPath("go"); err != nil {
-		missing = append(missing, "go in PATH (the test builds web/e2e/server)")
+		missing = append(missing, "go in PATH (the tests build web/e2e/server)")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		missing = append(missing, "curl in PATH (the inspector test runs the curl commands it shows)")
 	}
 	if _, err := os.Stat(filepath.Join("e2e", "node_modules", "playwright-core", "package.json")); err != nil {
 		missing = append(missing, "web/e2e/node_modules (cd web/e2e && npm ci)")
 	}
 	if len(missing) > 0 {
-		msg := "the browser test needs " + strings.Join(missing, ", ") + "; bash scripts/install-deps.sh installs them"
+		msg := "the browser tests need " + strings.Join(missing, ", ") + "; bash scripts/install-deps.sh installs them"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
 
-	timeout := 8 * time.Minute
+	for _, tc := range []struct {
+		name, file string
+		timeout    time.Duration
+		short      bool // runs with -short
+	}{
+		{"upload", "upload.test.mjs", 8 * time.Minute, false},
+		{"inspect", "inspect.test.mjs", 3 * time.Minute, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && !tc.short {
+				t.Skip("the upload test sends over 180 MiB; skipped with -short")
+			}
+			runNodeTest(t, node, chromium, tc.file, tc.timeout)
+		})
+	}
+}
+
+// runNodeTest runs one test file of web/e2e with node's test runner,
+// within timeout (and the test binary's own deadline).
+func runNodeTest(t *testing.T, node, chromium, file string, timeout time.Duration) {
 	if d, ok := t.Deadline(); ok && time.Until(d)-30*time.Second < timeout {
 		timeout = time.Until(d) - 30*time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "--test-timeout=420000", "upload.test.mjs")
+	// The runner's own bound per test, below the whole run's.
+	perTest := (timeout - 30*time.Second) / time.Millisecond
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "--test-timeout="+strconv.FormatInt(int64(perTest), 10), file)
 	cmd.Dir = "e2e"
 	cmd.Env = append(os.Environ(), "PRESIGN_CHROMIUM="+chromium)
 	var out bytes.Buffer
@@ -62,15 +90,19 @@ func TestBrowser(t *testing.T) {
 	// server when its standard input closes, Chromium when its pipe does.
 	cmd.WaitDelay = 15 * time.Second
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Fatalf("the browser test did not finish in %v:\n%s", timeout, out.String())
+		t.Fatalf("%s did not finish in %v:\n%s", file, timeout, out.String())
 	}
 	if err != nil {
-		t.Fatalf("the browser test failed (%v):\n%s", err, out.String())
+		t.Fatalf("%s failed (%v):\n%s", file, err, out.String())
 	}
-	t.Logf("browser test passed in %v:\n%s", time.Since(start).Round(time.Millisecond), out.String())
-	if timings, err := os.ReadFile(filepath.Join("e2e", "out", "timings.json")); err == nil {
-		t.Logf("timings: %s", timings)
+	t.Logf("%s passed in %v:\n%s", file, time.Since(start).Round(time.Millisecond), out.String())
+	timings := "timings.json"
+	if file != "upload.test.mjs" {
+		timings = strings.TrimSuffix(file, ".test.mjs") + "-timings.json"
+	}
+	if b, err := os.ReadFile(filepath.Join("e2e", "out", timings)); err == nil {
+		t.Logf("timings: %s", b)
 	}
 }

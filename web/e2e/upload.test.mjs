@@ -14,19 +14,13 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { here, launchBrowser, out, startServer } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, 'out');
-const CHROMIUM = process.env.PRESIGN_CHROMIUM || '/usr/bin/chromium';
 const BIG_MIB = Number(process.env.PRESIGN_E2E_BIG_MIB || 100);
 const WAIT = 30_000; // ms: the bound of every single wait but the big upload
 const BIG_WAIT = 180_000;
@@ -74,36 +68,6 @@ async function fetchSHA256(url) {
   return { sha: h.digest('hex'), disposition: res.headers.get('content-disposition') };
 }
 
-// startServer builds web/e2e/server and runs it; it resolves with the
-// stack's addresses and keys, read from its first line of output.
-async function startServer() {
-  const bin = join(tmp, 'e2e-server');
-  await promisify(execFile)('go', ['build', '-o', bin, './server'], { cwd: here, timeout: 300_000 });
-  const child = spawn(bin, ['-lifetime', '15m'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const info = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the e2e server printed nothing in 20 s')), 20_000);
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(buf.slice(0, nl)));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the e2e server exited with ${code}`)));
-  });
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.stdin.end(); // the server stops when its standard input closes
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  };
-  return { info, stop };
-}
-
 const items = () => page.locator('#uploads > li');
 const itemNamed = (name) => items().filter({ has: page.locator('.name', { hasText: name }) });
 
@@ -137,14 +101,9 @@ async function expectDone(name, timeout = WAIT) {
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'presign-web-e2e-'));
   await mkdir(out, { recursive: true });
-  server = await startServer();
+  server = await startServer(tmp);
   stack = server.info;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: WAIT,
-  });
+  browser = await launchBrowser(WAIT);
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 960, height: 1000 }, colorScheme: 'light' });
   page = await context.newPage();
   page.setDefaultTimeout(WAIT);

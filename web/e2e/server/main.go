@@ -17,7 +17,8 @@
 //
 // The API keys, for the test's cases:
 //
-//	web    images, text/plain and application/octet-stream, up to 1 GiB
+//	web    images, text/plain and application/octet-stream, up to 1 GiB;
+//	       may also sign DELETE URLs (the inspector's URL builder)
 //	tiny   at most 1 KiB
 //	slow   one request a second, in bursts of one
 package main
@@ -136,6 +137,7 @@ func run() error {
 			UploadSecret: []byte(randomHex(32)),
 			Clients: []issuer.Client{
 				{Name: "web", KeySHA256: issuer.HashKey(keys["web"]), Prefix: "web",
+					Operations:   []string{issuer.OpUpload, issuer.OpMultipart, issuer.OpDownload, issuer.OpDelete},
 					ContentTypes: []string{"image/*", "text/plain", "application/octet-stream"}, MaxSize: 1 << 30},
 				{Name: "tiny", KeySHA256: issuer.HashKey(keys["tiny"]), Prefix: "tiny", MaxSize: 1 << 10},
 				{Name: "slow", KeySHA256: issuer.HashKey(keys["slow"]), Prefix: "slow", RateLimit: 1, Burst: 1},
@@ -147,7 +149,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	pages, err := web.New(web.Options{StorageOrigins: []string{storageURL, deadURL}})
+	pages, err := web.New(web.Options{StorageOrigins: []string{storageURL, deadURL}, Bucket: bucket})
 	if err != nil {
 		return err
 	}
