@@ -188,3 +188,20 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// parseCommand parses a subcommand's arguments with fs, flags anywhere: on
+// -h it prints usage to out and returns errHelp, a flag error becomes a
+// usage error naming the command, and set reports the flags given.
+func parseCommand(name, usage string, fs *flag.FlagSet, args []string, out io.Writer) (pos []string, set map[string]bool, err error) {
+	pos, err = parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(out, usage)
+		return nil, nil, errHelp
+	}
+	if err != nil {
+		return nil, nil, flagError(name, err)
+	}
+	set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	return pos, set, nil
+}

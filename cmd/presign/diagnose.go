@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -83,13 +82,9 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	nowFlag := fs.String("now", "", "")
 	var headerFlags listFlag
 	fs.Var(&headerFlags, "header", "")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, diagnoseUsage)
-		return errHelp
-	}
+	pos, _, err := parseCommand("diagnose", diagnoseUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("diagnose", err)
+		return err
 	}
 	now, err := parseNow(*nowFlag, "diagnose")
 	if err != nil {

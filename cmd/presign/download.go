@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -90,13 +89,9 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 	sumFlag := fs.String("sha256", "", "")
 	retriesFlag := fs.String("retries", fmt.Sprint(defaultRetries), "")
 	quiet := fs.Bool("quiet", false, "")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, downloadUsage)
-		return errHelp
-	}
+	pos, _, err := parseCommand("download", downloadUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("download", err)
+		return err
 	}
 	retries, err := parseRetries(*retriesFlag)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,13 +51,9 @@ func (c *inspectCommand) Run(ctx context.Context, args []string) error {
 	method := fs.String("method", "", "")
 	asJSON := fs.Bool("json", false, "")
 	nowFlag := fs.String("now", "", "")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, inspectUsage)
-		return errHelp
-	}
+	pos, _, err := parseCommand("inspect", inspectUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("inspect", err)
+		return err
 	}
 	now, err := parseNow(*nowFlag, "inspect")
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"html/template"
@@ -120,15 +119,11 @@ type postRequest struct {
 func (c *postCommand) Run(ctx context.Context, args []string) error {
 	f := postFlags{set: map[string]bool{}}
 	fs := f.flagSet()
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, postUsage)
-		return errHelp
-	}
+	pos, set, err := parseCommand("post", postUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("post", err)
+		return err
 	}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.set = set
 	req, err := f.request(pos)
 	if err != nil {
 		return err

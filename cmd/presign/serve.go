@@ -166,19 +166,13 @@ type keyPair struct {
 func (c *serveCommand) Run(ctx context.Context, args []string) error {
 	var f serveFlags
 	fs := f.flagSet()
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, serveUsage)
-		return errHelp
-	}
+	pos, set, err := parseCommand("serve", serveUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("serve", err)
+		return err
 	}
 	if len(pos) > 0 {
 		return usageErrorf("presign serve takes only flags; see 'presign serve -h'", "unexpected argument %q", pos[0])
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	switch {
 	case f.exampleConfig:
 		fmt.Fprint(c.stdout, serveConfigExample)

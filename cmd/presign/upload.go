@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -106,16 +105,10 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	checksum := fs.Bool("checksum-sha256", false, "")
 	retriesFlag := fs.String("retries", fmt.Sprint(defaultRetries), "")
 	quiet := fs.Bool("quiet", false, "")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, uploadUsage)
-		return errHelp
-	}
+	pos, set, err := parseCommand("upload", uploadUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("upload", err)
+		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	retries, err := parseRetries(*retriesFlag)
 	if err != nil {
 		return err

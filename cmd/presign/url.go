@@ -173,15 +173,11 @@ type urlRequest struct {
 func (c *urlCommand) Run(ctx context.Context, args []string) error {
 	f := urlFlags{set: map[string]bool{}}
 	fs := f.flagSet()
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, urlUsage)
-		return errHelp
-	}
+	pos, set, err := parseCommand("url", urlUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("url", err)
+		return err
 	}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.set = set
 	req, err := f.request(pos)
 	if err != nil {
 		return err

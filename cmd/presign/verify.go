@@ -127,13 +127,9 @@ func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 	nowFlag := fs.String("now", "", "")
 	var headerFlags listFlag
 	fs.Var(&headerFlags, "header", "")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, verifyUsage)
-		return errHelp
-	}
+	pos, _, err := parseCommand("verify", verifyUsage, fs, args, c.stdout)
 	if err != nil {
-		return flagError("verify", err)
+		return err
 	}
 	now, err := parseNow(*nowFlag, "verify")
 	if err != nil {
