@@ -1,7 +1,7 @@
 package presign
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/presign-dev/presign/sigv4"
@@ -178,7 +178,7 @@ func (in *Input) value(param string, p Profile) (string, bool) {
 		if in.ContentLength == nil {
 			return "", false
 		}
-		return fmt.Sprint(*in.ContentLength), true
+		return strconv.FormatInt(*in.ContentLength, 10), true
 	case "ContentMD5":
 		return str(in.ContentMD5)
 	case "CacheControl":
@@ -257,7 +257,7 @@ func boolString(b *bool, p Profile) (string, bool) {
 	return "false", true
 }
 
-func itoa(n int) string { return fmt.Sprint(n) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // Wire names of the parameters. Metadata and SSE-C keys are handled apart.
 var (
