@@ -192,6 +192,9 @@ func (w *work) init(st *state) {
 
 type qspan struct {
 	s, eq, e int
+	// key is the escaped name's first 8 bytes, big-endian, zero-padded:
+	// names that differ there (almost all) sort by one comparison.
+	key uint64
 	// rank is the position among the auth parameters (1 to 6, 7 for the
 	// signature, 8 for an unsigned token), or 0 for the request's own, whose
 	// index in Request.Query is idx. Names are looked up through these rather
@@ -524,7 +527,7 @@ func (w *work) addQuery(name, value string, rank, idx int) {
 	}
 	w.q = append(w.q, '=')
 	w.q = AppendEscape(w.q, value, false)
-	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank, idx: idx})
+	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank, idx: idx, key: sortKey(w.q[s:eq])})
 }
 
 func (w *work) addQueryBytes(name string, value []byte, rank int) {
@@ -539,7 +542,7 @@ func (w *work) addQueryBytes(name string, value []byte, rank int) {
 			w.q = append(w.q, '%', upperHex[c>>4], upperHex[c&15])
 		}
 	}
-	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank})
+	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank, key: sortKey(w.q[s:eq])})
 }
 
 // addQueryEscaped adds a parameter whose value is already escaped.
@@ -549,7 +552,20 @@ func (w *work) addQueryEscaped(name string, value []byte, rank int) {
 	eq := len(w.q)
 	w.q = append(w.q, '=')
 	w.q = append(w.q, value...)
-	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank})
+	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank, key: sortKey(w.q[s:eq])})
+}
+
+// sortKey returns the first 8 bytes of name as a big-endian number,
+// padded with zeros: its order is the order of the names' prefixes.
+func sortKey(name []byte) uint64 {
+	var k uint64
+	for i := 0; i < 8; i++ {
+		k <<= 8
+		if i < len(name) {
+			k |= uint64(name[i])
+		}
+	}
+	return k
 }
 
 // nameAfterSignature reports whether an escaped parameter name sorts after
@@ -565,6 +581,13 @@ func (w *work) sortQuery() {
 	for i := 1; i < len(qs); i++ {
 		for j := i; j > 0; j-- {
 			a, b := qs[j], qs[j-1]
+			if a.key != b.key {
+				if a.key > b.key {
+					break
+				}
+				qs[j], qs[j-1] = b, a
+				continue
+			}
 			c := compareShort(q[a.s:a.eq], q[b.s:b.eq])
 			if c > 0 || c == 0 && bytes.Compare(q[a.eq+1:a.e], q[b.eq+1:b.e]) >= 0 {
 				break
