@@ -20,24 +20,17 @@ passed explicitly, and no AWS configuration from the environment or from
 import os
 import sys
 
-# Isolate botocore from the machine before importing it (as presign.py does).
-for _name in list(os.environ):
-    if _name.startswith('AWS_') or _name.startswith('BOTO_'):
-        del os.environ[_name]
-# Debian's awscli pulls in python3-awscrt, with which botocore swaps in the
-# CRT signer; the vectors are of botocore's own (pure Python) signer.
-os.environ['BOTO_DISABLE_CRT'] = 'true'
-os.environ['AWS_CONFIG_FILE'] = '/dev/null'
-os.environ['AWS_SHARED_CREDENTIALS_FILE'] = '/dev/null'
-os.environ['AWS_EC2_METADATA_DISABLED'] = 'true'
-os.environ['HOME'] = '/nonexistent-presign-conformance-home'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _sandbox  # noqa: E402
+
+# Isolate botocore from the machine before importing it (see _sandbox).
+_sandbox.isolate()
 
 import base64  # noqa: E402
 import copy  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
-import types  # noqa: E402
 
 try:
     import boto3
@@ -47,59 +40,23 @@ try:
     import botocore.signers
     from botocore.config import Config
 except ImportError as exc:  # pragma: no cover - environment problem
-    sys.exit(
-        'post.py: cannot import boto3/botocore (%s).\n'
-        'Run it with /usr/bin/python3 after conformance/install-deps.sh '
-        '(Debian package python3-boto3).' % exc
-    )
+    _sandbox.import_failed('post.py', exc)
 
 GENERATOR = 'conformance/botocore/post.py'
-
-if not os.path.abspath(botocore.__file__).startswith('/usr/lib/python3/dist-packages/'):
-    print(
-        'post.py: warning: using botocore %s from %s, not Debian\'s '
-        'python3-botocore; the committed vectors come from /usr/bin/python3.'
-        % (botocore.__version__, os.path.dirname(botocore.__file__)),
-        file=sys.stderr,
-    )
-
-if botocore.auth.AUTH_TYPE_MAPS.get('s3v4-presign-post') is not botocore.auth.S3SigV4PostAuth:
-    sys.exit(
-        'post.py: s3v4-presign-post is not botocore.auth.S3SigV4PostAuth '
-        '(awscrt installed?); refusing to generate vectors from another signer.'
-    )
+_sandbox.check_debian('post.py', botocore)
+_sandbox.require_signer('post.py', botocore.auth, 's3v4-presign-post', botocore.auth.S3SigV4PostAuth)
 
 # ---------------------------------------------------------------------------
 # Pin the clock. botocore 1.29 reads datetime.datetime.utcnow() in
 # botocore/signers.py (S3PostPresigner: the policy's expiration) and in
-# botocore/auth.py (S3SigV4PostAuth: X-Amz-Date). Both modules get a copy of
-# the datetime module whose datetime.utcnow() returns the case's date.
+# botocore/auth.py (S3SigV4PostAuth: X-Amz-Date).
 # ---------------------------------------------------------------------------
-_NOW = [None]
-
-
-class _PinnedDatetime(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        if _NOW[0] is None:
-            raise RuntimeError('clock read outside a case')
-        return _NOW[0]
-
-    @classmethod
-    def now(cls, tz=None):
-        if tz is None:
-            return cls.utcnow()
-        return cls.utcnow().replace(tzinfo=datetime.timezone.utc).astimezone(tz)
-
-
-_pinned_datetime_module = types.ModuleType('datetime')
-_pinned_datetime_module.__dict__.update(datetime.__dict__)
-_pinned_datetime_module.datetime = _PinnedDatetime
-botocore.auth.datetime = _pinned_datetime_module
-botocore.signers.datetime = _pinned_datetime_module
+_CLOCK = _sandbox.Clock(strict=True)
+_CLOCK.patch(botocore.auth)
+_CLOCK.patch(botocore.signers)
 for _mod in (botocore.auth, botocore.signers, getattr(botocore, 'compat', None)):
     if _mod is not None and hasattr(_mod, 'get_current_datetime'):
-        _mod.get_current_datetime = lambda *a, **k: _PinnedDatetime.utcnow()
+        _mod.get_current_datetime = lambda *a, **k: _CLOCK.module.datetime.utcnow()
 
 # ---------------------------------------------------------------------------
 # Fixed inputs (the same credentials and tokens as presign.py).
@@ -288,13 +245,13 @@ def run_case(case):
         kwargs['Conditions'] = copy.deepcopy(case['conditions'])
     if case['expires'] is not None:
         kwargs['ExpiresIn'] = case['expires']
-    _NOW[0] = datetime.datetime.strptime(case['date'], '%Y-%m-%dT%H:%M:%SZ')
+    _CLOCK.now = datetime.datetime.strptime(case['date'], '%Y-%m-%dT%H:%M:%SZ')
     try:
         result = client.generate_presigned_post(**kwargs)
     except Exception as exc:  # botocore refused the input
         return {'error': '%s: %s' % (type(exc).__name__, ' '.join(str(exc).split()))}
     finally:
-        _NOW[0] = None
+        _CLOCK.now = None
     fields = result['fields']
     document = base64.b64decode(fields['policy']).decode('utf-8')
     return {'url': result['url'], 'fields': fields, 'policyDocument': document}

@@ -18,22 +18,11 @@ from the environment or from ~/.aws is read. See README.md beside this file.
 import os
 import sys
 
-# ---------------------------------------------------------------------------
-# Isolate botocore from the machine before importing it: drop every AWS_*
-# variable (region, endpoint, dualstack, profile, credential settings ...),
-# point the config and credentials files at /dev/null, and send HOME to a
-# directory that does not exist so ~/.aws/models and friends are never read.
-# ---------------------------------------------------------------------------
-for _name in list(os.environ):
-    if _name.startswith('AWS_') or _name.startswith('BOTO_'):
-        del os.environ[_name]
-# Debian's awscli pulls in python3-awscrt, with which botocore swaps in the
-# CRT signer; the vectors are of botocore's own (pure Python) signer.
-os.environ['BOTO_DISABLE_CRT'] = 'true'
-os.environ['AWS_CONFIG_FILE'] = '/dev/null'
-os.environ['AWS_SHARED_CREDENTIALS_FILE'] = '/dev/null'
-os.environ['AWS_EC2_METADATA_DISABLED'] = 'true'
-os.environ['HOME'] = '/nonexistent-presign-conformance-home'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _sandbox  # noqa: E402
+
+# Isolate botocore from the machine before importing it (see _sandbox).
+_sandbox.isolate()
 
 import base64  # noqa: E402
 import copy  # noqa: E402
@@ -42,7 +31,6 @@ import hashlib  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import struct  # noqa: E402
-import types  # noqa: E402
 import zlib  # noqa: E402
 from urllib.parse import parse_qs, urlsplit  # noqa: E402
 
@@ -54,56 +42,23 @@ try:
     from botocore import xform_name
     from botocore.config import Config
 except ImportError as exc:  # pragma: no cover - environment problem
-    sys.exit(
-        'presign.py: cannot import boto3/botocore (%s).\n'
-        'Run it with /usr/bin/python3 after conformance/install-deps.sh '
-        '(Debian package python3-boto3).' % exc
-    )
+    _sandbox.import_failed('presign.py', exc)
 
 GENERATOR = 'conformance/botocore/presign.py'
-
-if not os.path.abspath(botocore.__file__).startswith('/usr/lib/python3/dist-packages/'):
-    print(
-        'presign.py: warning: using botocore %s from %s, not Debian\'s '
-        'python3-botocore; the committed vectors come from /usr/bin/python3.'
-        % (botocore.__version__, os.path.dirname(botocore.__file__)),
-        file=sys.stderr,
-    )
+_sandbox.check_debian('presign.py', botocore)
 
 # ---------------------------------------------------------------------------
 # Pin the signer. This botocore reads the clock in botocore/auth.py as
 # datetime.datetime.utcnow() (SigV4Auth.add_auth). Newer releases call
 # botocore.compat.get_current_datetime(); patch whichever exists.
 # ---------------------------------------------------------------------------
-if botocore.auth.AUTH_TYPE_MAPS.get('s3v4-query') is not botocore.auth.S3SigV4QueryAuth:
-    sys.exit(
-        'presign.py: s3v4-query is not botocore.auth.S3SigV4QueryAuth '
-        '(awscrt installed?); refusing to generate vectors from another signer.'
-    )
-
-_NOW = [None]
-
-
-class _PinnedDatetime(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        return _NOW[0]
-
-    @classmethod
-    def now(cls, tz=None):
-        if tz is None:
-            return _NOW[0]
-        return _NOW[0].replace(tzinfo=datetime.timezone.utc).astimezone(tz)
-
-
-_pinned_datetime_module = types.ModuleType('datetime')
-_pinned_datetime_module.__dict__.update(datetime.__dict__)
-_pinned_datetime_module.datetime = _PinnedDatetime
-botocore.auth.datetime = _pinned_datetime_module
+_sandbox.require_signer('presign.py', botocore.auth, 's3v4-query', botocore.auth.S3SigV4QueryAuth)
+_CLOCK = _sandbox.Clock()
+_CLOCK.patch(botocore.auth)
 if hasattr(botocore.auth, 'get_current_datetime'):
-    botocore.auth.get_current_datetime = lambda *a, **k: _NOW[0]
+    botocore.auth.get_current_datetime = lambda *a, **k: _CLOCK.now
 if hasattr(botocore, 'compat') and hasattr(botocore.compat, 'get_current_datetime'):
-    botocore.compat.get_current_datetime = lambda *a, **k: _NOW[0]
+    botocore.compat.get_current_datetime = lambda *a, **k: _CLOCK.now
 
 # Capture the request exactly as S3SigV4QueryAuth signed it: method and
 # headers (the ones the holder of the URL must send). add_auth runs after the
@@ -851,14 +806,14 @@ def run_case(case):
     kwargs = {'Params': copy.deepcopy(case['params'])}  # botocore mutates Params
     if case['expires'] is not None:
         kwargs['ExpiresIn'] = case['expires']
-    _NOW[0] = parse_date(case['date'])
+    _CLOCK.now = parse_date(case['date'])
     del _CAPTURED[:]
     try:
         url = client.generate_presigned_url(method, **kwargs)
     except Exception as exc:  # botocore refused the input
         return {'error': describe_error(exc)}
     finally:
-        _NOW[0] = None
+        _CLOCK.now = None
     if len(_CAPTURED) != 1:
         raise RuntimeError('%s: signer ran %d times' % (case['name'], len(_CAPTURED)))
     captured = _CAPTURED[0]
