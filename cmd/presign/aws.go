@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/presign-dev/presign"
 	"os"
 	"slices"
 	"strconv"
@@ -180,4 +181,20 @@ func (a *awsProvider) explain(ctx context.Context, err error) error {
 		return errNoCredentials(err)
 	}
 	return e
+}
+
+// newClient returns a presigner for cfg with the region and credentials of
+// the standard AWS chain (f overriding the profile and region); cmd names
+// the subcommand in errors.
+func newClient(ctx context.Context, cfg presign.Config, f awsFlags, cmd string) (*presign.Client, error) {
+	creds, region, err := loadAWS(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials, cfg.Region = creds, region
+	client, err := presign.New(cfg)
+	if err != nil {
+		return nil, fromLibrary(err, cmd)
+	}
+	return client, nil
 }

@@ -117,7 +117,7 @@ type postRequest struct {
 
 // Run parses args, signs the form and prints it.
 func (c *postCommand) Run(ctx context.Context, args []string) error {
-	f := postFlags{set: map[string]bool{}}
+	var f postFlags
 	fs := f.flagSet()
 	pos, set, err := parseCommand("post", postUsage, fs, args, c.stdout)
 	if err != nil {
@@ -128,15 +128,9 @@ func (c *postCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	creds, region, err := loadAWS(ctx, req.aws)
+	client, err := newClient(ctx, req.config, req.aws, "post")
 	if err != nil {
 		return err
-	}
-	cfg := req.config
-	cfg.Credentials, cfg.Region = creds, region
-	client, err := presign.New(cfg)
-	if err != nil {
-		return fromLibrary(err, "post")
 	}
 	form, err := client.PresignPost(ctx, &req.input)
 	if err != nil {

@@ -171,7 +171,7 @@ type urlRequest struct {
 
 // Run parses args, presigns and prints.
 func (c *urlCommand) Run(ctx context.Context, args []string) error {
-	f := urlFlags{set: map[string]bool{}}
+	var f urlFlags
 	fs := f.flagSet()
 	pos, set, err := parseCommand("url", urlUsage, fs, args, c.stdout)
 	if err != nil {
@@ -188,15 +188,9 @@ func (c *urlCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 
-	creds, region, err := loadAWS(ctx, req.aws)
+	client, err := newClient(ctx, req.config, req.aws, "url")
 	if err != nil {
 		return err
-	}
-	cfg := req.config
-	cfg.Credentials, cfg.Region = creds, region
-	client, err := presign.New(cfg)
-	if err != nil {
-		return fromLibrary(err, "url")
 	}
 	res, err := client.Presign(ctx, req.op, &req.input, req.opts)
 	if err != nil {
