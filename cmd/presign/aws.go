@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/presign-dev/presign"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
 	"github.com/presign-dev/presign/sigv4"
 )
