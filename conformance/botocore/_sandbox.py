@@ -8,6 +8,7 @@ that Debian's awscli pulls in (the vectors are of botocore's own signer).
 """
 
 import datetime
+import json
 import os
 import sys
 import types
@@ -85,3 +86,32 @@ class Clock:
 
     def patch(self, module):
         module.datetime = self.module
+
+
+def write_vectors(script, default_name, argv, generate):
+    """The generators' command line: [OUTFILE|-], default testdata/sdk/NAME.
+
+    Writes the document generate() returns as 2-space JSON with a trailing
+    newline, through a temporary file replaced in one step.
+    """
+    if len(argv) > 2:
+        sys.exit('usage: /usr/bin/python3 %s [OUTFILE|-]' % script)
+    if len(argv) == 2:
+        out_path = argv[1]
+    else:
+        here = os.path.dirname(os.path.abspath(__file__))
+        out_path = os.path.join(here, '..', '..', 'testdata', 'sdk', default_name)
+    doc = generate()
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + '\n'
+    if out_path == '-':
+        sys.stdout.write(text)
+        return
+    tmp = out_path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8', newline='\n') as fh:
+        fh.write(text)
+    os.replace(tmp, out_path)
+    errors = sum(1 for c in doc['cases'] if 'error' in c['output'])
+    sdk = doc['sdk']
+    print('wrote %s: %d cases (%d errors), botocore %s, boto3 %s'
+          % (out_path, len(doc['cases']), errors, sdk['botocore'], sdk['boto3']),
+          file=sys.stderr)

@@ -905,26 +905,7 @@ def generate():
 
 
 def main(argv):
-    if len(argv) > 2:
-        sys.exit('usage: /usr/bin/python3 presign.py [OUTFILE|-]')
-    if len(argv) == 2:
-        out_path = argv[1]
-    else:
-        here = os.path.dirname(os.path.abspath(__file__))
-        out_path = os.path.join(here, '..', '..', 'testdata', 'sdk', 'botocore-presign.json')
-    doc = generate()
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + '\n'
-    if out_path == '-':
-        sys.stdout.write(text)
-        return
-    tmp = out_path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8', newline='\n') as fh:
-        fh.write(text)
-    os.replace(tmp, out_path)
-    errors = sum(1 for c in doc['cases'] if 'error' in c['output'])
-    print('wrote %s: %d cases (%d errors), botocore %s, boto3 %s'
-          % (out_path, len(doc['cases']), errors, botocore.__version__, boto3.__version__),
-          file=sys.stderr)
+    _sandbox.write_vectors('presign.py', 'botocore-presign.json', argv, generate)
 
 
 if __name__ == '__main__':
