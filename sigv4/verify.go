@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -280,18 +281,21 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 		}
 	}
 	if len(unsigned) > 0 {
-		sortStrings(unsigned)
+		slices.Sort(unsigned)
 		return nil, s3err.New(s3err.AccessDenied, "There were headers present in the request which were not signed").With("HeadersNotSigned", strings.Join(unsigned, ", "))
 	}
 
-	var hashes []string
+	// Two different payload hashes are refused as ambiguous; the loop
+	// stops at the second, so it is linear in the query.
+	first, nHashes := "", 0
 	for _, qp := range query {
-		if strings.EqualFold(qp.Name, "X-Amz-Content-Sha256") && !contains(hashes, qp.Value) {
-			hashes = append(hashes, qp.Value)
+		if strings.EqualFold(qp.Name, "X-Amz-Content-Sha256") && (nHashes == 0 || qp.Value != first) {
+			if nHashes++; nHashes == 1 {
+				first = qp.Value
+			} else {
+				return nil, s3err.New(s3err.AuthorizationQueryParametersError, "The URL carries different payload hashes in X-Amz-Content-Sha256 parameters; give one.")
+			}
 		}
-	}
-	if len(hashes) > 1 {
-		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "The URL carries %d different payload hashes in X-Amz-Content-Sha256 parameters; give one.", len(hashes))
 	}
 	payload := UnsignedPayload
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && contains(signed, "x-amz-content-sha256") {
@@ -421,13 +425,12 @@ func checkToken(creds Credentials, token string, now time.Time) *s3err.Error {
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+// contains reports whether the sorted list of signed header names holds s,
+// by binary search: a client controls both the list and how often it is
+// asked.
+func contains(sorted []string, s string) bool {
+	_, ok := slices.BinarySearch(sorted, s)
+	return ok
 }
 
 // requestForVerify returns the SigV4 view of r with exactly the signed
@@ -441,6 +444,10 @@ func requestForVerify(r *http.Request, signed []string, query []Param) *Request 
 		host = r.URL.Host
 	}
 	req := &Request{Method: r.Method, Host: host, Path: r.URL.Path, RawPath: wirePath(r)}
+	// The query's x-amz-* parameters by lower-case name, indexed once
+	// when first needed: looking each signed name up in the whole query
+	// would cost signed names × parameters.
+	var fromQuery map[string][]string
 	for _, name := range signed {
 		switch name {
 		case "host":
@@ -464,11 +471,16 @@ func requestForVerify(r *http.Request, signed []string, query []Param) *Request 
 		}
 		vals := r.Header.Values(name)
 		if len(vals) == 0 && query != nil && strings.HasPrefix(name, "x-amz-") {
-			for _, p := range query {
-				if strings.EqualFold(p.Name, name) {
-					vals = append(vals, p.Value)
+			if fromQuery == nil {
+				fromQuery = map[string][]string{}
+				for _, p := range query {
+					if len(p.Name) > 6 && strings.EqualFold(p.Name[:6], "x-amz-") {
+						ln := strings.ToLower(p.Name)
+						fromQuery[ln] = append(fromQuery[ln], p.Value)
+					}
 				}
 			}
+			vals = fromQuery[name]
 		}
 		if len(vals) == 0 {
 			req.Header = append(req.Header, Param{name, ""})
