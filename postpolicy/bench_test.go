@@ -1,6 +1,7 @@
 package postpolicy
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -69,5 +70,27 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(docsPolicyB64); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEvaluateManyFields evaluates a form of n empty fields with no
+// signature: the work anyone can cause without credentials. It must grow
+// linearly with n (BENCHMARKS.md has the figures).
+func BenchmarkEvaluateManyFields(b *testing.B) {
+	ev := &Evaluator{
+		Lookup: func(id string) (sigv4.Credentials, bool) { return evTemp, id == evTemp.AccessKeyID },
+		Region: "us-east-1",
+		Now:    func() time.Time { return evT0.Add(time.Minute) },
+	}
+	for _, n := range []int{1000, 2000, 4000, 8000, 16000} {
+		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
+			in := &EvaluateInput{Bucket: "examplebucket"}
+			for i := 0; i < n; i++ {
+				in.Fields = append(in.Fields, Field{fmt.Sprintf("f%d", i), ""})
+			}
+			for b.Loop() {
+				ev.Evaluate(in)
+			}
+		})
 	}
 }

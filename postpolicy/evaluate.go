@@ -185,12 +185,13 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 	}
 	// Index the fields by lower-case name; a name given twice is refused,
 	// since which of the values a condition covered would be ambiguous.
+	// The index is a map, built in one pass: a client controls the number
+	// of fields, and this runs before the signature is checked.
 	lower := make([]string, len(in.Fields))
+	index := make(map[string]int, len(in.Fields))
 	get := func(name string) (string, bool) {
-		for i, l := range lower {
-			if l == name {
-				return in.Fields[i].Value, true
-			}
+		if i, ok := index[name]; ok {
+			return in.Fields[i].Value, true
 		}
 		return "", false
 	}
@@ -202,8 +203,12 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 		if f.Name == "" {
 			return nil, s3err.New(s3err.InvalidArgument, "POST form field has an empty name.").With("ArgumentName", "")
 		}
-		if _, dup := get(l); dup && !strings.HasPrefix(l, "x-ignore-") {
-			return nil, s3err.New(s3err.InvalidArgument, "POST form field '%s' appears more than once.", f.Name).With("ArgumentName", f.Name)
+		if _, dup := index[l]; dup {
+			if !strings.HasPrefix(l, "x-ignore-") {
+				return nil, s3err.New(s3err.InvalidArgument, "POST form field '%s' appears more than once.", f.Name).With("ArgumentName", f.Name)
+			}
+		} else {
+			index[l] = i
 		}
 		lower[i] = l
 	}
@@ -321,18 +326,32 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 	}
 
 	// Every field needs a condition, but for the exempt ones.
-	for i, l := range lower {
-		if exempt(l) {
-			continue
+	conditioned := make(map[string]bool, len(p.Conditions))
+	for _, c := range p.Conditions {
+		if c.Op != OpContentLengthRange {
+			conditioned[strings.ToLower(c.Field)] = true
 		}
-		covered := false
-		for _, c := range p.Conditions {
-			if c.Op != OpContentLengthRange && strings.EqualFold(c.Field, l) {
-				covered = true
-				break
+	}
+	covered := func(l string) bool {
+		if conditioned[l] {
+			return true
+		}
+		// Condition names match without regard to case, by Unicode
+		// folding, which lower-casing matches only for ASCII.
+		for i := 0; i < len(l); i++ {
+			if l[i] >= utf8.RuneSelf {
+				for _, c := range p.Conditions {
+					if c.Op != OpContentLengthRange && strings.EqualFold(c.Field, l) {
+						return true
+					}
+				}
+				return false
 			}
 		}
-		if !covered {
+		return false
+	}
+	for i, l := range lower {
+		if !exempt(l) && !covered(l) {
 			return nil, s3err.New(s3err.AccessDenied, "Invalid according to Policy: Extra input fields: %s", in.Fields[i].Name)
 		}
 	}

@@ -26,6 +26,7 @@ const (
 	AuthorizationHeaderMalformed      ErrorCode = "AuthorizationHeaderMalformed"
 	AuthorizationQueryParametersError ErrorCode = "AuthorizationQueryParametersError"
 	BadDigest                         ErrorCode = "BadDigest"
+	BadRequest                        ErrorCode = "BadRequest"
 	BucketAlreadyOwnedByYou           ErrorCode = "BucketAlreadyOwnedByYou"
 	BucketNotEmpty                    ErrorCode = "BucketNotEmpty"
 	EntityTooLarge                    ErrorCode = "EntityTooLarge"
@@ -45,6 +46,7 @@ const (
 	InvalidRequest                    ErrorCode = "InvalidRequest"
 	InvalidStorageClass               ErrorCode = "InvalidStorageClass"
 	InvalidToken                      ErrorCode = "InvalidToken"
+	InvalidURI                        ErrorCode = "InvalidURI"
 	KeyTooLongError                   ErrorCode = "KeyTooLongError"
 	MalformedPOSTRequest              ErrorCode = "MalformedPOSTRequest"
 	MalformedXML                      ErrorCode = "MalformedXML"
@@ -59,6 +61,7 @@ const (
 	NoSuchVersion                     ErrorCode = "NoSuchVersion"
 	NotImplemented                    ErrorCode = "NotImplemented"
 	PreconditionFailed                ErrorCode = "PreconditionFailed"
+	RequestHeaderSectionTooLarge      ErrorCode = "RequestHeaderSectionTooLarge"
 	RequestTimeTooSkewed              ErrorCode = "RequestTimeTooSkewed"
 	SignatureDoesNotMatch             ErrorCode = "SignatureDoesNotMatch"
 	XAmzContentSHA256Mismatch         ErrorCode = "XAmzContentSHA256Mismatch"
@@ -70,6 +73,7 @@ var statuses = map[ErrorCode]int{
 	AuthorizationHeaderMalformed:      http.StatusBadRequest,
 	AuthorizationQueryParametersError: http.StatusBadRequest,
 	BadDigest:                         http.StatusBadRequest,
+	BadRequest:                        http.StatusBadRequest,
 	BucketAlreadyOwnedByYou:           http.StatusConflict,
 	BucketNotEmpty:                    http.StatusConflict,
 	EntityTooLarge:                    http.StatusBadRequest,
@@ -89,6 +93,7 @@ var statuses = map[ErrorCode]int{
 	InvalidRequest:                    http.StatusBadRequest,
 	InvalidStorageClass:               http.StatusBadRequest,
 	InvalidToken:                      http.StatusBadRequest,
+	InvalidURI:                        http.StatusBadRequest,
 	KeyTooLongError:                   http.StatusBadRequest,
 	MalformedPOSTRequest:              http.StatusBadRequest,
 	MalformedXML:                      http.StatusBadRequest,
@@ -103,6 +108,7 @@ var statuses = map[ErrorCode]int{
 	NoSuchVersion:                     http.StatusNotFound,
 	NotImplemented:                    http.StatusNotImplemented,
 	PreconditionFailed:                http.StatusPreconditionFailed,
+	RequestHeaderSectionTooLarge:      http.StatusBadRequest,
 	RequestTimeTooSkewed:              http.StatusForbidden,
 	SignatureDoesNotMatch:             http.StatusForbidden,
 	XAmzContentSHA256Mismatch:         http.StatusBadRequest,

@@ -262,7 +262,18 @@ func (c *chunkedReader) readTrailers() error {
 	signed := false
 	for {
 		line, err := c.readLine(true)
-		if err == io.EOF || err == nil && len(line) == 0 {
+		if err == io.EOF {
+			break
+		}
+		if err == nil && len(line) == 0 {
+			// The final CRLF ends the body: anything after it, within the
+			// request's length, is refused rather than ignored.
+			if _, err := c.br.ReadByte(); err != io.EOF {
+				if err != nil {
+					return err
+				}
+				return malformedChunk("the body has data after the final CRLF of its last chunk.")
+			}
 			break
 		}
 		if err != nil {

@@ -142,6 +142,11 @@ func TestChunkedReader(t *testing.T) {
 		{"signed trailer, tampered trailer", tamper(signedTrailer, crc, "AAAAAA=="), true, true, -1, s3err.SignatureDoesNotMatch},
 		{"signed trailer, no trailer signature", chunkEncoder{signer: testSeedSigner(), size: 5000, trailerMode: false}.encode(payload), true, true, -1, s3err.SignatureDoesNotMatch},
 		{"empty", chunkEncoder{size: 10}.encode(nil), false, false, 0, ""},
+		// Bytes after the final CRLF, within the request's length, are
+		// refused, not ignored.
+		{"signed, data after the final CRLF", append(append([]byte(nil), signedBody...), "junk"...), true, false, -1, s3err.InvalidRequest},
+		{"signed trailer, data after the final CRLF", append(append([]byte(nil), signedTrailer...), "\r\n"...), true, true, -1, s3err.InvalidRequest},
+		{"unsigned trailer, data after the final CRLF", append(append([]byte(nil), unsignedTrailer...), '0'), false, true, -1, s3err.InvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

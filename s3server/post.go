@@ -14,14 +14,48 @@ import (
 	"github.com/presign-dev/presign/s3err"
 )
 
-// Limits of a POST form's fields, which are read into memory before the
-// file; the file itself streams to the store.
+// Limits of a POST form's fields, which are read into memory and checked
+// before the signature; the file itself streams to the store.
 const (
-	// maxFormField is the longest value of one form field.
-	maxFormField = 64 << 10
-	// maxFormFields is the most bytes of all fields before the file.
-	maxFormFields = 1 << 20
+	// MaxPostPreData is the most bytes of field names and values before
+	// the file part: S3's figure (its MaxPostPreDataLengthExceeded answer
+	// gives MaxPostPreDataLengthBytes 20480).
+	MaxPostPreData = 20 << 10
+	// maxPostPreDataWire bounds every byte read before the file part,
+	// part headers and boundaries included, so that a form of many empty
+	// fields or one huge part header is refused as cheaply.
+	maxPostPreDataWire = 3 * MaxPostPreData
 )
+
+// errPreData is the refusal of a form whose fields before the file are
+// too large.
+func errPreData() *s3err.Error {
+	return s3err.New(s3err.MaxPostPreDataLengthExceeded, "Your POST request fields preceding the upload file were too large.").
+		With("MaxPostPreDataLengthBytes", itoa(MaxPostPreData))
+}
+
+// preDataReader counts the bytes read from a form's body and fails once
+// more than limit have been read; the limit is lifted (set to -1) when the
+// file part is reached.
+type preDataReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+}
+
+func (p *preDataReader) Read(b []byte) (int, error) {
+	if p.limit >= 0 {
+		if p.n > p.limit {
+			return 0, errPreData()
+		}
+		if room := p.limit + 1 - p.n; int64(len(b)) > room {
+			b = b[:room]
+		}
+	}
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	return n, err
+}
 
 func malformedPost(format string, args ...any) *s3err.Error {
 	return s3err.New(s3err.MalformedPOSTRequest, "The body of your POST request is not well-formed multipart/form-data. "+format, args...)
@@ -69,7 +103,8 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || params["boundary"] == "" {
 		return malformedPost("The Content-Type has no boundary.")
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
+	body := &preDataReader{r: r.Body, limit: maxPostPreDataWire}
+	mr := multipart.NewReader(body, params["boundary"])
 	var (
 		fields   postpolicy.Fields
 		total    int
@@ -82,6 +117,10 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 			return s3err.New(s3err.InvalidArgument, "POST requires exactly one file upload per request.").
 				With("ArgumentName", "file").With("ArgumentValue", "0")
 		}
+		var s3e *s3err.Error
+		if errors.As(err, &s3e) {
+			return s3e
+		}
 		if err != nil {
 			return malformedPost("%v", err)
 		}
@@ -91,16 +130,19 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		if strings.EqualFold(name, "file") {
 			file, filename = part, part.FileName()
+			body.limit = -1
 			break
 		}
-		value, err := io.ReadAll(io.LimitReader(part, maxFormField+1))
+		value, err := io.ReadAll(io.LimitReader(part, MaxPostPreData+1))
+		if errors.As(err, &s3e) {
+			return s3e
+		}
 		if err != nil {
 			return malformedPost("%v", err)
 		}
 		total += len(name) + len(value)
-		if len(value) > maxFormField || total > maxFormFields {
-			return s3err.New(s3err.MaxPostPreDataLengthExceeded, "Your POST request fields preceding the upload file were too large.").
-				With("MaxPostPreDataLength", itoa(maxFormFields))
+		if total > MaxPostPreData {
+			return errPreData()
 		}
 		fields = append(fields, postpolicy.Field{Name: name, Value: string(value)})
 	}

@@ -60,6 +60,10 @@ type Options struct {
 	// MaxObjectSize is the largest object or part accepted, in bytes; zero
 	// means [DefaultMaxObjectSize].
 	MaxObjectSize int64
+	// BodyIdleTimeout is how long a request body may go without a byte
+	// arriving before the request is cut; zero means
+	// [DefaultBodyIdleTimeout], negative means no limit.
+	BodyIdleTimeout time.Duration
 }
 
 // Handler serves the S3 REST API. It is safe for concurrent use.
@@ -73,6 +77,7 @@ type Handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	maxSize  int64
+	bodyIdle time.Duration
 	mux      *http.ServeMux
 	chain    http.Handler
 	// keepAlive is completeKeepAlive; tests shorten it.
@@ -93,6 +98,7 @@ func New(opts Options) (*Handler, error) {
 		log:     opts.Logger,
 		maxSize: opts.MaxObjectSize,
 
+		bodyIdle:  opts.BodyIdleTimeout,
 		keepAlive: completeKeepAlive,
 	}
 	if h.region == "" {
@@ -117,6 +123,9 @@ func New(opts Options) (*Handler, error) {
 	if h.maxSize <= 0 {
 		h.maxSize = DefaultMaxObjectSize
 	}
+	if h.bodyIdle == 0 {
+		h.bodyIdle = DefaultBodyIdleTimeout
+	}
 	h.verifier = opts.Verifier
 	if h.verifier == nil {
 		if opts.Credentials == nil {
@@ -133,7 +142,7 @@ func New(opts Options) (*Handler, error) {
 		return nil, err
 	}
 	h.routes()
-	h.chain = h.withRequest(h.withCORS(h.withRoute(h.withAuth(http.HandlerFunc(h.dispatch)))))
+	h.chain = h.withRequest(h.withLimits(h.withCORS(h.withRoute(h.withAuth(http.HandlerFunc(h.dispatch))))))
 	return h, nil
 }
 

@@ -93,8 +93,8 @@ func newTestServer(t *testing.T, edit func(*Options)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: MaxHeaderBytes}
+	go srv.Serve(Listener(ln))
 	t.Cleanup(func() { srv.Close() })
 	addr := ln.Addr().String()
 	// Every host name, bucket.localhost included, dials the listener.
