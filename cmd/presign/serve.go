@@ -369,7 +369,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 			return fromLibrary(err, "serve")
 		}
 		s3srv = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
-			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+			MaxHeaderBytes: s3server.MaxHeaderBytes, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 		fmt.Fprintf(c.stdout, "presign serve: S3 store listening on %s, data in %s, region %s\n", "http://"+s3Ln.Addr().String(), st.data, st.region)
 		fmt.Fprintf(c.stdout, "  access key id: %s\n", kp.AccessKeyID)
 		if f.credFile != "" {
@@ -393,7 +393,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 		defer stop()
 		served := make(chan error, 1)
-		go func() { served <- s3srv.Serve(s3Ln) }()
+		go func() { served <- s3srv.Serve(s3server.Listener(s3Ln)) }()
 		select {
 		case err := <-served:
 			return fmt.Errorf("presign: serving: %w", err)
@@ -454,7 +454,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 	running := 1
 	if s3srv != nil {
 		running++
-		go func() { served <- s3srv.Serve(s3Ln) }()
+		go func() { served <- s3srv.Serve(s3server.Listener(s3Ln)) }()
 	}
 	select {
 	case err := <-served:

@@ -102,9 +102,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: s3server.MaxHeaderBytes}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(s3server.Listener(ln)) }()
 
 	line, err := json.Marshal(map[string]any{
 		"endpoint": "http://" + ln.Addr().String(), "region": s3server.DefaultRegion, "bucket": *bucket,

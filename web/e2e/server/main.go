@@ -162,11 +162,11 @@ func run() error {
 
 	servers := []*http.Server{
 		{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
-		{Handler: s3, ReadHeaderTimeout: 10 * time.Second},
+		{Handler: s3, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: s3server.MaxHeaderBytes},
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- servers[0].Serve(pageLn) }()
-	go func() { errc <- servers[1].Serve(s3Ln) }()
+	go func() { errc <- servers[1].Serve(s3server.Listener(s3Ln)) }()
 
 	line, _ := json.Marshal(map[string]any{"page": pageURL, "storage": storageURL, "deadStorage": deadURL, "bucket": bucket, "keys": keys, "dir": *dir})
 	fmt.Printf("%s\n", line)
