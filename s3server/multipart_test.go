@@ -63,6 +63,14 @@ func TestMultipartUpload(t *testing.T) {
 		wantError(t, up(n, part2, nil), s3err.InvalidArgument)
 	}
 	wantError(t, ts.do(req{method: "PUT", target: "/bkt/big/file.bin?partNumber=1&uploadId=nope", body: part2}), s3err.NoSuchUpload)
+	// A part list longer than S3's 10,000 is refused before the store sees it.
+	var many bytes.Buffer
+	many.WriteString("<CompleteMultipartUpload>")
+	for i := 1; i <= MaxParts+1; i++ {
+		fmt.Fprintf(&many, "<Part><PartNumber>%d</PartNumber><ETag>e</ETag></Part>", i)
+	}
+	many.WriteString("</CompleteMultipartUpload>")
+	wantError(t, ts.do(req{method: "POST", target: "/bkt/big/file.bin?uploadId=" + id, body: many.Bytes()}), s3err.InvalidArgument)
 
 	// UploadPartCopy of a range of another object, as part 3.
 	res := ts.must(200, req{method: "PUT", target: "/bkt/big/file.bin?partNumber=3&uploadId=" + id,
