@@ -27,7 +27,6 @@
 package issuer
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	_ "embed"
@@ -37,6 +36,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -61,14 +61,19 @@ import (
 var openAPIDoc []byte
 
 // Error is an API error: the HTTP status, a stable machine code and a
-// message for people.
+// message for people, kept apart from the cause, which only the log sees.
 type Error struct {
 	Status  int    `json:"-"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Err is the cause, for the log; nil for a plain refusal.
+	Err error `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 func apiErr(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
@@ -84,6 +89,13 @@ type Options struct {
 	Log *slog.Logger
 	// Registry gets the metrics; nil means a new one, served at /metrics.
 	Registry *prometheus.Registry
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// ("Authorization: Bearer <token>"); empty serves the metrics, which
+	// name the clients, to anyone who can reach them.
+	MetricsToken string
+	// NoMetricsRoute leaves GET /metrics off the API's routes, for
+	// serving [Server.MetricsHandler] on an address of its own.
+	NoMetricsRoute bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// TrustProxy takes the remote address from X-Forwarded-For.
@@ -102,6 +114,10 @@ type Server struct {
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	m        metrics
+	// metricsTokenHash is the SHA-256 of Options.MetricsToken; nil when
+	// the metrics need no token.
+	metricsTokenHash []byte
+	metrics          http.Handler
 }
 
 type clientState struct {
@@ -139,6 +155,10 @@ func New(o Options) (*Server, error) {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
+	if o.MetricsToken != "" {
+		sum := sha256.Sum256([]byte(o.MetricsToken))
+		s.metricsTokenHash = sum[:]
+	}
 	for i := range s.cfg.Clients {
 		c := &s.cfg.Clients[i]
 		st := &clientState{Client: c}
@@ -174,15 +194,31 @@ func New(o Options) (*Server, error) {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	mux.Handle("GET /readyz", s.route("GET /readyz", func(w http.ResponseWriter, r *http.Request) error {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		if err := s.backend.Ready(ctx); err != nil {
-			s.log.Warn("storage not ready", "err", err)
-			return apiErr(http.StatusServiceUnavailable, "not_ready", "storage is not reachable: %v", err)
+		// The probe is bounded by the backend's timeout; its error names
+		// storage's host and never carries the signed probe URL.
+		if err := s.backend.Ready(r.Context()); err != nil {
+			e := apiErr(http.StatusServiceUnavailable, "not_ready", "storage is not ready: %s", strings.TrimPrefix(err.Error(), "issuer: "))
+			e.Err = err
+			return e
 		}
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	prom := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	s.metrics = s.route("GET /metrics", func(w http.ResponseWriter, r *http.Request) error {
+		if s.metricsTokenHash != nil {
+			token, ok := bearerToken(r)
+			sum := sha256.Sum256([]byte(token))
+			if !ok || !hmac.Equal(sum[:], s.metricsTokenHash) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="presign metrics"`)
+				return apiErr(http.StatusUnauthorized, "unauthorized", "the metrics need the metrics token: \"Authorization: Bearer <metrics_token>\"")
+			}
+		}
+		prom.ServeHTTP(w, r)
+		return nil
+	})
+	if !o.NoMetricsRoute {
+		mux.Handle("GET /metrics", s.metrics)
+	}
 	mux.Handle("GET /openapi.json", s.route("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/json")
 		_, err := w.Write(openAPIDoc)
@@ -194,6 +230,11 @@ func New(o Options) (*Server, error) {
 
 // Registry returns the metrics registry, for adding collectors.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// MetricsHandler returns the handler of GET /metrics, with the metrics
+// token check if one is set, for serving on an address of its own (see
+// Options.NoMetricsRoute).
+func (s *Server) MetricsHandler() http.Handler { return s.metrics }
 
 // ServeHTTP answers API requests, with CORS for the configured origins.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +283,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // route adapts a handler that returns an error: the one place that writes
-// error bodies, and that records metrics.
+// error bodies, logs their causes, and records metrics.
 func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -250,8 +291,12 @@ func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) e
 		if err := h(sw, r); err != nil {
 			var ae *Error
 			if !errors.As(err, &ae) {
-				s.log.Error("internal error", "route", name, "err", err)
-				ae = apiErr(http.StatusInternalServerError, "internal", "internal error")
+				ae = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error", Err: err}
+			}
+			if ae.Err != nil {
+				s.log.LogAttrs(r.Context(), logLevel(r, ae.Status), "request failed", slog.String("route", name),
+					slog.Int("status", ae.Status), slog.String("code", ae.Code),
+					slog.String("err", sigv4.RedactURL(ae.Err.Error())))
 			}
 			if ae.Status == http.StatusTooManyRequests {
 				sw.Header().Set("Retry-After", "1")
@@ -262,6 +307,19 @@ func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) e
 		s.m.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
 		s.m.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	})
+}
+
+// logLevel is the level of a failed request's log line: INFO for what the
+// client caused (a 4xx answer, or a client gone before the answer), WARN
+// when storage failed (502, 503, 504), ERROR for the service's own faults.
+func logLevel(r *http.Request, status int) slog.Level {
+	switch {
+	case status < 500 || r.Context().Err() != nil:
+		return slog.LevelInfo
+	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
+		return slog.LevelWarn
+	}
+	return slog.LevelError
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -284,15 +342,14 @@ type request struct {
 // right and rate limit, and writes the handler's result as JSON.
 func (s *Server) authed(op string, h func(*request) (any, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || token == "" {
+		token, ok := bearerToken(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="presign"`)
 			return apiErr(http.StatusUnauthorized, "unauthorized", "send the API key as \"Authorization: Bearer <key>\"")
 		}
 		// A map lookup by the key's hash: the lookup's timing depends only
 		// on the hash, which tells nothing about any stored key.
-		c := s.clients[HashKey(strings.TrimSpace(token))]
+		c := s.clients[HashKey(token)]
 		if c == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="presign", error="invalid_token"`)
 			return apiErr(http.StatusUnauthorized, "unauthorized", "the API key is not valid")
@@ -316,6 +373,18 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 	}
 }
 
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header. The scheme is matched in any letter case (RFC 7235, section
+// 2.1), and spaces around the token are dropped.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
 // decode reads a JSON body strictly: one object, known fields, right types.
 func decode(r *request, v any) error {
 	// JSON, or curl's default for -d (form-urlencoded), read as JSON: the
@@ -335,6 +404,11 @@ func decode(r *request, v any) error {
 		switch {
 		case errors.As(err, &mbe):
 			return apiErr(http.StatusRequestEntityTooLarge, "request_too_large", "the request body is over %d bytes", mbe.Limit)
+		case errors.As(err, &ute) && ute.Field == "expiresIn" && strings.HasPrefix(ute.Value, "number"):
+			return apiErr(http.StatusBadRequest, "invalid_field", "expiresIn %s is out of range: ask for a whole number of seconds from 1 to %d at most (a client's own maximum may be lower), or 0 for the default",
+				strings.TrimPrefix(ute.Value, "number "), int64(MaxExpiry/time.Second))
+		case errors.As(err, &ute) && strings.HasPrefix(ute.Type.Kind().String(), "int") && strings.HasPrefix(ute.Value, "number"):
+			return apiErr(http.StatusBadRequest, "invalid_json", "field %q must be a whole number from %d to %d, not %s", ute.Field, math.MinInt64, math.MaxInt64, strings.TrimPrefix(ute.Value, "number "))
 		case errors.As(err, &ute):
 			return apiErr(http.StatusBadRequest, "invalid_json", "field %q must be %s, not %s", ute.Field, jsonType(ute.Type.Kind().String()), ute.Value)
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
@@ -453,7 +527,7 @@ func (s *Server) upload(r *request) (any, error) {
 	if *u.Size >= s.cfg.multipartThreshold() {
 		return nil, apiErr(http.StatusBadRequest, "use_multipart", "files of %d bytes or more are uploaded in parts: use POST /v1/uploads/multipart", s.cfg.multipartThreshold())
 	}
-	d, err := r.client.expiry(false, time.Duration(u.ExpiresIn)*time.Second)
+	d, err := r.client.expiry(false, u.ExpiresIn)
 	if err != nil {
 		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
 	}
@@ -501,8 +575,9 @@ func (s *Server) upload(r *request) (any, error) {
 // presignErr turns a presigning failure into an API error; such failures
 // come from the service's own configuration or credentials.
 func (s *Server) presignErr(err error) error {
-	s.log.Error("presigning failed", "err", err)
-	return apiErr(http.StatusInternalServerError, "presign_failed", "the service could not sign the request; see its log")
+	e := apiErr(http.StatusInternalServerError, "presign_failed", "the service could not sign the request; see its log")
+	e.Err = err
+	return e
 }
 
 // downloadRequest is the body of POST /v1/downloads.
@@ -533,7 +608,7 @@ func (s *Server) download(r *request) (any, error) {
 		}
 		return nil, apiErr(status, "invalid_key", "%v", err)
 	}
-	exp, err := r.client.expiry(true, time.Duration(d.ExpiresIn)*time.Second)
+	exp, err := r.client.expiry(true, d.ExpiresIn)
 	if err != nil {
 		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
 	}
@@ -632,7 +707,7 @@ func (s *Server) multipartCreate(r *request) (any, error) {
 		return nil, err
 	}
 	if u.Method != "" || u.ChecksumSHA256 != "" || u.ExpiresIn != 0 {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "multipart uploads take filename, contentType and size only")
+		return nil, apiErr(http.StatusBadRequest, "invalid_field", "multipart uploads take filename, contentType and size only: no method, checksumSHA256 or expiresIn (part URLs live as long as the client's upload expiry)")
 	}
 	key, err := s.checkUpload(r, &u)
 	if err != nil {
@@ -652,17 +727,28 @@ func (s *Server) multipartCreate(r *request) (any, error) {
 	return &MultipartResponse{ID: s.sealToken(t), Key: key, PartSize: t.PartSize, PartCount: t.partCount(), ExpiresAt: time.Unix(t.Expires, 0).UTC()}, nil
 }
 
-// backendErr reports a failure of storage.
+// backendErr reports a failure of storage: what the client caused (an
+// upload storage no longer knows, parts it refuses) as a 4xx, a timeout as
+// 504 backend_timeout naming storage's host, anything else as 502. The
+// cause goes to the log, where the response is written.
 func (s *Server) backendErr(err error) error {
-	s.log.Error("storage request failed", "err", err)
+	var e *Error
 	var be *BackendError
-	if errors.As(err, &be) && be.Code == "NoSuchUpload" {
-		return apiErr(http.StatusNotFound, "no_such_upload", "storage no longer knows this upload")
+	var ue *UnreachableError
+	switch {
+	case errors.As(err, &be) && be.Code == "NoSuchUpload":
+		e = apiErr(http.StatusNotFound, "no_such_upload", "storage no longer knows this upload")
+	case errors.As(err, &be) && (be.Code == "InvalidPart" || be.Code == "InvalidPartOrder" || be.Code == "EntityTooSmall"):
+		e = apiErr(http.StatusBadRequest, "invalid_parts", "storage refused the parts: %s", be.Message)
+	case errors.As(err, &ue) && ue.Timeout > 0:
+		e = apiErr(http.StatusGatewayTimeout, "backend_timeout", "storage at %s did not answer within %v; try again later", ue.Host, ue.Timeout)
+	case errors.As(err, &ue):
+		e = apiErr(http.StatusBadGateway, "storage_error", "storage at %s is unreachable", ue.Host)
+	default:
+		e = apiErr(http.StatusBadGateway, "storage_error", "storage refused the request")
 	}
-	if errors.As(err, &be) && (be.Code == "InvalidPart" || be.Code == "InvalidPartOrder" || be.Code == "EntityTooSmall") {
-		return apiErr(http.StatusBadRequest, "invalid_parts", "storage refused the parts: %s", be.Message)
-	}
-	return apiErr(http.StatusBadGateway, "storage_error", "storage refused the request or is unreachable")
+	e.Err = err
+	return e
 }
 
 // PartURL is one part's upload URL.
@@ -863,7 +949,7 @@ func (s *Server) presignURL(r *request) (any, error) {
 		}
 		in.Header = append(in.Header, sigv4.Param{Name: ln, Value: value})
 	}
-	d, err := c.expiry(op == presign.GetObject || op == presign.HeadObject, time.Duration(p.ExpiresIn)*time.Second)
+	d, err := c.expiry(op == presign.GetObject || op == presign.HeadObject, p.ExpiresIn)
 	if err != nil {
 		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
 	}

@@ -493,3 +493,135 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiresInOutOfRange: expiresIn is checked as an integer before it
+// becomes a duration: values that would wrap, negative ones, and numbers
+// beyond int64 are all 400 with a message naming the allowed range and the
+// number as sent, on every route that takes it (issue 9, defect 4). The
+// multipart routes take no expiresIn at all.
+func TestExpiresInOutOfRange(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	token := s.sealToken(&uploadToken{Key: "web/u/a.jpg", UploadID: "u", Client: "web", Size: 1, PartSize: 5 << 20,
+		Type: "image/jpeg", Expires: t0.Add(time.Hour).Unix()})
+	routes := []struct {
+		name, path, key, body string
+		ranged                bool // the message names the client's range
+	}{
+		{"uploads", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":5,"expiresIn":%s}`, true},
+		{"uploads POST", "/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":5,"method":"POST","expiresIn":%s}`, true},
+		{"downloads", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x","expiresIn":%s}`, true},
+		{"presign GET", "/v1/presign", webKey, `{"method":"GET","key":"web/x","expiresIn":%s}`, true},
+		{"presign PUT", "/v1/presign", webKey, `{"method":"PUT","key":"web/x","contentType":"image/png","size":1,"expiresIn":%s}`, true},
+		{"multipart", "/v1/uploads/multipart", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":5,"expiresIn":%s}`, false},
+		{"multipart parts", "/v1/uploads/multipart/" + token + "/parts", webKey, `{"partNumbers":[1],"expiresIn":%s}`, false},
+	}
+	values := []string{"18446744075", "36028797018967568", "-9223372036854775808", "9223372036854775807", "-1",
+		"604801", "18446744073709551616", "1e30", "-1e300", "3600.5"}
+	for _, rt := range routes {
+		for _, v := range values {
+			t.Run(rt.name+"/"+v, func(t *testing.T) {
+				w := call(t, s, "POST", rt.path, rt.key, strings.Replace(rt.body, "%s", v, 1))
+				var body struct{ Error *Error }
+				json.Unmarshal(w.Body.Bytes(), &body)
+				if w.Code != http.StatusBadRequest || body.Error == nil {
+					t.Fatalf("%d %s, want 400", w.Code, w.Body)
+				}
+				msg := body.Error.Message
+				if rt.ranged && (!strings.Contains(msg, "expiresIn "+v+" is out of range") || !strings.Contains(msg, " to ")) {
+					t.Errorf("message %q does not name %s and the range", msg, v)
+				}
+				if !strings.Contains(msg, "expiresIn") {
+					t.Errorf("message %q does not name expiresIn", msg)
+				}
+			})
+		}
+	}
+	// 0 is the default; the range's ends are accepted.
+	for _, tt := range []struct {
+		path, key, body string
+		want            int64
+	}{
+		{"/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":5,"expiresIn":0}`, 900},
+		{"/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":5,"expiresIn":1}`, 1},
+		{"/v1/uploads", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":5,"expiresIn":900}`, 900},
+		{"/v1/downloads", reportsKey, `{"key":"tenants/reports/x","expiresIn":0}`, 3600},
+		{"/v1/downloads", reportsKey, `{"key":"tenants/reports/x","expiresIn":86400}`, 86400},
+		{"/v1/presign", webKey, `{"method":"GET","key":"web/x","expiresIn":604800}`, 604800},
+	} {
+		w := call(t, s, "POST", tt.path, tt.key, tt.body)
+		var out struct{ ExpiresIn int64 }
+		if json.Unmarshal(w.Body.Bytes(), &out); w.Code != 200 || out.ExpiresIn != tt.want {
+			t.Errorf("%s %s: %d %s, want expiresIn %d", tt.path, tt.body, w.Code, w.Body, tt.want)
+		}
+	}
+}
+
+// TestBearerSchemeCase: the authentication scheme is case-insensitive
+// (RFC 7235, section 2.1); the token is not.
+func TestBearerSchemeCase(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	body := `{"key":"tenants/reports/x"}`
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{
+		{"Bearer " + reportsKey, 200},
+		{"bearer " + reportsKey, 200},
+		{"BEARER " + reportsKey, 200},
+		{"bEaReR   " + reportsKey + " ", 200},
+		{"Bearer " + strings.ToUpper(reportsKey), 401},
+		{"Bearer" + reportsKey, 401},
+		{"Bearer ", 401},
+		{"Basic " + reportsKey, 401},
+		{reportsKey, 401},
+	} {
+		if w := call(t, s, "POST", "/v1/downloads", "", body, "Authorization", tt.auth); w.Code != tt.want {
+			t.Errorf("Authorization %q: %d %s, want %d", tt.auth, w.Code, w.Body, tt.want)
+		}
+	}
+}
+
+// TestMetricsProtection: with a metrics token, /metrics answers only to
+// it; with NoMetricsRoute, the API does not serve /metrics at all and
+// MetricsHandler does.
+func TestMetricsProtection(t *testing.T) {
+	p, _ := presign.New(presign.Config{Credentials: testCreds, Region: "us-east-1", Endpoint: testBaseURL})
+	const token = "metrics-token-0123456789"
+	s, err := New(Options{Config: testConfig(), Backend: &Backend{Presigner: p, Bucket: testBucket}, MetricsToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, s, "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x"}`)
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{
+		{"", 401}, {"Bearer wrong", 401}, {"Bearer " + reportsKey, 401}, {"Bearer " + token + "x", 401},
+		{"Bearer " + token, 200}, {"bearer " + token, 200},
+	} {
+		w := call(t, s, "GET", "/metrics", "", "", "Authorization", tt.auth)
+		if w.Code != tt.want {
+			t.Errorf("Authorization %q: %d, want %d", tt.auth, w.Code, tt.want)
+		}
+		if named := strings.Contains(w.Body.String(), `client="reports"`); named != (tt.want == 200) {
+			t.Errorf("Authorization %q: the answer names clients: %v", tt.auth, named)
+		}
+		if tt.want == 401 && w.Header().Get("WWW-Authenticate") == "" {
+			t.Error("401 without WWW-Authenticate")
+		}
+	}
+
+	s, err = New(Options{Config: testConfig(), Backend: &Backend{Presigner: p, Bucket: testBucket}, NoMetricsRoute: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, s, "POST", "/v1/downloads", reportsKey, `{"key":"tenants/reports/x"}`)
+	if w := call(t, s, "GET", "/metrics", "", ""); w.Code != http.StatusNotFound {
+		t.Errorf("/metrics on the API with NoMetricsRoute: %d", w.Code)
+	}
+	w := httptest.NewRecorder()
+	s.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "presign_http_requests_total") {
+		t.Errorf("MetricsHandler: %d %.200s", w.Code, w.Body)
+	}
+}

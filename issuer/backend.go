@@ -7,12 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/sigv4"
 )
+
+// DefaultBackendTimeout bounds each request the service makes to storage
+// when [Backend.Timeout] is zero. It must stay well under the API server's
+// write timeout (presign serve: 30 s), so that a hung storage service gets
+// the client a JSON 504, not a closed connection.
+const DefaultBackendTimeout = 10 * time.Second
 
 // Backend is the S3-compatible storage the API hands out URLs for: AWS S3,
 // MinIO, Ceph, R2, or the embedded store. Besides presigning, it runs the
@@ -25,9 +34,15 @@ type Backend struct {
 	Presigner *presign.Client
 	// Bucket holds the objects. Required.
 	Bucket string
-	// HTTP sends the service's own requests; nil means a client with a
-	// 30-second timeout.
+	// HTTP sends the service's own requests; nil means a plain
+	// http.Client. Each request is bounded by Timeout whatever the
+	// client's own.
 	HTTP *http.Client
+	// Timeout bounds each of the service's own requests, from sending to
+	// the end of the answer's body; zero means [DefaultBackendTimeout].
+	// A request that runs out of time fails with an [UnreachableError]
+	// whose Timeout is set.
+	Timeout time.Duration
 	// Now is the signing time source; nil means time.Now.
 	Now func() time.Time
 }
@@ -36,7 +51,14 @@ func (b *Backend) httpClient() *http.Client {
 	if b.HTTP != nil {
 		return b.HTTP
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	return http.DefaultClient
+}
+
+func (b *Backend) timeout() time.Duration {
+	if b.Timeout > 0 {
+		return b.Timeout
+	}
+	return DefaultBackendTimeout
 }
 
 func (b *Backend) now() time.Time {
@@ -57,30 +79,72 @@ func (e *BackendError) Error() string {
 	return fmt.Sprintf("storage answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// UnreachableError is a request to storage that got no full answer:
+// storage could not be reached, or did not answer within the backend's
+// timeout. It names storage by host only: the request's URL, which is
+// signed, is in no field.
+type UnreachableError struct {
+	// Op is the S3 operation the service was sending.
+	Op presign.Operation
+	// Host is storage's host[:port].
+	Host string
+	// Timeout is set when storage did not answer within it.
+	Timeout time.Duration
+	// Err is the cause, with signatures and credentials redacted
+	// ([sigv4.RedactError]).
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	if e.Timeout > 0 {
+		return fmt.Sprintf("issuer: storage at %s did not answer %s within %v", e.Host, e.Op, e.Timeout)
+	}
+	cause := e.Err
+	var ue *url.Error
+	if errors.As(cause, &ue) {
+		cause = ue.Err // its message repeats the (redacted) URL
+	}
+	return fmt.Sprintf("issuer: storage at %s is unreachable (%s): %v", e.Host, e.Op, cause)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
 // do presigns op on in for a minute, sends it with body, and returns the
-// response body of a 2xx answer, or a *BackendError.
+// response body of a 2xx answer, a *BackendError or an *UnreachableError.
+// No error it returns carries the signed URL.
 func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Input, body []byte) ([]byte, error) {
 	res, err := b.Presigner.Presign(ctx, op, in, presign.Options{Expires: time.Minute, SigningTime: b.now(), CapToCredentials: true})
 	if err != nil {
-		return nil, err
+		return nil, sigv4.RedactError(err)
 	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	limit := b.timeout()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, res.Method, res.URL, rd)
 	if err != nil {
-		return nil, err
+		return nil, sigv4.RedactError(err)
 	}
 	req.Header = res.HTTPHeader()
+	unreachable := func(err error) error {
+		ue := &UnreachableError{Op: op, Host: req.URL.Host, Err: sigv4.RedactError(err)}
+		var ne net.Error
+		if ctx.Err() == context.DeadlineExceeded || errors.As(err, &ne) && ne.Timeout() {
+			ue.Timeout = limit
+		}
+		return ue
+	}
 	resp, err := b.httpClient().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("storage unreachable: %w", err)
+		return nil, unreachable(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("reading storage's answer: %w", err)
+		return nil, unreachable(fmt.Errorf("reading storage's answer: %w", err))
 	}
 	// S3 may answer CompleteMultipartUpload with 200 and an <Error> body.
 	if resp.StatusCode/100 != 2 || bytes.Contains(data[:min(len(data), 200)], []byte("<Error>")) {
@@ -96,7 +160,7 @@ func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Inpu
 		if status/100 == 2 {
 			status = http.StatusInternalServerError
 		}
-		return nil, &BackendError{Status: status, Code: e.Code, Message: e.Message}
+		return nil, &BackendError{Status: status, Code: e.Code, Message: sigv4.RedactURL(e.Message)}
 	}
 	return data, nil
 }

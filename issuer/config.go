@@ -135,9 +135,10 @@ func (c *Client) maxSize() int64 {
 	return MaxObjectSize
 }
 
-// expiry returns the lifetime for a request: asked (zero for the default)
-// checked against the client's maximum for the operation.
-func (c *Client) expiry(download bool, asked time.Duration) (time.Duration, error) {
+// expiry returns the lifetime for a request: asked seconds (zero for the
+// default) checked against the client's maximum for the operation before
+// any conversion, so that no value wraps.
+func (c *Client) expiry(download bool, asked int64) (time.Duration, error) {
 	def, max := c.UploadExpiry, c.MaxUploadExpiry
 	if def == 0 {
 		def = DefaultUploadExpiry
@@ -157,10 +158,10 @@ func (c *Client) expiry(download bool, asked time.Duration) (time.Duration, erro
 	if asked == 0 {
 		return def, nil
 	}
-	if asked < time.Second || asked > max {
-		return 0, fmt.Errorf("expiresIn %d s is out of range: this client may ask for 1 to %d seconds", int64(asked/time.Second), int64(max/time.Second))
+	if maxSeconds := int64(max / time.Second); asked < 1 || asked > maxSeconds {
+		return 0, fmt.Errorf("expiresIn %d is out of range: this client may ask for 1 to %d seconds, or 0 for the default (%d)", asked, maxSeconds, int64(def/time.Second))
 	}
-	return asked, nil
+	return time.Duration(asked) * time.Second, nil
 }
 
 // allowsType reports whether the client may upload media type ct.
