@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/presign-dev/presign/sigv4"
 )
 
 // logWriter records the status and size of a response for the access log.
@@ -11,6 +13,8 @@ type logWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	// writeErr is the first error writing to the client.
+	writeErr error
 }
 
 // WriteHeader records the status.
@@ -29,62 +33,27 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
 	return n, err
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.
 func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// secretParams are the query parameters whose values the access log
-// redacts, lower case: together with the URL they would let a reader of the
-// log replay a presigned request.
-var secretParams = map[string]bool{
-	"x-amz-signature":      true,
-	"x-amz-credential":     true,
-	"x-amz-security-token": true,
-	"signature":            true,
-	"awsaccesskeyid":       true,
+// clientGone reports whether the client of r is gone: writing the answer
+// to it failed, or it closed the connection. What is left of the answer
+// cannot reach it, and that is no fault of the server's.
+func clientGone(r *http.Request) bool {
+	st := stateOf(r)
+	return st.w != nil && st.w.writeErr != nil || r.Context().Err() != nil
 }
 
-// redactQuery returns raw with the values of secretParams replaced by
-// "REDACTED".
-func redactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	parts := strings.Split(raw, "&")
-	for i, part := range parts {
-		name, _, _ := strings.Cut(part, "=")
-		if secretParams[strings.ToLower(name)] || secretParams[strings.ToLower(unescapeLoose(name))] {
-			parts[i] = name + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
-}
-
-// unescapeLoose decodes %XX escapes, leaving malformed ones as they are.
-func unescapeLoose(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
-			if ok1 && ok2 {
-				b.WriteByte(hi<<4 | lo)
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// accessLog writes one record about a finished request. It logs no
-// header, no body and no secret query value.
+// accessLog writes one record about a finished request, at INFO, or WARN
+// for a 5xx answer. It logs no header, no body and no secret query value
+// ([sigv4.RedactURL]). A client that went away before the whole answer
+// reached it is marked client_gone.
 func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
 	status := w.status
 	if status == 0 {
@@ -93,8 +62,8 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
 	attrs := []slog.Attr{
 		slog.String("request_id", st.id),
 		slog.String("method", r.Method),
-		slog.String("path", st.resource),
-		slog.String("query", redactQuery(r.URL.RawQuery)),
+		slog.String("path", sigv4.RedactURL(st.resource)),
+		slog.String("query", sigv4.RedactURL(r.URL.RawQuery)),
 		slog.Int("status", status),
 		slog.Int64("bytes", w.bytes),
 		slog.Duration("duration", h.now().Sub(st.start)),
@@ -106,7 +75,14 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
 	if st.code != "" {
 		attrs = append(attrs, slog.String("code", string(st.code)))
 	}
-	h.log.LogAttrs(r.Context(), slog.LevelInfo, "s3 request", attrs...)
+	if w.writeErr != nil || r.Context().Err() != nil {
+		attrs = append(attrs, slog.Bool("client_gone", true))
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	h.log.LogAttrs(r.Context(), level, "s3 request", attrs...)
 }
 
 // payloadMode names how a request's body was authenticated, for the log:

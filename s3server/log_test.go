@@ -1,8 +1,12 @@
 package s3server
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,22 +15,6 @@ import (
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
 )
-
-func TestRedactQuery(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"list-type=2&prefix=a", "list-type=2&prefix=a"},
-		{"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260115%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc&X-Amz-Security-Token=tok",
-			"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Security-Token=REDACTED"},
-		{"x-amz-signature=abc&X%2DAmz%2DSignature=def", "x-amz-signature=REDACTED&X%2DAmz%2DSignature=REDACTED"},
-		{"Signature=legacy&AWSAccessKeyId=AKID", "Signature=REDACTED&AWSAccessKeyId=REDACTED"},
-	}
-	for _, tt := range tests {
-		if got := redactQuery(tt.in); got != tt.want {
-			t.Errorf("redactQuery(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
 
 // TestAccessLog checks that each request is logged once, with its id and
 // status, and that no secret of a presigned URL reaches the log.
@@ -69,5 +57,57 @@ func TestAccessLog(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no log record for request %s:\n%s", r.header.Get("X-Amz-Request-Id"), logs)
+	}
+}
+
+// TestAccessLogClientGone: a client that goes away in the middle of a
+// download is no internal error: one access log record at INFO, status
+// 200, marked client_gone, with no error code, and nothing at ERROR; a
+// client's 4xx is logged at INFO too (issue 9, defect 6).
+func TestAccessLogClientGone(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.mkBucket("bkt")
+	ts.put("bkt", "big", bytes.Repeat([]byte("0123456789abcdef"), 2<<20), nil) // 32 MiB: more than the sockets buffer
+	wantError(t, ts.get("bkt", "missing", nil), "NoSuchKey")
+
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.newRequest(req{method: "GET", target: "/bkt/big"}).Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET: %v %v", err, resp)
+	}
+	if _, err := io.CopyN(io.Discard, resp.Body, 64<<10); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	var rec map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for rec == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		for _, line := range strings.Split(strings.TrimSpace(ts.logs.String()), "\n") {
+			var r map[string]any
+			if json.Unmarshal([]byte(line), &r) == nil && r["path"] == "/bkt/big" && r["method"] == "GET" {
+				rec = r
+			}
+		}
+	}
+	if rec == nil {
+		t.Fatalf("no access log record for the download:\n%s", ts.logs)
+	}
+	if rec["level"] != "INFO" || rec["status"] != float64(200) || rec["client_gone"] != true || rec["code"] != nil {
+		t.Errorf("the cut download is logged as %v", rec)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(ts.logs.String()), "\n") {
+		var r map[string]any
+		json.Unmarshal([]byte(line), &r)
+		if r["level"] == "ERROR" || strings.Contains(line, "InternalError") || r["status"] == float64(404) && r["level"] != "INFO" {
+			t.Errorf("log line %s", line)
+		}
 	}
 }

@@ -372,6 +372,9 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool)
 		return nil
 	}
 	if _, err := io.CopyN(w, body, length); err != nil {
+		if clientGone(r) {
+			return nil // the client went away mid-answer: the access log marks it client_gone
+		}
 		return err
 	}
 	return nil
