@@ -446,19 +446,22 @@ func (in *Inspection) auth() error {
 
 	in.Algorithm, _ = in.get(pAlgorithm)
 	cred, _ := in.get(pCredential)
-	parts := strings.Split(cred, "/")
-	ecdsa := in.Algorithm == algorithmECDSA
-	if ecdsa && len(parts) == 4 {
+	full := cred
+	if in.Algorithm == algorithmECDSA && strings.Count(cred, "/") == 3 {
+		// SigV4a's scope has no region: the region set stands in for it.
 		set, _ := in.get(pRegionSet)
-		parts = []string{parts[0], parts[1], set, parts[2], parts[3]}
+		akid, rest, _ := strings.Cut(cred, "/")
+		date, rest, _ := strings.Cut(rest, "/")
+		full = akid + "/" + date + "/" + set + "/" + rest
 	}
-	if len(parts) != 5 || parts[0] == "" {
+	c, cerr := sigv4.ParseCredential(full)
+	if errors.Is(cerr, sigv4.ErrCredentialShape) {
 		return parseErr("it is written ACCESS-KEY-ID/yyyymmdd/REGION/s3/aws4_request, with each / as %2F",
 			"X-Amz-Credential %q is malformed", short(cred))
 	}
-	in.AccessKeyID = parts[0]
-	in.Scope = Scope{Date: parts[1], Region: parts[2], Service: parts[3], Terminal: parts[4]}
-	if _, err := time.Parse("20060102", in.Scope.Date); err != nil || len(in.Scope.Date) != 8 {
+	in.AccessKeyID = c.AccessKeyID
+	in.Scope = Scope{Date: c.Scope.Date, Region: c.Scope.Region, Service: c.Scope.Service, Terminal: c.Terminal}
+	if errors.Is(cerr, sigv4.ErrCredentialDate) {
 		return parseErr("the credential's date is yyyymmdd, the day of X-Amz-Date",
 			"the date %q in X-Amz-Credential is not a date", short(in.Scope.Date))
 	}

@@ -1,14 +1,11 @@
 package postpolicy
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -35,29 +32,16 @@ type Evaluator struct {
 	// means [MaxObjectSize].
 	MaxObjectSize int64
 
-	mu   sync.Mutex
-	keys map[keyID][32]byte
+	// Signer derives and caches signing keys; nil means
+	// [sigv4.DefaultSigner].
+	Signer *sigv4.Signer
 }
 
-type keyID struct{ secret, date, region string }
-
-// signingKey derives the SigV4 key of a scope, caching up to 256 keys.
-func (e *Evaluator) signingKey(secret, date, region string) [32]byte {
-	id := keyID{secret, date, region}
-	e.mu.Lock()
-	k, ok := e.keys[id]
-	e.mu.Unlock()
-	if ok {
-		return k
+func (e *Evaluator) signer() *sigv4.Signer {
+	if e.Signer != nil {
+		return e.Signer
 	}
-	k = sigv4.DeriveKey(secret, date, region, "s3")
-	e.mu.Lock()
-	if e.keys == nil || len(e.keys) >= 256 {
-		e.keys = make(map[keyID][32]byte)
-	}
-	e.keys[id] = k
-	e.mu.Unlock()
-	return k
+	return sigv4.DefaultSigner
 }
 
 // EvaluateInput is one submitted form.
@@ -246,28 +230,28 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 	credErr := func(format string, args ...any) *s3err.Error {
 		return s3err.New(s3err.InvalidArgument, format, args...).With("ArgumentName", "X-Amz-Credential").With("ArgumentValue", cred)
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[0] == "" {
+	c, perr := sigv4.ParseCredential(cred)
+	switch {
+	case errors.Is(perr, sigv4.ErrCredentialShape):
 		return nil, credErr("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+	case errors.Is(perr, sigv4.ErrCredentialDate):
+		return nil, credErr("incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", c.Scope.Date)
 	}
-	akid, credDate, region, service := parts[0], parts[1], parts[2], parts[3]
-	if _, err := time.Parse("20060102", credDate); err != nil || len(credDate) != 8 {
-		return nil, credErr("incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", credDate)
+	akid, scope := c.AccessKeyID, c.Scope
+	if scope.Date != date[:8] {
+		return nil, credErr("Invalid credential date %q. Date is not the same as X-Amz-Date: %q.", scope.Date, date[:8])
 	}
-	if credDate != date[:8] {
-		return nil, credErr("Invalid credential date %q. Date is not the same as X-Amz-Date: %q.", credDate, date[:8])
-	}
-	if region == "" {
+	if scope.Region == "" {
 		return nil, credErr("the region is empty")
 	}
-	if e.Region != "" && region != e.Region {
-		return nil, s3err.New(s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", region, e.Region).With("Region", e.Region)
+	if e.Region != "" && scope.Region != e.Region {
+		return nil, s3err.New(s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", scope.Region, e.Region).With("Region", e.Region)
 	}
-	if service != "s3" {
-		return nil, credErr("incorrect service %q. This endpoint belongs to \"s3\".", service)
+	if scope.Service != "s3" {
+		return nil, credErr("incorrect service %q. This endpoint belongs to \"s3\".", scope.Service)
 	}
-	if parts[4] != "aws4_request" {
-		return nil, credErr("incorrect terminal %q. This endpoint uses \"aws4_request\".", parts[4])
+	if c.Terminal != sigv4.Terminal {
+		return nil, credErr("incorrect terminal %q. This endpoint uses \"aws4_request\".", c.Terminal)
 	}
 	creds, known := e.Lookup(akid)
 	if !known {
@@ -281,17 +265,8 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 	if (creds.SessionToken != "" || token != "") && subtle.ConstantTimeCompare([]byte(creds.SessionToken), []byte(token)) != 1 {
 		return nil, s3err.New(s3err.InvalidToken, "The provided token is malformed or otherwise invalid.")
 	}
-	k := e.signingKey(creds.SecretAccessKey, credDate, region)
-	var want [64]byte
-	m := hmac.New(sha256.New, k[:])
-	m.Write([]byte(policyB64))
-	hex.Encode(want[:], m.Sum(nil))
-	if !hmac.Equal(want[:], []byte(sig)) {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
-			With("AWSAccessKeyId", akid).
-			With("StringToSign", policyB64).
-			With("SignatureProvided", sig).
-			With("StringToSignBytes", spacedHex(policyB64))
+	if !sigv4.CheckString(e.signer().SigningKey(creds.SecretAccessKey, scope), policyB64, sig) {
+		return nil, sigv4.SignatureMismatch(akid, policyB64, sig, "")
 	}
 
 	// The signature holds: the policy is the signer's. Parse it only now.
@@ -401,14 +376,3 @@ func minInt(a, b int64) int64 {
 	return b
 }
 
-func spacedHex(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) * 3)
-	for i := 0; i < len(s); i++ {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(hex.EncodeToString([]byte{s[i]}))
-	}
-	return b.String()
-}

@@ -275,7 +275,8 @@ func Sign(in *SignInput) (*Form, error) {
 	creds := in.Credentials
 	t := in.Time.UTC()
 	amzDate := t.Format(sigv4.TimeFormat)
-	credential := creds.AccessKeyID + "/" + amzDate[:8] + "/" + in.Region + "/s3/aws4_request"
+	scope := sigv4.Scope{Date: amzDate[:8], Region: in.Region, Service: "s3"}
+	credential := creds.AccessKeyID + "/" + scope.String()
 	form := &Form{URL: in.URL, Expires: t.Add(d).Truncate(time.Second)}
 	form.Policy.Expiration = form.Expires
 
@@ -361,7 +362,7 @@ func Sign(in *SignInput) (*Form, error) {
 	}
 	form.PolicyDocument = restyle(doc, style)
 	b64 := base64.StdEncoding.EncodeToString(form.PolicyDocument)
-	sig := sigv4.SignString(sigv4.DeriveKey(creds.SecretAccessKey, amzDate[:8], in.Region, "s3"), b64)
+	sig := sigv4.SignString(sigv4.DefaultSigner.SigningKey(creds.SecretAccessKey, scope), b64)
 	if in.Profile == ProfileBotocore {
 		fields.set("policy", b64)
 		fields.set("x-amz-signature", sig)

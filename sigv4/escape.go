@@ -28,6 +28,12 @@ const upperHex = "0123456789ABCDEF"
 // except the unreserved ones becomes %XX with upper-case hex digits. With
 // keepSlash, '/' is left as it is (for paths).
 func AppendEscape(dst []byte, s string, keepSlash bool) []byte {
+	return appendEscape(dst, s, keepSlash)
+}
+
+// appendEscape is [AppendEscape] for a string or a byte slice: the one
+// percent-encoder of the package.
+func appendEscape[T string | []byte](dst []byte, s T, keepSlash bool) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -40,17 +46,6 @@ func AppendEscape(dst []byte, s string, keepSlash bool) []byte {
 		start = i + 1
 	}
 	return append(dst, s[start:]...)
-}
-
-func appendEscapeBytes(dst, s []byte) []byte {
-	for _, c := range s {
-		if unreserved[c] {
-			dst = append(dst, c)
-		} else {
-			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		}
-	}
-	return dst
 }
 
 // Escape returns s URI-encoded the SigV4 way; see [AppendEscape].

@@ -119,7 +119,7 @@ func (k *cachedKey) credentialFor(akid string, scope []byte) []byte {
 	}
 	b := AppendEscape(nil, akid, false)
 	b = append(b, "%2F"...)
-	b = appendEscapeBytes(b, scope)
+	b = appendEscape(b, scope, false)
 	k.storeCred(&credPair{akid: strings.Clone(akid), credential: b})
 	return b
 }
@@ -164,20 +164,3 @@ func hmacKey(k *cachedKey, msg []byte, scratch *[]byte, d *hmacDigests, sumBuf *
 	return sha256.Sum256(outer[:])
 }
 
-// SignString returns the hex signature of msg under a derived signing key,
-// such as a base64 POST policy. It is the last step of SigV4.
-func SignString(key [32]byte, msg string) string {
-	m := hmac.New(sha256.New, key[:])
-	m.Write([]byte(msg))
-	return hexString(m.Sum(nil))
-}
-
-func hexString(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, len(b)*2)
-	for i, c := range b {
-		out[i*2] = digits[c>>4]
-		out[i*2+1] = digits[c&15]
-	}
-	return string(out)
-}

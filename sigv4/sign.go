@@ -547,13 +547,7 @@ func (w *work) addQueryBytes(name string, value []byte, rank int) {
 	w.q = AppendEscape(w.q, name, false)
 	eq := len(w.q)
 	w.q = append(w.q, '=')
-	for _, c := range value {
-		if unreserved[c] {
-			w.q = append(w.q, c)
-		} else {
-			w.q = append(w.q, '%', upperHex[c>>4], upperHex[c&15])
-		}
-	}
+	w.q = appendEscape(w.q, value, false)
 	w.qs = append(w.qs, qspan{s: s, eq: eq, e: len(w.q), rank: rank, key: sortKey(w.q[s:eq])})
 }
 

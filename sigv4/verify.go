@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"crypto/hmac"
+	"errors"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
@@ -131,16 +132,17 @@ type parsed struct {
 	t                                time.Time
 }
 
-// parseCredential splits "AKID/yyyymmdd/region/service/aws4_request".
+// parseCredential parses a credential and checks its scope against the
+// verifier's region and service.
 func (v *Verifier) parseCredential(cred, prefix string, code s3err.ErrorCode) (p parsed, err *s3err.Error) {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[0] == "" {
+	c, perr := ParseCredential(cred)
+	switch {
+	case errors.Is(perr, ErrCredentialShape):
 		return p, s3err.New(code, "%s the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", prefix)
+	case errors.Is(perr, ErrCredentialDate):
+		return p, s3err.New(code, "%s incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", prefix, c.Scope.Date)
 	}
-	p.accessKey, p.date, p.region, p.service = parts[0], parts[1], parts[2], parts[3]
-	if _, e := time.Parse("20060102", p.date); e != nil || len(p.date) != 8 {
-		return p, s3err.New(code, "%s incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", prefix, p.date)
-	}
+	p.accessKey, p.date, p.region, p.service = c.AccessKeyID, c.Scope.Date, c.Scope.Region, c.Scope.Service
 	if v.Region != "" && p.region != v.Region {
 		return p, s3err.New(code, "%s the region '%s' is wrong; expecting '%s'", prefix, p.region, v.Region).With("Region", v.Region)
 	}
@@ -150,8 +152,8 @@ func (v *Verifier) parseCredential(cred, prefix string, code s3err.ErrorCode) (p
 	if p.service != v.service() {
 		return p, s3err.New(code, "%s incorrect service %q. This endpoint belongs to %q.", prefix, p.service, v.service())
 	}
-	if parts[4] != "aws4_request" {
-		return p, s3err.New(code, "%s incorrect terminal %q. This endpoint uses \"aws4_request\".", prefix, parts[4])
+	if c.Terminal != Terminal {
+		return p, s3err.New(code, "%s incorrect terminal %q. This endpoint uses \"aws4_request\".", prefix, c.Terminal)
 	}
 	return p, nil
 }
@@ -536,13 +538,7 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 		ok = hmac.Equal(want[:], []byte(p.signature))
 	}
 	if !ok {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
-			With("AWSAccessKeyId", p.accessKey).
-			With("StringToSign", string(w.sts)).
-			With("SignatureProvided", p.signature).
-			With("StringToSignBytes", spacedHex(w.sts)).
-			With("CanonicalRequest", string(w.cr)).
-			With("CanonicalRequestBytes", spacedHex(w.cr))
+		return nil, SignatureMismatch(p.accessKey, string(w.sts), p.signature, string(w.cr))
 	}
 	a := &Auth{
 		AccessKeyID: p.accessKey, Presigned: presigned, Time: p.t, Expires: expires,
@@ -553,14 +549,34 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 	return a, nil
 }
 
-func spacedHex(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(b) * 3)
-	for i, c := range b {
-		if i > 0 {
-			sb.WriteByte(' ')
-		}
-		sb.WriteString(hex.EncodeToString([]byte{c}))
+// SignatureMismatch returns S3's SignatureDoesNotMatch error, with the
+// details S3 gives: the access key id, the string to sign the server
+// computed (and its bytes), the signature provided, and, when not empty,
+// the canonical request (and its bytes).
+func SignatureMismatch(accessKeyID, stringToSign, provided, canonicalRequest string) *s3err.Error {
+	e := s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
+		With("AWSAccessKeyId", accessKeyID).
+		With("StringToSign", stringToSign).
+		With("SignatureProvided", provided).
+		With("StringToSignBytes", spacedHex(stringToSign))
+	if canonicalRequest != "" {
+		e = e.With("CanonicalRequest", canonicalRequest).With("CanonicalRequestBytes", spacedHex(canonicalRequest))
 	}
-	return sb.String()
+	return e
+}
+
+// spacedHex is s as S3 writes bytes in error details: two lower-case hex
+// digits a byte, separated by spaces.
+func spacedHex(s string) string {
+	if s == "" {
+		return ""
+	}
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, hexPairs[2*int(s[i])], hexPairs[2*int(s[i])+1])
+	}
+	return string(b)
 }
