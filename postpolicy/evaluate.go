@@ -375,4 +375,3 @@ func minInt(a, b int64) int64 {
 	}
 	return b
 }
-

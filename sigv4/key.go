@@ -163,4 +163,3 @@ func hmacKey(k *cachedKey, msg []byte, scratch *[]byte, d *hmacDigests, sumBuf *
 	copy(outer[64:], inner[:])
 	return sha256.Sum256(outer[:])
 }
-

@@ -2,9 +2,9 @@ package sigv4
 
 import (
 	"crypto/hmac"
-	"errors"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
