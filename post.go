@@ -37,17 +37,6 @@ type PostInput struct {
 	IgnoreCredentialLifetime bool
 }
 
-// postProfile maps the client's profile onto the form shape of the same SDK.
-func postProfile(p Profile) postpolicy.Profile {
-	switch p {
-	case ProfileJS:
-		return postpolicy.ProfileJS
-	case ProfileBotocore:
-		return postpolicy.ProfileBotocore
-	}
-	return postpolicy.ProfileDefault
-}
-
 // PresignPost signs a POST policy for in and returns the form: the URL to
 // post to, with the client's endpoint and addressing, and the fields to
 // send before the file. Under ProfileJS and ProfileBotocore the URL,
@@ -87,7 +76,7 @@ func (c *Client) PresignPost(ctx context.Context, in *PostInput) (*postpolicy.Fo
 		path = "/"
 	}
 	form, err := postpolicy.Sign(&postpolicy.SignInput{
-		Profile:     postProfile(c.cfg.Profile),
+		Profile:     c.cfg.Profile,
 		URL:         ep.scheme + "://" + ep.host + sigv4.Escape(path, true),
 		Bucket:      in.Bucket,
 		Key:         in.Key,

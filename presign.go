@@ -52,45 +52,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/postpolicy"
 	"github.com/presign-dev/presign/sigv4"
 )
 
-// Profile is the URL shape of one SDK; see the package documentation.
-type Profile int
+// Profile is the URL shape of one SDK; see the package documentation. It
+// is the same type as postpolicy's, so that one value selects both the
+// URL and the form shape of an SDK.
+type Profile = postpolicy.Profile
 
 const (
 	// ProfileDefault is the JS v3 shape with Content-Type signed when given
 	// and path-style custom endpoints.
-	ProfileDefault Profile = iota
+	ProfileDefault = postpolicy.ProfileDefault
 	// ProfileJS is byte-identical to @aws-sdk/s3-request-presigner.
-	ProfileJS
+	ProfileJS = postpolicy.ProfileJS
 	// ProfileBotocore is byte-identical to botocore's generate_presigned_url.
-	ProfileBotocore
+	ProfileBotocore = postpolicy.ProfileBotocore
 )
 
-// String returns "default", "js" or "botocore".
-func (p Profile) String() string {
-	switch p {
-	case ProfileJS:
-		return "js"
-	case ProfileBotocore:
-		return "botocore"
-	}
-	return "default"
-}
-
-// ParseProfile parses "default", "js" or "botocore".
-func ParseProfile(s string) (Profile, error) {
-	switch strings.ToLower(s) {
-	case "", "default", "presign":
-		return ProfileDefault, nil
-	case "js", "javascript", "js-v3":
-		return ProfileJS, nil
-	case "botocore", "boto3", "python":
-		return ProfileBotocore, nil
-	}
-	return 0, fmt.Errorf("presign: unknown compatibility profile %q; use default, js or botocore", s)
-}
+// ParseProfile parses "default", "js" or "botocore"; see
+// [postpolicy.ParseProfile].
+func ParseProfile(s string) (Profile, error) { return postpolicy.ParseProfile(s) }
 
 // DefaultExpires is the lifetime of a URL when Options.Expires is zero.
 const DefaultExpires = 15 * time.Minute

@@ -15,17 +15,21 @@ import (
 	"github.com/presign-dev/presign/sigv4"
 )
 
-// Profile selects the shape of a signed form; see the package documentation.
+// Profile is the shape of one SDK's output: of a signed form here, and of
+// a presigned URL in package presign, which uses this same type. See the
+// package documentation.
 type Profile int
 
 const (
-	// ProfileDefault is the JS shape with checked input and "${filename}"
-	// honoured anywhere in the key.
+	// ProfileDefault is the JS shape with safer defaults: for a form,
+	// checked input and "${filename}" honoured anywhere in the key; for a
+	// URL, Content-Type signed when given and path-style custom endpoints.
 	ProfileDefault Profile = iota
-	// ProfileJS is byte-identical to createPresignedPost of
-	// @aws-sdk/s3-presigned-post.
+	// ProfileJS is byte-identical to the JavaScript SDK v3: createPresignedPost
+	// of @aws-sdk/s3-presigned-post, and @aws-sdk/s3-request-presigner.
 	ProfileJS
-	// ProfileBotocore is byte-identical to botocore's generate_presigned_post.
+	// ProfileBotocore is byte-identical to botocore's generate_presigned_post
+	// and generate_presigned_url.
 	ProfileBotocore
 )
 
@@ -38,6 +42,20 @@ func (p Profile) String() string {
 		return "botocore"
 	}
 	return "default"
+}
+
+// ParseProfile parses "default", "js" or "botocore" (and the aliases
+// "presign", "javascript", "js-v3", "boto3", "python").
+func ParseProfile(s string) (Profile, error) {
+	switch strings.ToLower(s) {
+	case "", "default", "presign":
+		return ProfileDefault, nil
+	case "js", "javascript", "js-v3":
+		return ProfileJS, nil
+	case "botocore", "boto3", "python":
+		return ProfileBotocore, nil
+	}
+	return 0, fmt.Errorf("postpolicy: unknown compatibility profile %q; use default, js or botocore", s)
 }
 
 // DefaultExpires is a form's lifetime when SignInput.Expires is zero: one
