@@ -236,7 +236,10 @@ type Store interface {
 	// CreateMultipartUpload starts an upload and returns its id, which MUST
 	// be unguessable and safe to use in a URL. The completed object gets
 	// meta. In the calls below, an upload id that is unknown, ended, or
-	// started for another bucket or key is ErrNoSuchUpload.
+	// started for another bucket or key is ErrNoSuchUpload. A store MAY end
+	// uploads older than an age limit of its own, as S3's lifecycle rule
+	// AbortIncompleteMultipartUpload does; such an upload MUST then be gone
+	// for every call at once (ListUploads included), never seen in part.
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta Metadata) (string, error)
 	// UploadPart stores part partNumber (1 to 10000, else
 	// ErrInvalidArgument), replacing a previous part of that number; the

@@ -121,6 +121,26 @@ func readHeaderFile(path string) (*header, error) {
 	return readHeader(f)
 }
 
+// loadObjectFile reads the header of the object file at path, as Open
+// does: it also sets the file's mode to fileMode if it is not that.
+func loadObjectFile(path string) (*header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Mode().IsRegular() && st.Mode().Perm() != fileMode {
+		if err := f.Chmod(fileMode); err != nil {
+			return nil, err
+		}
+	}
+	return parseHeader(f, st.Size())
+}
+
 // appendHeader writes h after the h.Size bytes already in f.
 func appendHeader(f *os.File, h *header) error {
 	js, err := json.Marshal(h)
@@ -174,7 +194,7 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 	if err := ctx.Err(); err != nil {
 		return nil, 0, sum, err
 	}
-	tmp, err := os.CreateTemp(s.tmp, "put-*")
+	tmp, err := createTemp(s.tmp, "put-*")
 	if err != nil {
 		return nil, 0, sum, fmt.Errorf("fs: %w", err)
 	}

@@ -13,6 +13,10 @@
 //	DIR/buckets/NAME/uploads/ID/upload.json   a multipart upload: key, metadata
 //	DIR/buckets/NAME/uploads/ID/part-NNNNN    one part, in the object format
 //
+// Every file the store writes is mode 0600 and every directory 0700,
+// whatever the umask: the data is its owner's alone. Open tightens what an
+// earlier version or a hand left wider.
+//
 // Bucket names are checked by [objstore.CheckBucketName] before they name a
 // directory, so they are always one safe path element. Keys never name
 // files: an object's file is named by the SHA-256 of its key, which the
@@ -41,6 +45,14 @@
 // upload directories are likewise built in DIR/tmp and renamed into
 // place, and removed by renaming them into DIR/tmp first.
 //
+// # Abandoned uploads
+//
+// A multipart upload older than [Options.MultipartExpiry] (by default
+// [DefaultMultipartExpiry]) is gone: from that moment no call sees it, and
+// a sweep at Open and every hour after removes its directory, with the same
+// rename into DIR/tmp that AbortMultipartUpload makes, so that an upload is
+// never seen half removed.
+//
 // The sorted list of keys a listing needs is kept in memory, built at Open
 // from the headers and changed under the bucket's lock together with the
 // rename, so that it always agrees with the files.
@@ -55,6 +67,7 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,16 +92,64 @@ const (
 	uploadFile  = "upload.json"
 )
 
+// Modes of everything the store makes under its directory, whatever the
+// umask: readable and writable by the owner alone.
+const (
+	fileMode iofs.FileMode = 0o600
+	dirMode  iofs.FileMode = 0o700
+)
+
 // Store is an [objstore.Store] on a local directory. It is safe for
 // concurrent use. Only one Store at a time, in any process, may have a
 // directory open.
 type Store struct {
 	dir, tmp string
 	lock     *os.File
+	clock    func() time.Time
+	expiry   time.Duration // 0: uploads never expire
+	log      *slog.Logger
+
+	// stopSweep ends the sweep goroutine, which closes swept when done.
+	stopSweep context.CancelFunc
+	swept     chan struct{}
 
 	mu      sync.RWMutex
 	buckets map[string]*bucket
 }
+
+// Options configure a Store; the zero value is the defaults.
+type Options struct {
+	// Now is the clock: the time objects are written and uploads begin, and
+	// against which uploads expire. Nil means time.Now.
+	Now func() time.Time
+	// MultipartExpiry is how long a multipart upload may stay neither
+	// completed nor aborted, counted from its initiation, like S3's
+	// lifecycle rule AbortIncompleteMultipartUpload (DaysAfterInitiation).
+	// An upload that old is treated as aborted: ListUploads omits it, the
+	// calls that name it answer objstore.ErrNoSuchUpload, and its parts are
+	// removed. Zero means [DefaultMultipartExpiry]; negative means uploads
+	// never expire.
+	MultipartExpiry time.Duration
+	// Logger receives a line for each upload expired and for each failed
+	// sweep. Nil means no logging.
+	Logger *slog.Logger
+
+	// sweepEvery is how often expired uploads are removed; 0 means
+	// sweepInterval. Tests set it.
+	sweepEvery time.Duration
+}
+
+// DefaultMultipartExpiry is the default [Options.MultipartExpiry]: 7 days.
+// It is the figure AWS's own lifecycle examples give for
+// AbortIncompleteMultipartUpload, and the longest a SigV4 presigned URL can
+// live (X-Amz-Expires is at most 604800 seconds), so that no part URL
+// issued when an upload began outlives it; an upload still open after a
+// week is, in practice, abandoned, and its parts only take up disk.
+const DefaultMultipartExpiry = 7 * 24 * time.Hour
+
+// sweepInterval is how often a Store removes expired uploads, after the
+// sweep at Open.
+const sweepInterval = time.Hour
 
 // bucket is an open bucket: its directory and the sorted index of its
 // objects.
@@ -123,16 +184,45 @@ type bucketRecord struct {
 	Created time.Time `json:"created"`
 }
 
-// Open opens the data directory dir, creating it if need be. It takes an
-// exclusive lock on the directory (an error if another Store holds it),
+// Open opens the data directory dir with the default [Options]; see
+// [OpenWith].
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens the data directory dir, creating it if need be. It takes
+// an exclusive lock on the directory (an error if another Store holds it),
 // deletes temporary files that interrupted writes left behind, sets aside
-// files it cannot read into dir/damaged, and loads the index of every
-// bucket. Close releases the directory.
-func Open(dir string) (*Store, error) {
+// files it cannot read into dir/damaged, tightens to 0600 and 0700 the
+// modes of the files and directories that are the store's (dir itself
+// included, unless it belongs to someone else), loads the index of every
+// bucket, and removes the multipart uploads that have expired. Unless
+// uploads never expire, it then removes expired uploads every hour, in a
+// goroutine that Close stops. Close releases the directory.
+func OpenWith(dir string, opts Options) (*Store, error) {
 	dir = filepath.Clean(dir)
-	s := &Store{dir: dir, tmp: filepath.Join(dir, tmpName), buckets: map[string]*bucket{}}
-	for _, d := range []string{dir, s.tmp, filepath.Join(dir, bucketsName)} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	s := &Store{dir: dir, tmp: filepath.Join(dir, tmpName), buckets: map[string]*bucket{},
+		clock: opts.Now, expiry: opts.MultipartExpiry, log: opts.Logger}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	switch {
+	case s.expiry == 0:
+		s.expiry = DefaultMultipartExpiry
+	case s.expiry < 0:
+		s.expiry = 0
+	}
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return nil, fmt.Errorf("fs: open: %w", err)
+	}
+	// The directory may be a mount point or made by someone else for us;
+	// what it holds is ours either way.
+	if err := tighten(dir); err != nil && !errors.Is(err, iofs.ErrPermission) {
+		return nil, fmt.Errorf("fs: open: %w", err)
+	}
+	for _, d := range []string{s.tmp, filepath.Join(dir, bucketsName)} {
+		if err := mkdir(d); err != nil && !errors.Is(err, iofs.ErrExist) {
+			return nil, fmt.Errorf("fs: open: %w", err)
+		}
+		if err := tighten(d); err != nil {
 			return nil, fmt.Errorf("fs: open: %w", err)
 		}
 	}
@@ -145,11 +235,26 @@ func Open(dir string) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
+	if s.expiry > 0 {
+		s.sweep(context.Background())
+		every := opts.sweepEvery
+		if every <= 0 {
+			every = sweepInterval
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopSweep, s.swept = cancel, make(chan struct{})
+		go s.sweepLoop(ctx, every)
+	}
 	return s, nil
 }
 
-// Close releases the data directory. The Store must not be used after.
+// Close stops the sweep of expired uploads, waiting for one under way to
+// end, and releases the data directory. The Store must not be used after.
 func (s *Store) Close() error {
+	if s.stopSweep != nil {
+		s.stopSweep()
+		<-s.swept
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lock == nil {
@@ -191,8 +296,16 @@ func (s *Store) load() error {
 			}
 			continue
 		}
+		for _, p := range []string{path, filepath.Join(path, bucketFile), filepath.Join(path, objectsName), filepath.Join(path, uploadsName)} {
+			if err := tighten(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+				return fmt.Errorf("fs: open: %w", err)
+			}
+		}
 		b := &bucket{name: d.Name(), dir: path, created: rec.Created}
 		if err := s.loadIndex(b); err != nil {
+			return err
+		}
+		if err := s.loadUploads(b); err != nil {
 			return err
 		}
 		s.buckets[b.name] = b
@@ -218,13 +331,16 @@ func (s *Store) loadIndex(b *bucket) error {
 			}
 			continue
 		}
+		if err := tighten(fanPath); err != nil {
+			return fmt.Errorf("fs: open: %w", err)
+		}
 		files, err := os.ReadDir(fanPath)
 		if err != nil {
 			return fmt.Errorf("fs: open: %w", err)
 		}
 		for _, file := range files {
 			path := filepath.Join(fanPath, file.Name())
-			h, err := readHeaderFile(path)
+			h, err := loadObjectFile(path)
 			if err != nil || file.Name() != keyHash(h.Key) || fan.Name() != file.Name()[:2] || h.Part != 0 {
 				if err := s.setAside(path); err != nil {
 					return err
@@ -239,15 +355,29 @@ func (s *Store) loadIndex(b *bucket) error {
 }
 
 // setAside moves a file or directory Open cannot make sense of into
-// dir/damaged, so that it neither breaks the store nor is lost.
+// dir/damaged, so that it neither breaks the store nor is lost, and
+// tightens the modes of what it moved.
 func (s *Store) setAside(path string) error {
 	damaged := filepath.Join(s.dir, damagedName)
-	if err := os.MkdirAll(damaged, 0o755); err != nil {
+	if err := mkdir(damaged); err != nil && !errors.Is(err, iofs.ErrExist) {
+		return fmt.Errorf("fs: open: %w", err)
+	}
+	if err := tighten(damaged); err != nil {
 		return fmt.Errorf("fs: open: %w", err)
 	}
 	rel, _ := filepath.Rel(s.dir, path)
 	name := strings.ReplaceAll(rel, string(filepath.Separator), "_") + "." + randomHex(4)
-	if err := os.Rename(path, filepath.Join(damaged, name)); err != nil {
+	aside := filepath.Join(damaged, name)
+	if err := os.Rename(path, aside); err != nil {
+		return fmt.Errorf("fs: open: setting aside %s: %w", path, err)
+	}
+	err := filepath.WalkDir(aside, func(p string, _ iofs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return tighten(p)
+	})
+	if err != nil {
 		return fmt.Errorf("fs: open: setting aside %s: %w", path, err)
 	}
 	return nil
@@ -278,14 +408,14 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 	if s.buckets[name] != nil {
 		return objstore.ErrBucketExists
 	}
-	created := now()
+	created := s.now()
 	tmp := s.tmpPath("bucket")
-	if err := os.Mkdir(tmp, 0o755); err != nil {
+	if err := mkdir(tmp); err != nil {
 		return fmt.Errorf("fs: create bucket: %w", err)
 	}
 	err := func() error {
 		for _, d := range []string{objectsName, uploadsName} {
-			if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+			if err := mkdir(filepath.Join(tmp, d)); err != nil {
 				return err
 			}
 		}
@@ -365,9 +495,9 @@ func (s *Store) ListBuckets(ctx context.Context) ([]objstore.BucketInfo, error) 
 	return out, nil
 }
 
-// now is the time a write takes effect, in UTC, without a monotonic
-// reading.
-func now() time.Time { return time.Now().UTC() }
+// now is the time a write takes effect, by the Store's clock, in UTC,
+// without a monotonic reading.
+func (s *Store) now() time.Time { return s.clock().UTC() }
 
 // keyHash names the file of the object with this key.
 func keyHash(key string) string {
@@ -415,14 +545,19 @@ func decodeJSON(data []byte, v any) error {
 	return nil
 }
 
-// writeJSONFile writes v as JSON to a new file at path and fsyncs it.
+// writeJSONFile writes v as JSON to a new file at path, with fileMode, and
+// fsyncs it.
 func writeJSONFile(path string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -434,4 +569,47 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return f.Close()
+}
+
+// mkdir makes the directory path with dirMode, whatever the umask.
+func mkdir(path string) error {
+	if err := os.Mkdir(path, dirMode); err != nil {
+		return err
+	}
+	return os.Chmod(path, dirMode)
+}
+
+// createTemp makes a new file in dir as os.CreateTemp does, with fileMode
+// whatever the umask.
+func createTemp(dir, pattern string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		discard(f)
+		return nil, err
+	}
+	return f, nil
+}
+
+// tighten sets the mode of the directory or regular file at path to
+// dirMode or fileMode, if it is not that already. It does not follow a
+// symbolic link, and leaves alone what is neither.
+func tighten(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	want := fileMode
+	switch {
+	case st.IsDir():
+		want = dirMode
+	case !st.Mode().IsRegular():
+		return nil
+	}
+	if st.Mode().Perm() == want {
+		return nil
+	}
+	return os.Chmod(path, want)
 }

@@ -8,11 +8,16 @@ import (
 	"syscall"
 )
 
-// lockFile opens path and takes an exclusive flock(2) on it, which the
-// kernel releases when the file is closed or the process dies.
+// lockFile opens path (mode fileMode) and takes an exclusive flock(2) on
+// it, which the kernel releases when the file is closed or the process
+// dies.
 func lockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		f.Close()
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

@@ -86,7 +86,7 @@ func (s *Store) loadUpload(b *bucket, key, id string) (*uploadRecord, string, er
 		}
 		return nil, "", fmt.Errorf("fs: reading upload: %w", err)
 	}
-	if rec.Key != key {
+	if rec.Key != key || s.expired(rec.Initiated) {
 		return nil, "", objstore.ErrNoSuchUpload
 	}
 	return &rec, dir, nil
@@ -111,10 +111,10 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucketName, key strin
 	id := newUploadID()
 	tmp := s.tmpPath("upload")
 	err = func() error {
-		if err := os.Mkdir(tmp, 0o755); err != nil {
+		if err := mkdir(tmp); err != nil {
 			return err
 		}
-		rec := uploadRecord{Key: key, Initiated: now(), Meta: cloneMeta(meta)}
+		rec := uploadRecord{Key: key, Initiated: s.now(), Meta: cloneMeta(meta)}
 		if err := writeJSONFile(filepath.Join(tmp, uploadFile), rec); err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (s *Store) UploadPart(ctx context.Context, bucketName, key, uploadID string
 			discard(f)
 		}
 	}()
-	h := &header{Key: key, Part: partNumber, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: now()}
+	h := &header{Key: key, Part: partNumber, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: s.now()}
 	if opts.Precommit != nil {
 		info := h.info(bucketName)
 		if err := opts.Precommit(&info); err != nil {
@@ -325,7 +325,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		size += h.Size
 	}
 	// Second pass: copy; a part replaced meanwhile fails the completion.
-	f, err := os.CreateTemp(s.tmp, "complete-*")
+	f, err := createTemp(s.tmp, "complete-*")
 	if err != nil {
 		return objstore.ObjectInfo{}, fmt.Errorf("fs: complete: %w", err)
 	}
@@ -353,7 +353,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		Key:      key,
 		Size:     size,
 		ETag:     fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(parts)),
-		Modified: now(),
+		Modified: s.now(),
 		Parts:    len(parts),
 		Meta:     rec.Meta,
 	}
@@ -364,10 +364,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 	// The object is visible; end the upload. Should this fail or the
 	// process die here, the upload stays and can be completed or aborted
 	// again.
-	trash := s.tmpPath("completed")
-	if err := os.Rename(dir, trash); err == nil {
-		os.RemoveAll(trash)
-	}
+	s.removeUpload(dir, "completed")
 	return h.info(bucketName), nil
 }
 
@@ -426,21 +423,35 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucketName, key, uploa
 	if err != nil {
 		return err
 	}
-	trash := s.tmpPath("aborted")
+	err = s.removeUpload(dir, "aborted")
+	if err != nil && err != objstore.ErrNoSuchUpload {
+		return fmt.Errorf("fs: abort: %w", err)
+	}
+	return err
+}
+
+// removeUpload ends the upload whose directory is dir: one rename moves
+// the directory into tmp (kind names it there), which is the step that
+// ends the upload whole; the rename is made durable before the files are
+// removed, and what a crash leaves of them in tmp is removed by the next
+// Open. It is objstore.ErrNoSuchUpload if the directory has gone.
+func (s *Store) removeUpload(dir, kind string) error {
+	trash := s.tmpPath(kind)
 	if err := os.Rename(dir, trash); err != nil {
 		if errors.Is(err, iofs.ErrNotExist) {
 			return objstore.ErrNoSuchUpload
 		}
-		return fmt.Errorf("fs: abort: %w", err)
+		return err
 	}
 	if err := syncDir(filepath.Dir(dir)); err != nil {
-		return fmt.Errorf("fs: abort: %w", err)
+		return err
 	}
-	os.RemoveAll(trash) // what is left is removed at the next Open
+	os.RemoveAll(trash)
 	return nil
 }
 
-// ListUploads reads every upload record of the bucket.
+// ListUploads reads every upload record of the bucket, leaving out the
+// uploads that have expired.
 func (s *Store) ListUploads(ctx context.Context, bucketName, prefix string) ([]objstore.Upload, error) {
 	if err := objstore.CheckBucketName(bucketName); err != nil {
 		return nil, err
@@ -468,7 +479,7 @@ func (s *Store) ListUploads(ctx context.Context, bucketName, prefix string) ([]o
 		if err := readJSON(filepath.Join(b.dir, uploadsName, e.Name(), uploadFile), &rec); err != nil {
 			continue // ended meanwhile
 		}
-		if !strings.HasPrefix(rec.Key, prefix) {
+		if !strings.HasPrefix(rec.Key, prefix) || s.expired(rec.Initiated) {
 			continue
 		}
 		out = append(out, objstore.Upload{Bucket: bucketName, Key: rec.Key, UploadID: e.Name(), Initiated: rec.Initiated, Metadata: rec.Meta})

@@ -37,7 +37,7 @@ func (s *Store) PutObject(ctx context.Context, bucketName, key string, body io.R
 			discard(f)
 		}
 	}()
-	h := &header{Key: key, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: now(), Meta: cloneMeta(meta)}
+	h := &header{Key: key, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: s.now(), Meta: cloneMeta(meta)}
 	if opts.Precommit != nil {
 		info := h.info(bucketName)
 		if err := opts.Precommit(&info); err != nil {
@@ -76,7 +76,7 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 	err := os.Rename(f.Name(), final)
 	if errors.Is(err, iofs.ErrNotExist) {
 		// The fan-out directory is made on first use.
-		if err = os.Mkdir(dir, 0o755); err == nil || errors.Is(err, iofs.ErrExist) {
+		if err = mkdir(dir); err == nil || errors.Is(err, iofs.ErrExist) {
 			if err = syncDir(filepath.Dir(dir)); err == nil {
 				err = os.Rename(f.Name(), final)
 			}
@@ -270,7 +270,7 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	etag := sh.ETag
 	if sh.Parts == 0 {
 		// The ETag of a single-part object is the MD5 of its bytes already.
-		if f, err = os.CreateTemp(s.tmp, "copy-*"); err != nil {
+		if f, err = createTemp(s.tmp, "copy-*"); err != nil {
 			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
 		}
 		n, err := io.Copy(f, &io.LimitedReader{R: src, N: sh.Size})
@@ -307,7 +307,7 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	if m.ChecksumType == "COMPOSITE" {
 		m.Checksums, m.ChecksumType = nil, ""
 	}
-	h := &header{Key: dstKey, Size: sh.Size, ETag: etag, Modified: now(), Meta: m}
+	h := &header{Key: dstKey, Size: sh.Size, ETag: etag, Modified: s.now(), Meta: m}
 	if err := s.commitObject(ctx, db, f, h); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
