@@ -71,13 +71,20 @@ Flags:
                      as https://app.example.com (repeatable); the upload page's
                      own origin is always allowed
   --max-object-size N  the embedded store's largest object or part; default 5GiB
+  --multipart-expiry D  the embedded store removes multipart uploads this old
+                     (from initiation), like S3's AbortIncompleteMultipartUpload;
+                     default 7d; at least 1h; "off" (or 0) keeps them for ever
   --audit-log W      where the JSON audit lines go: stderr (default), stdout or a file
   --quiet            no access log
 
 Settings come from the config file, then PRESIGN_* environment variables
 (PRESIGN_ADDR, PRESIGN_S3_ADDR, PRESIGN_DATA, PRESIGN_PUBLIC_URL,
 PRESIGN_BUCKET, PRESIGN_REGION, PRESIGN_BACKEND, PRESIGN_ENDPOINT,
-PRESIGN_UPLOAD_SECRET, PRESIGN_CORS_ORIGINS, PRESIGN_AUDIT_LOG), then flags.
+PRESIGN_UPLOAD_SECRET, PRESIGN_CORS_ORIGINS, PRESIGN_AUDIT_LOG,
+PRESIGN_MULTIPART_EXPIRY), then flags.
+
+Every file presign serve and the store write under the data directory is
+readable by its owner only (0600; directories 0700), whatever the umask.
 
 Embedded store credentials: with neither the flags nor the environment
 variables, the key pair in DIR/credentials.json is used, and on the first
@@ -121,6 +128,7 @@ type serveFlags struct {
 	config, hashKey                                            string
 	checkConfig, exampleConfig, newKey                         bool
 	addr, s3Addr, data, publicURL, bucket, region, maxSize     string
+	multipartExpiry                                            string
 	backend, endpoint, profile, auditLog, accessKey, secretKey string
 	pathStyle, quiet                                           bool
 	baseDomains, corsOrigins                                   listFlag
@@ -149,6 +157,7 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.accessKey, "access-key", "", "")
 	fs.StringVar(&f.secretKey, "secret-key", "", "")
 	fs.StringVar(&f.maxSize, "max-object-size", "", "")
+	fs.StringVar(&f.multipartExpiry, "multipart-expiry", "", "")
 	fs.StringVar(&f.auditLog, "audit-log", "", "")
 	fs.Var(&f.baseDomains, "base-domain", "")
 	fs.Var(&f.corsOrigins, "cors-origin", "")
@@ -326,7 +335,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		if err != nil {
 			return err
 		}
-		store, err := objfs.Open(st.data)
+		store, err := objfs.OpenWith(st.data, objfs.Options{MultipartExpiry: st.multipartExpiry, Logger: logger})
 		if err != nil {
 			return &cliError{msg: "cannot open the data directory " + st.data + ": " + err.Error(),
 				hint: "is another presign serve using it? give another with --data", err: err}
@@ -529,7 +538,11 @@ func dataSecret(dir string, configured []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(secret)+"\n"), 0o600); err != nil {
+	err = os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(secret)+"\n"), 0o600)
+	if err == nil {
+		err = os.Chmod(path, 0o600) // whatever the umask
+	}
+	if err != nil {
 		return nil, &cliError{msg: "cannot write " + path + ": " + err.Error(), hint: "check the permissions of the data directory", err: err}
 	}
 	return secret, nil
@@ -596,15 +609,17 @@ func (f *serveFlags) storeCredentials(st *serveSettings, warn io.Writer) (kp key
 	if err != nil {
 		return kp, false, err
 	}
-	if err := os.MkdirAll(st.data, 0o755); err != nil {
+	if err := os.MkdirAll(st.data, 0o700); err != nil {
 		return kp, false, &cliError{msg: "cannot create the data directory: " + err.Error(), hint: "give another with --data", err: err}
 	}
+	os.Chmod(st.data, 0o700) // whatever the umask; the store's Open insists on it, where it may
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return kp, false, &cliError{msg: "cannot create the credentials file: " + err.Error(), hint: "check the permissions of " + st.data, err: err}
 	}
+	cerr := file.Chmod(0o600) // whatever the umask
 	_, werr := file.Write(append(out, '\n'))
-	if err := errors.Join(werr, file.Sync(), file.Close()); err != nil {
+	if err := errors.Join(cerr, werr, file.Sync(), file.Close()); err != nil {
 		os.Remove(path)
 		return kp, false, fmt.Errorf("presign: writing %s: %w", path, err)
 	}

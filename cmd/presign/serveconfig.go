@@ -37,6 +37,7 @@ audit_log = "stderr"              # or a file path: one JSON line per URL issued
 addr = "127.0.0.1:9000"
 data = "./presign-data"
 # public_url = "https://s3.example.com"   # how clients reach it, if not http://addr
+multipart_expiry = "7d"           # multipart uploads this old are removed; "off" keeps them
 
 # Or any S3-compatible service instead (AWS S3, MinIO, Ceph, R2); credentials
 # come from the standard AWS chain (environment, profile, SSO, IMDS, ...).
@@ -99,6 +100,28 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
+// minMultipartExpiry is the shortest multipart_expiry presign serve
+// accepts: a shorter limit would abort uploads still under way.
+const minMultipartExpiry = time.Hour
+
+// parseMultipartExpiry reads the multipart_expiry setting (named by name
+// in errors): a duration such as "7d" or "36h", or "off" or "0" for
+// uploads that never expire, which it returns as -1, as objstore/fs.Options
+// takes it.
+func parseMultipartExpiry(name, v string) (time.Duration, error) {
+	if v = strings.TrimSpace(v); strings.EqualFold(v, "off") || v == "0" {
+		return -1, nil
+	}
+	d, err := parseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not a duration such as 7d or 36h, or off (abandoned multipart uploads are kept)", name, v)
+	}
+	if d < minMultipartExpiry {
+		return 0, fmt.Errorf("%s %q is shorter than %v: it would abort uploads still under way (give 7d, the default, or off)", name, v, minMultipartExpiry)
+	}
+	return d, nil
+}
+
 // serveFile is the configuration file.
 type serveFile struct {
 	Addr               string       `toml:"addr"`
@@ -122,6 +145,8 @@ type storeFile struct {
 	PublicURL     string   `toml:"public_url"`
 	BaseDomains   []string `toml:"base_domains"`
 	MaxObjectSize byteSize `toml:"max_object_size"`
+	// MultipartExpiry is a duration or "off"; see parseMultipartExpiry.
+	MultipartExpiry string `toml:"multipart_expiry"`
 }
 
 type backendFile struct {
@@ -172,7 +197,7 @@ func readServeFile(path string) (*serveFile, []error) {
 // knownKeys are the settings a config file may have, for suggestions.
 var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_secret", "multipart_threshold", "part_size",
 	"max_request_bytes", "trust_proxy", "audit_log", "store", "backend", "clients", "data", "public_url", "base_domains",
-	"max_object_size", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
+	"max_object_size", "multipart_expiry", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
 	"content_types", "max_size", "upload_expiry", "download_expiry", "max_upload_expiry", "max_download_expiry",
 	"rate_limit", "burst"}
 
@@ -220,6 +245,9 @@ type serveSettings struct {
 	multipartThreshold, partSize, maxRequestBytes, maxObjectSize          int64
 	clients                                                               []issuer.Client
 	configPath                                                            string
+	// multipartExpiry is the embedded store's age limit for multipart
+	// uploads, as objstore/fs.Options takes it: 0 the default, negative off.
+	multipartExpiry time.Duration
 }
 
 // storeOnly reports whether only the embedded store runs: no bucket was
@@ -233,7 +261,7 @@ func (s *serveSettings) external() bool { return s.backendURL != "" }
 // envSettings are the PRESIGN_* variables and the setting each overrides.
 var envSettings = []string{"PRESIGN_CONFIG", "PRESIGN_ADDR", "PRESIGN_S3_ADDR", "PRESIGN_DATA", "PRESIGN_PUBLIC_URL",
 	"PRESIGN_BUCKET", "PRESIGN_REGION", "PRESIGN_BACKEND", "PRESIGN_ENDPOINT", "PRESIGN_UPLOAD_SECRET",
-	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG"}
+	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG", "PRESIGN_MULTIPART_EXPIRY"}
 
 // mergeSettings builds the settings from f (nil without a file), the
 // environment and the flags that were set, and returns every mistake.
@@ -241,6 +269,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	s := &serveSettings{addr: "127.0.0.1:8080", s3Addr: "127.0.0.1:9000", data: "presign-data", bucket: "uploads",
 		region: "us-east-1", auditLog: "stderr"}
 	var errs []error
+	multipartExpiry, expiryFrom := "", ""
 	if file != nil {
 		str := func(dst *string, v string) {
 			if v != "" {
@@ -258,6 +287,9 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		str(&s.backendURL, file.Backend.URL)
 		str(&s.endpoint, file.Backend.Endpoint)
 		str(&s.profile, file.Backend.Profile)
+		if file.Store.MultipartExpiry != "" {
+			multipartExpiry, expiryFrom = file.Store.MultipartExpiry, "multipart_expiry"
+		}
 		if file.Backend.Region != "" {
 			s.region = file.Backend.Region
 		}
@@ -295,6 +327,9 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	if v := os.Getenv("PRESIGN_CORS_ORIGINS"); v != "" {
 		s.corsOrigins = strings.Split(v, ",")
 	}
+	if v := os.Getenv("PRESIGN_MULTIPART_EXPIRY"); v != "" {
+		multipartExpiry, expiryFrom = v, "PRESIGN_MULTIPART_EXPIRY"
+	}
 	flagStr := func(dst *string, name, v string) {
 		if set[name] {
 			*dst = v
@@ -325,6 +360,16 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 			errs = append(errs, err)
 		}
 		s.maxObjectSize = n
+	}
+	if set["multipart-expiry"] {
+		multipartExpiry, expiryFrom = fl.multipartExpiry, "--multipart-expiry"
+	}
+	if expiryFrom != "" {
+		d, err := parseMultipartExpiry(expiryFrom, multipartExpiry)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		s.multipartExpiry = d
 	}
 
 	// The backend.
