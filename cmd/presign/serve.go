@@ -76,12 +76,19 @@ Flags:
                      default 7d; at least 1h; "off" (or 0) keeps them for ever
   --audit-log W      where the JSON audit lines go: stderr (default), stdout or a file
   --quiet            no access log
+  --metrics-addr A   serve /metrics on this address, and not on the API's
+  --backend-timeout D  how long the API waits for storage to answer a request
+                     of its own (multipart create, complete, abort; /readyz)
+                     before answering 504; default 10s, at most 25s
 
 Settings come from the config file, then PRESIGN_* environment variables
 (PRESIGN_ADDR, PRESIGN_S3_ADDR, PRESIGN_DATA, PRESIGN_PUBLIC_URL,
 PRESIGN_BUCKET, PRESIGN_REGION, PRESIGN_BACKEND, PRESIGN_ENDPOINT,
 PRESIGN_UPLOAD_SECRET, PRESIGN_CORS_ORIGINS, PRESIGN_AUDIT_LOG,
-PRESIGN_MULTIPART_EXPIRY), then flags.
+PRESIGN_MULTIPART_EXPIRY, PRESIGN_METRICS_ADDR, PRESIGN_BACKEND_TIMEOUT), then
+flags. PRESIGN_METRICS_TOKEN (or metrics_token in the file; there is no flag,
+which others could read in the process list) is the bearer token /metrics
+then needs.
 
 Every file presign serve and the store write under the data directory is
 readable by its owner only (0600; directories 0700), whatever the umask.
@@ -107,7 +114,15 @@ const (
 	shutdownTimeout   = 30 * time.Second
 	apiReadTimeout    = 30 * time.Second
 	apiWriteTimeout   = 30 * time.Second
+	// maxBackendTimeout is the longest --backend-timeout: the API must
+	// have the time to answer 504 before its write timeout closes the
+	// connection with no answer at all.
+	maxBackendTimeout = apiWriteTimeout - 5*time.Second
 )
+
+// The default backend timeout (issuer.DefaultBackendTimeout) must be a
+// valid --backend-timeout: this fails to compile otherwise.
+const _ = uint64(maxBackendTimeout - issuer.DefaultBackendTimeout)
 
 // credentialsFile is the name of the generated key pair in the data
 // directory, and uploadSecretFile that of the multipart token secret.
@@ -132,6 +147,7 @@ type serveFlags struct {
 	backend, endpoint, profile, auditLog, accessKey, secretKey string
 	pathStyle, quiet                                           bool
 	baseDomains, corsOrigins                                   listFlag
+	metricsAddr, backendTimeout                                string
 	// credFile is the credentials file in use; empty when the key pair
 	// came from the flags or the environment.
 	credFile string
@@ -162,6 +178,8 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.Var(&f.baseDomains, "base-domain", "")
 	fs.Var(&f.corsOrigins, "cors-origin", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
+	fs.StringVar(&f.backendTimeout, "backend-timeout", "", "")
 	return fs
 }
 
@@ -261,6 +279,7 @@ func (c *serveCommand) report(st *serveSettings, errs []error) error {
 	}
 	fmt.Fprintf(c.stdout, "presign serve: configuration OK (%s)\n", from)
 	fmt.Fprintf(c.stdout, "  API and page: http://%s\n", st.addr)
+	fmt.Fprintf(c.stdout, "  metrics:      %s\n", st.metricsWhere())
 	if st.external() {
 		fmt.Fprintf(c.stdout, "  storage:      %s (endpoint %s, region %s)\n", st.backendURL, orDefault(st.endpoint, "AWS"), st.region)
 	} else {
@@ -289,7 +308,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 	if f.quiet {
 		logLevel = slog.LevelWarn
 	}
-	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: logLevel}))
+	logger := slog.New(redactLogs(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: logLevel})))
 	audit, closeAudit, err := c.auditLogger(st.auditLog)
 	if err != nil {
 		return err
@@ -302,6 +321,13 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 	}
 	defer apiLn.Close()
 	pageOrigin := "http://" + apiLn.Addr().String()
+	var metricsLn net.Listener
+	if st.metricsAddr != "" && !st.storeOnly() {
+		if metricsLn, err = net.Listen("tcp", st.metricsAddr); err != nil {
+			return &cliError{msg: "cannot listen on " + st.metricsAddr + ": " + err.Error(), hint: "give another address with --metrics-addr", err: err}
+		}
+		defer metricsLn.Close()
+	}
 
 	var (
 		presigner  *presign.Client
@@ -422,8 +448,10 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		}
 		cfg.Clients = []issuer.Client{{Name: "local", KeySHA256: issuer.HashKey(localKey), Prefix: "local"}}
 	}
-	api, err := issuer.New(issuer.Options{Config: cfg, Backend: &issuer.Backend{Presigner: presigner, Bucket: st.bucket},
-		Audit: audit, Log: logger, TrustProxy: st.trustProxy})
+	api, err := issuer.New(issuer.Options{Config: cfg,
+		Backend: &issuer.Backend{Presigner: presigner, Bucket: st.bucket, Timeout: st.backendTimeout},
+		Audit:   audit, Log: logger, TrustProxy: st.trustProxy,
+		MetricsToken: st.metricsToken, NoMetricsRoute: metricsLn != nil})
 	if err != nil {
 		return &cliError{msg: err.Error(), hint: "presign serve --check-config explains every mistake", usage: true}
 	}
@@ -447,7 +475,21 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		WriteTimeout: apiWriteTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", api.MetricsHandler())
+		metricsSrv = &http.Server{Handler: mm, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: apiReadTimeout,
+			WriteTimeout: apiWriteTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	} else if st.metricsToken == "" && !loopback(apiLn.Addr()) {
+		logger.Warn("/metrics, which names the clients, is open to anyone who reaches " + apiLn.Addr().String() + ": set metrics_token or --metrics-addr")
+	}
+
 	fmt.Fprintf(c.stdout, "presign serve: API and upload page listening on %s\n", pageOrigin)
+	if metricsLn != nil {
+		fmt.Fprintf(c.stdout, "presign serve: metrics listening on http://%s/metrics\n", metricsLn.Addr())
+	}
 	if st.external() {
 		fmt.Fprintf(c.stdout, "  storage:       %s (%s)\n", st.backendURL, orDefault(st.endpoint, "AWS"))
 	}
@@ -458,17 +500,21 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	served := make(chan error, 2)
+	served := make(chan error, 3)
 	go func() { served <- apiSrv.Serve(apiLn) }()
 	running := 1
 	if s3srv != nil {
 		running++
 		go func() { served <- s3srv.Serve(s3server.Listener(s3Ln)) }()
 	}
+	if metricsSrv != nil {
+		running++
+		go func() { served <- metricsSrv.Serve(metricsLn) }()
+	}
 	select {
 	case err := <-served:
 		running--
-		shutdownAll(apiSrv, s3srv)
+		shutdownAll(apiSrv, s3srv, metricsSrv)
 		for ; running > 0; running-- {
 			<-served
 		}
@@ -476,11 +522,17 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(c.stdout, "presign serve: shutting down")
-	shutdownAll(apiSrv, s3srv)
+	shutdownAll(apiSrv, s3srv, metricsSrv)
 	for ; running > 0; running-- {
 		<-served
 	}
 	return nil
+}
+
+// loopback reports whether a listener's address is a loopback one.
+func loopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // shutdownAll stops the servers, letting requests in flight finish.
@@ -500,15 +552,15 @@ func shutdownAll(servers ...*http.Server) {
 func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
 	switch where {
 	case "", "stderr":
-		return slog.New(slog.NewJSONHandler(c.stderr, nil)), func() {}, nil
+		return slog.New(redactLogs(slog.NewJSONHandler(c.stderr, nil))), func() {}, nil
 	case "stdout":
-		return slog.New(slog.NewJSONHandler(c.stdout, nil)), func() {}, nil
+		return slog.New(redactLogs(slog.NewJSONHandler(c.stdout, nil))), func() {}, nil
 	}
 	file, err := os.OpenFile(where, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, &cliError{msg: "cannot open the audit log: " + err.Error(), hint: "give a writable file, stderr or stdout with --audit-log", err: err}
 	}
-	return slog.New(slog.NewJSONHandler(file, nil)), func() { file.Close() }, nil
+	return slog.New(redactLogs(slog.NewJSONHandler(file, nil))), func() { file.Close() }, nil
 }
 
 // randomSecret returns 32 random bytes.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -31,6 +32,11 @@ cors_origins = ["https://app.example.com"]   # browsers allowed to call the API
 multipart_threshold = "64MiB"     # uploads this large or larger go in parts
 part_size = "16MiB"
 audit_log = "stderr"              # or a file path: one JSON line per URL issued
+backend_timeout = "10s"           # storage must answer the API's own requests within this (at most 25s), or 504
+# /metrics names the clients: serve it on an address of its own, not the API's,
+# and/or require a bearer token (or PRESIGN_METRICS_TOKEN).
+# metrics_addr = "127.0.0.1:9090"
+# metrics_token = "..."           # 16+ characters: presign serve --new-key makes one
 
 # The embedded store (the default backend).
 [store]
@@ -89,7 +95,11 @@ func (d *duration) UnmarshalText(text []byte) error {
 // parseDuration reads a Go duration, a number of seconds, or days ("7d").
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// Checked before the conversion, which would wrap.
+		if err != nil || n > math.MaxInt64/int64(time.Second) || n < math.MinInt64/int64(time.Second) {
+			return 0, fmt.Errorf("%s seconds is out of range", s)
+		}
 		return time.Duration(n) * time.Second, nil
 	}
 	if d, ok := strings.CutSuffix(s, "d"); ok {
@@ -134,6 +144,9 @@ type serveFile struct {
 	MaxRequestBytes    byteSize     `toml:"max_request_bytes"`
 	TrustProxy         bool         `toml:"trust_proxy"`
 	AuditLog           string       `toml:"audit_log"`
+	BackendTimeout     duration     `toml:"backend_timeout"`
+	MetricsAddr        string       `toml:"metrics_addr"`
+	MetricsToken       string       `toml:"metrics_token"`
 	Store              storeFile    `toml:"store"`
 	Backend            backendFile  `toml:"backend"`
 	Clients            []clientFile `toml:"clients"`
@@ -199,7 +212,7 @@ var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_sec
 	"max_request_bytes", "trust_proxy", "audit_log", "store", "backend", "clients", "data", "public_url", "base_domains",
 	"max_object_size", "multipart_expiry", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
 	"content_types", "max_size", "upload_expiry", "download_expiry", "max_upload_expiry", "max_download_expiry",
-	"rate_limit", "burst"}
+	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token"}
 
 func suggestKey(k toml.Key) string {
 	last := k[len(k)-1]
@@ -248,6 +261,24 @@ type serveSettings struct {
 	// multipartExpiry is the embedded store's age limit for multipart
 	// uploads, as objstore/fs.Options takes it: 0 the default, negative off.
 	multipartExpiry time.Duration
+	// metricsAddr is where /metrics is served instead of the API's
+	// address; metricsToken the bearer token it needs; both may be empty.
+	metricsAddr, metricsToken string
+	// backendTimeout bounds the API's own requests to storage; zero means
+	// issuer.DefaultBackendTimeout.
+	backendTimeout time.Duration
+}
+
+// metricsWhere says where /metrics is served and how it is protected.
+func (s *serveSettings) metricsWhere() string {
+	where := "http://" + s.addr + "/metrics (the API's address)"
+	if s.metricsAddr != "" {
+		where = "http://" + s.metricsAddr + "/metrics only"
+	}
+	if s.metricsToken != "" {
+		return where + ", bearer token required"
+	}
+	return where + ", no token"
 }
 
 // storeOnly reports whether only the embedded store runs: no bucket was
@@ -261,7 +292,8 @@ func (s *serveSettings) external() bool { return s.backendURL != "" }
 // envSettings are the PRESIGN_* variables and the setting each overrides.
 var envSettings = []string{"PRESIGN_CONFIG", "PRESIGN_ADDR", "PRESIGN_S3_ADDR", "PRESIGN_DATA", "PRESIGN_PUBLIC_URL",
 	"PRESIGN_BUCKET", "PRESIGN_REGION", "PRESIGN_BACKEND", "PRESIGN_ENDPOINT", "PRESIGN_UPLOAD_SECRET",
-	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG", "PRESIGN_MULTIPART_EXPIRY"}
+	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG", "PRESIGN_MULTIPART_EXPIRY", "PRESIGN_METRICS_ADDR", "PRESIGN_METRICS_TOKEN",
+	"PRESIGN_BACKEND_TIMEOUT"}
 
 // mergeSettings builds the settings from f (nil without a file), the
 // environment and the flags that were set, and returns every mistake.
@@ -297,6 +329,9 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		s.corsOrigins = file.CORSOrigins
 		s.baseDomains = file.Store.BaseDomains
 		s.trustProxy = file.TrustProxy
+		str(&s.metricsAddr, file.MetricsAddr)
+		str(&s.metricsToken, file.MetricsToken)
+		s.backendTimeout = time.Duration(file.BackendTimeout)
 		s.multipartThreshold, s.partSize = int64(file.MultipartThreshold), int64(file.PartSize)
 		s.maxRequestBytes, s.maxObjectSize = int64(file.MaxRequestBytes), int64(file.Store.MaxObjectSize)
 		for _, c := range file.Clients {
@@ -330,6 +365,12 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	if v := os.Getenv("PRESIGN_MULTIPART_EXPIRY"); v != "" {
 		multipartExpiry, expiryFrom = v, "PRESIGN_MULTIPART_EXPIRY"
 	}
+	env(&s.metricsAddr, "PRESIGN_METRICS_ADDR")
+	env(&s.metricsToken, "PRESIGN_METRICS_TOKEN")
+	backendTimeout, timeoutFrom := "", ""
+	if v := os.Getenv("PRESIGN_BACKEND_TIMEOUT"); v != "" {
+		backendTimeout, timeoutFrom = v, "PRESIGN_BACKEND_TIMEOUT"
+	}
 	flagStr := func(dst *string, name, v string) {
 		if set[name] {
 			*dst = v
@@ -345,6 +386,26 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	flagStr(&s.endpoint, "endpoint", fl.endpoint)
 	flagStr(&s.profile, "profile", fl.profile)
 	flagStr(&s.auditLog, "audit-log", fl.auditLog)
+	flagStr(&s.metricsAddr, "metrics-addr", fl.metricsAddr)
+	if set["backend-timeout"] {
+		backendTimeout, timeoutFrom = fl.backendTimeout, "--backend-timeout"
+	}
+	if timeoutFrom != "" {
+		d, err := parseDuration(backendTimeout)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q is not a duration such as 10s", timeoutFrom, backendTimeout))
+		}
+		s.backendTimeout = d
+	} else if file != nil && file.BackendTimeout != 0 {
+		timeoutFrom = "backend_timeout"
+	}
+	if timeoutFrom != "" && (s.backendTimeout < time.Second || s.backendTimeout > maxBackendTimeout) {
+		errs = append(errs, fmt.Errorf("%s %v is out of range: give 1s to %v, under the API's %v write timeout, so that a hung storage service gets a 504",
+			timeoutFrom, s.backendTimeout, maxBackendTimeout, apiWriteTimeout))
+	}
+	if s.metricsToken != "" && len(s.metricsToken) < 16 {
+		errs = append(errs, fmt.Errorf("the metrics token is %d characters: use at least 16 random ones (presign serve --new-key makes one)", len(s.metricsToken)))
+	}
 	if set["path-style"] {
 		s.pathStyle = fl.pathStyle
 	}
@@ -391,8 +452,8 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	if !validRegionName(s.region) {
 		errs = append(errs, fmt.Errorf("region %q is not a region name such as us-east-1", s.region))
 	}
-	for name, a := range map[string]string{"addr": s.addr, "s3-addr": s.s3Addr} {
-		if name == "s3-addr" && s.external() {
+	for name, a := range map[string]string{"addr": s.addr, "s3-addr": s.s3Addr, "metrics-addr": s.metricsAddr} {
+		if name == "s3-addr" && s.external() || name == "metrics-addr" && a == "" {
 			continue
 		}
 		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
@@ -401,6 +462,9 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	}
 	if _, port, _ := net.SplitHostPort(s.addr); !s.external() && s.addr == s.s3Addr && port != "0" {
 		errs = append(errs, fmt.Errorf("the API and the store both want %s: give them different addresses (--addr, --s3-addr)", s.addr))
+	}
+	if _, port, _ := net.SplitHostPort(s.metricsAddr); port != "0" && (s.metricsAddr == s.addr || !s.external() && s.metricsAddr == s.s3Addr) {
+		errs = append(errs, fmt.Errorf("the metrics want %s, which the API or the store has: give them an address of their own (--metrics-addr)", s.metricsAddr))
 	}
 	if s.publicURL != "" {
 		if u, err := url.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" {
