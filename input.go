@@ -1,6 +1,7 @@
 package presign
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -130,111 +131,119 @@ type Input struct {
 	ParamOrder []string
 }
 
-// field is one parameter of an operation: where it goes on the wire.
-type field struct {
-	param  string // the S3 API name, as in ParamOrder
-	query  string // query parameter name, or
-	header string // header name (lower case)
+// param is one parameter of Input besides Bucket, Key, Metadata, the
+// SSE-C key and Header: its S3 API name, where it goes on the wire, and how
+// to read it. The table [params] is the one list of them: the operations'
+// specs, the check that a set parameter applies, the fast path for an
+// Input with none set and the URL's query and headers all read it, so that
+// adding a parameter is a field of Input and a row here (and its place in
+// the specs of the operations that take it).
+type param struct {
+	name   string // the S3 API name, as in ParamOrder
+	query  string // the query parameter, or
+	header string // the header (lower case)
+	// get returns the wire value in in, and whether it is set.
+	get func(in *Input, p Profile) (string, bool)
 }
 
-// value returns the wire value of the field named param in, and whether it is set.
-func (in *Input) value(param string, p Profile) (string, bool) {
-	str := func(s string) (string, bool) { return s, s != "" }
-	switch param {
-	case "VersionId":
-		return str(in.VersionID)
-	case "PartNumber":
-		return itoa(in.PartNumber), in.PartNumber != 0
-	case "UploadId":
-		return str(in.UploadID)
-	case "MaxParts":
-		return itoa(in.MaxParts), in.MaxParts != 0
-	case "PartNumberMarker":
-		return str(in.PartNumberMarker)
-	case "ResponseCacheControl":
-		return str(in.ResponseCacheControl)
-	case "ResponseContentDisposition":
-		return str(in.ResponseContentDisposition)
-	case "ResponseContentEncoding":
-		return str(in.ResponseContentEncoding)
-	case "ResponseContentLanguage":
-		return str(in.ResponseContentLanguage)
-	case "ResponseContentType":
-		return str(in.ResponseContentType)
-	case "ResponseExpires":
+// str reads a string field: set when not empty.
+func str(f func(*Input) string) func(*Input, Profile) (string, bool) {
+	return func(in *Input, _ Profile) (string, bool) { v := f(in); return v, v != "" }
+}
+
+// num reads an int field: set when not zero.
+func num(f func(*Input) int) func(*Input, Profile) (string, bool) {
+	return func(in *Input, _ Profile) (string, bool) { v := f(in); return strconv.Itoa(v), v != 0 }
+}
+
+// boolean reads a *bool field: set when not nil; see boolString.
+func boolean(f func(*Input) *bool) func(*Input, Profile) (string, bool) {
+	return func(in *Input, p Profile) (string, bool) { return boolString(f(in), p) }
+}
+
+// params is every parameter. A name may appear twice when operations send
+// it under different wire names (ChecksumAlgorithm).
+var params = []*param{
+	{"VersionId", "versionId", "", str(func(in *Input) string { return in.VersionID })},
+	{"PartNumber", "partNumber", "", num(func(in *Input) int { return in.PartNumber })},
+	{"UploadId", "uploadId", "", str(func(in *Input) string { return in.UploadID })},
+	{"MaxParts", "max-parts", "", num(func(in *Input) int { return in.MaxParts })},
+	{"PartNumberMarker", "part-number-marker", "", str(func(in *Input) string { return in.PartNumberMarker })},
+	{"ResponseCacheControl", "response-cache-control", "", str(func(in *Input) string { return in.ResponseCacheControl })},
+	{"ResponseContentDisposition", "response-content-disposition", "", str(func(in *Input) string { return in.ResponseContentDisposition })},
+	{"ResponseContentEncoding", "response-content-encoding", "", str(func(in *Input) string { return in.ResponseContentEncoding })},
+	{"ResponseContentLanguage", "response-content-language", "", str(func(in *Input) string { return in.ResponseContentLanguage })},
+	{"ResponseContentType", "response-content-type", "", str(func(in *Input) string { return in.ResponseContentType })},
+	{"ResponseExpires", "response-expires", "", func(in *Input, _ Profile) (string, bool) {
 		if in.ResponseExpires.IsZero() {
 			return "", false
 		}
 		return in.ResponseExpires.UTC().Format(time.RFC1123[:len(time.RFC1123)-3] + "GMT"), true
-	case "Range":
-		return str(in.Range)
-	case "IfMatch":
-		return str(in.IfMatch)
-	case "IfNoneMatch":
-		return str(in.IfNoneMatch)
-	case "ContentType":
-		return str(in.ContentType)
-	case "ContentLength":
+	}},
+	{"Range", "", "range", str(func(in *Input) string { return in.Range })},
+	{"IfMatch", "", "if-match", str(func(in *Input) string { return in.IfMatch })},
+	{"IfNoneMatch", "", "if-none-match", str(func(in *Input) string { return in.IfNoneMatch })},
+	{"ContentType", "", "content-type", str(func(in *Input) string { return in.ContentType })},
+	{"ContentLength", "", "content-length", func(in *Input, _ Profile) (string, bool) {
 		if in.ContentLength == nil {
 			return "", false
 		}
 		return strconv.FormatInt(*in.ContentLength, 10), true
-	case "ContentMD5":
-		return str(in.ContentMD5)
-	case "CacheControl":
-		return str(in.CacheControl)
-	case "ContentDisposition":
-		return str(in.ContentDisposition)
-	case "ContentEncoding":
-		return str(in.ContentEncoding)
-	case "ContentLanguage":
-		return str(in.ContentLanguage)
-	case "ACL":
-		return str(in.ACL)
-	case "GrantRead":
-		return str(in.GrantRead)
-	case "StorageClass":
-		return str(in.StorageClass)
-	case "Tagging":
-		return str(in.Tagging)
-	case "WebsiteRedirectLocation":
-		return str(in.WebsiteRedirectLocation)
-	case "ObjectLockLegalHoldStatus":
-		return str(in.ObjectLockLegalHoldStatus)
-	case "ServerSideEncryption":
-		return str(in.ServerSideEncryption)
-	case "SSEKMSKeyId":
-		return str(in.SSEKMSKeyID)
-	case "SSEKMSEncryptionContext":
-		return str(in.SSEKMSEncryptionContext)
-	case "BucketKeyEnabled":
-		return boolString(in.BucketKeyEnabled, p)
-	case "SSECustomerAlgorithm":
-		return str(in.SSECustomerAlgorithm)
-	case "ChecksumCRC32":
-		return str(in.ChecksumCRC32)
-	case "ChecksumCRC32C":
-		return str(in.ChecksumCRC32C)
-	case "ChecksumCRC64NVME":
-		return str(in.ChecksumCRC64NVME)
-	case "ChecksumSHA1":
-		return str(in.ChecksumSHA1)
-	case "ChecksumSHA256":
-		return str(in.ChecksumSHA256)
-	case "ChecksumAlgorithm":
-		return str(in.ChecksumAlgorithm)
-	case "ChecksumType":
-		return str(in.ChecksumType)
-	case "ChecksumMode":
-		return str(in.ChecksumMode)
-	case "RequestPayer":
-		return str(in.RequestPayer)
-	case "ExpectedBucketOwner":
-		return str(in.ExpectedBucketOwner)
-	case "MFA":
-		return str(in.MFA)
-	case "BypassGovernanceRetention":
-		return boolString(in.BypassGovernanceRetention, p)
+	}},
+	{"ContentMD5", "", "content-md5", str(func(in *Input) string { return in.ContentMD5 })},
+	{"CacheControl", "", "cache-control", str(func(in *Input) string { return in.CacheControl })},
+	{"ContentDisposition", "", "content-disposition", str(func(in *Input) string { return in.ContentDisposition })},
+	{"ContentEncoding", "", "content-encoding", str(func(in *Input) string { return in.ContentEncoding })},
+	{"ContentLanguage", "", "content-language", str(func(in *Input) string { return in.ContentLanguage })},
+	{"ACL", "", "x-amz-acl", str(func(in *Input) string { return in.ACL })},
+	{"GrantRead", "", "x-amz-grant-read", str(func(in *Input) string { return in.GrantRead })},
+	{"StorageClass", "", "x-amz-storage-class", str(func(in *Input) string { return in.StorageClass })},
+	{"Tagging", "", "x-amz-tagging", str(func(in *Input) string { return in.Tagging })},
+	{"WebsiteRedirectLocation", "", "x-amz-website-redirect-location", str(func(in *Input) string { return in.WebsiteRedirectLocation })},
+	{"ObjectLockLegalHoldStatus", "", "x-amz-object-lock-legal-hold", str(func(in *Input) string { return in.ObjectLockLegalHoldStatus })},
+	{"ServerSideEncryption", "", "x-amz-server-side-encryption", str(func(in *Input) string { return in.ServerSideEncryption })},
+	{"SSEKMSKeyId", "", "x-amz-server-side-encryption-aws-kms-key-id", str(func(in *Input) string { return in.SSEKMSKeyID })},
+	{"SSEKMSEncryptionContext", "", "x-amz-server-side-encryption-context", str(func(in *Input) string { return in.SSEKMSEncryptionContext })},
+	{"BucketKeyEnabled", "", "x-amz-server-side-encryption-bucket-key-enabled", boolean(func(in *Input) *bool { return in.BucketKeyEnabled })},
+	{"SSECustomerAlgorithm", "", "x-amz-server-side-encryption-customer-algorithm", str(func(in *Input) string { return in.SSECustomerAlgorithm })},
+	{"ChecksumCRC32", "", "x-amz-checksum-crc32", str(func(in *Input) string { return in.ChecksumCRC32 })},
+	{"ChecksumCRC32C", "", "x-amz-checksum-crc32c", str(func(in *Input) string { return in.ChecksumCRC32C })},
+	{"ChecksumCRC64NVME", "", "x-amz-checksum-crc64nvme", str(func(in *Input) string { return in.ChecksumCRC64NVME })},
+	{"ChecksumSHA1", "", "x-amz-checksum-sha1", str(func(in *Input) string { return in.ChecksumSHA1 })},
+	{"ChecksumSHA256", "", "x-amz-checksum-sha256", str(func(in *Input) string { return in.ChecksumSHA256 })},
+	// The checksum of an upload's body (PutObject, UploadPart) ...
+	{"ChecksumAlgorithm", "", "x-amz-sdk-checksum-algorithm", str(func(in *Input) string { return in.ChecksumAlgorithm })},
+	// ... and of a multipart upload (CreateMultipartUpload).
+	{"ChecksumAlgorithm", "", "x-amz-checksum-algorithm", str(func(in *Input) string { return in.ChecksumAlgorithm })},
+	{"ChecksumType", "", "x-amz-checksum-type", str(func(in *Input) string { return in.ChecksumType })},
+	{"ChecksumMode", "", "x-amz-checksum-mode", str(func(in *Input) string { return in.ChecksumMode })},
+	{"RequestPayer", "", "x-amz-request-payer", str(func(in *Input) string { return in.RequestPayer })},
+	{"ExpectedBucketOwner", "", "x-amz-expected-bucket-owner", str(func(in *Input) string { return in.ExpectedBucketOwner })},
+	{"MFA", "", "x-amz-mfa", str(func(in *Input) string { return in.MFA })},
+	{"BypassGovernanceRetention", "", "x-amz-bypass-governance-retention", boolean(func(in *Input) *bool { return in.BypassGovernanceRetention })},
+}
+
+// wire returns the params with these wire names (query parameters or
+// headers), in order, for the operations' specs.
+func wire(names ...string) []*param {
+	out := make([]*param, 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(params, func(p *param) bool { return p.query == n || p.header == n })
+		if i < 0 {
+			panic("presign: no parameter goes on the wire as " + n)
+		}
+		out = append(out, params[i])
+	}
+	return out
+}
+
+// value returns the wire value of the parameter named name in in, and
+// whether it is set.
+func (in *Input) value(name string, p Profile) (string, bool) {
+	for _, f := range params {
+		if f.name == name {
+			return f.get(in, p)
+		}
 	}
 	return "", false
 }
@@ -257,25 +266,18 @@ func boolString(b *bool, p Profile) (string, bool) {
 	return "false", true
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// Wire names of the parameters. Metadata and SSE-C keys are handled apart.
+// Wire names the operations share.
 var (
-	qVersionID            = field{"VersionId", "versionId", ""}
-	qPartNumber           = field{"PartNumber", "partNumber", ""}
-	qUploadID             = field{"UploadId", "uploadId", ""}
-	hSSECAlgorithm        = field{"SSECustomerAlgorithm", "", "x-amz-server-side-encryption-customer-algorithm"}
-	hRequestPayer         = field{"RequestPayer", "", "x-amz-request-payer"}
-	hExpectedOwner        = field{"ExpectedBucketOwner", "", "x-amz-expected-bucket-owner"}
-	hIfMatch              = field{"IfMatch", "", "if-match"}
-	hIfNoneMatch          = field{"IfNoneMatch", "", "if-none-match"}
-	hContentLength        = field{"ContentLength", "", "content-length"}
-	hContentMD5           = field{"ContentMD5", "", "content-md5"}
-	hChecksumAlgorithm    = field{"ChecksumAlgorithm", "", "x-amz-sdk-checksum-algorithm"}
-	checksumFields        = []field{{"ChecksumCRC32", "", "x-amz-checksum-crc32"}, {"ChecksumCRC32C", "", "x-amz-checksum-crc32c"}, {"ChecksumCRC64NVME", "", "x-amz-checksum-crc64nvme"}, {"ChecksumSHA1", "", "x-amz-checksum-sha1"}, {"ChecksumSHA256", "", "x-amz-checksum-sha256"}}
-	objectHeaderFields    = []field{{"ACL", "", "x-amz-acl"}, {"CacheControl", "", "cache-control"}, {"ContentDisposition", "", "content-disposition"}, {"ContentEncoding", "", "content-encoding"}, {"ContentLanguage", "", "content-language"}, {"ContentType", "", "content-type"}, {"GrantRead", "", "x-amz-grant-read"}, {"ServerSideEncryption", "", "x-amz-server-side-encryption"}, {"StorageClass", "", "x-amz-storage-class"}, {"WebsiteRedirectLocation", "", "x-amz-website-redirect-location"}, hSSECAlgorithm, {"SSEKMSKeyId", "", "x-amz-server-side-encryption-aws-kms-key-id"}, {"SSEKMSEncryptionContext", "", "x-amz-server-side-encryption-context"}, {"BucketKeyEnabled", "", "x-amz-server-side-encryption-bucket-key-enabled"}, hRequestPayer, {"Tagging", "", "x-amz-tagging"}, {"ObjectLockLegalHoldStatus", "", "x-amz-object-lock-legal-hold"}, hExpectedOwner}
-	getObjectQueryFields  = []field{qPartNumber, {"ResponseCacheControl", "response-cache-control", ""}, {"ResponseContentDisposition", "response-content-disposition", ""}, {"ResponseContentEncoding", "response-content-encoding", ""}, {"ResponseContentLanguage", "response-content-language", ""}, {"ResponseContentType", "response-content-type", ""}, {"ResponseExpires", "response-expires", ""}, qVersionID}
-	getObjectHeaderFields = []field{hIfMatch, hIfNoneMatch, {"Range", "", "range"}, hSSECAlgorithm, hRequestPayer, hExpectedOwner, {"ChecksumMode", "", "x-amz-checksum-mode"}}
+	checksumHeaders     = []string{"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256"}
+	objectHeaders       = []string{"x-amz-acl", "cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "x-amz-grant-read", "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context", "x-amz-server-side-encryption-bucket-key-enabled", "x-amz-request-payer", "x-amz-tagging", "x-amz-object-lock-legal-hold", "x-amz-expected-bucket-owner"}
+	getObjectQuery      = []string{"partNumber", "response-cache-control", "response-content-disposition", "response-content-encoding", "response-content-language", "response-content-type", "response-expires", "versionId"}
+	getObjectHeaders    = []string{"if-match", "if-none-match", "range", "x-amz-server-side-encryption-customer-algorithm", "x-amz-request-payer", "x-amz-expected-bucket-owner", "x-amz-checksum-mode"}
+	uploadHeaders       = []string{"content-length", "content-md5", "x-amz-sdk-checksum-algorithm"}
+	sseCPayerOwner      = []string{"x-amz-server-side-encryption-customer-algorithm", "x-amz-request-payer", "x-amz-expected-bucket-owner"}
+	payerOwner          = []string{"x-amz-request-payer", "x-amz-expected-bucket-owner"}
+	conditionalHeaders  = []string{"if-match", "if-none-match"}
+	multipartChecksums  = []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"}
+	deleteObjectHeaders = []string{"x-amz-mfa", "x-amz-request-payer", "x-amz-bypass-governance-retention", "x-amz-expected-bucket-owner", "if-match"}
 )
 
 // opSpec describes an operation's HTTP request.
@@ -283,8 +285,8 @@ type opSpec struct {
 	method  string
 	xid     bool     // the JS SDK adds x-id=<Operation>
 	fixed   []string // query parameters without a value, such as "uploads"
-	query   []field
-	headers []field
+	query   []*param
+	headers []*param
 	sseC    bool // takes SSE-C key headers
 	meta    bool // takes Metadata
 	// contentType is the Content-Type the JS SDK sends when none is given.
@@ -292,29 +294,20 @@ type opSpec struct {
 }
 
 var specs = map[Operation]*opSpec{
-	GetObject:  {method: "GET", xid: true, query: getObjectQueryFields, headers: getObjectHeaderFields, sseC: true},
-	HeadObject: {method: "HEAD", query: getObjectQueryFields, headers: getObjectHeaderFields, sseC: true},
+	GetObject:  {method: "GET", xid: true, query: wire(getObjectQuery...), headers: wire(getObjectHeaders...), sseC: true},
+	HeadObject: {method: "HEAD", query: wire(getObjectQuery...), headers: wire(getObjectHeaders...), sseC: true},
 	PutObject: {method: "PUT", xid: true, sseC: true, meta: true, contentType: "application/octet-stream",
-		headers: concat(objectHeaderFields, []field{hContentLength, hContentMD5, hChecksumAlgorithm, hIfMatch, hIfNoneMatch}, checksumFields)},
-	DeleteObject: {method: "DELETE", xid: true, query: []field{qVersionID},
-		headers: []field{{"MFA", "", "x-amz-mfa"}, hRequestPayer, {"BypassGovernanceRetention", "", "x-amz-bypass-governance-retention"}, hExpectedOwner, hIfMatch}},
+		headers: wire(slices.Concat(objectHeaders, uploadHeaders, conditionalHeaders, checksumHeaders)...)},
+	DeleteObject: {method: "DELETE", xid: true, query: wire("versionId"), headers: wire(deleteObjectHeaders...)},
 	CreateMultipartUpload: {method: "POST", fixed: []string{"uploads"}, sseC: true, meta: true,
-		headers: concat(objectHeaderFields, []field{{"ChecksumAlgorithm", "", "x-amz-checksum-algorithm"}, {"ChecksumType", "", "x-amz-checksum-type"}})},
-	UploadPart: {method: "PUT", xid: true, query: []field{qPartNumber, qUploadID}, sseC: true, contentType: "application/octet-stream",
-		headers: concat([]field{hContentLength, hContentMD5, hChecksumAlgorithm, hSSECAlgorithm, hRequestPayer, hExpectedOwner}, checksumFields)},
-	CompleteMultipartUpload: {method: "POST", query: []field{qUploadID}, sseC: true, contentType: "application/xml",
-		headers: concat([]field{{"ChecksumType", "", "x-amz-checksum-type"}, hSSECAlgorithm, hRequestPayer, hExpectedOwner, hIfMatch, hIfNoneMatch}, checksumFields)},
-	AbortMultipartUpload: {method: "DELETE", xid: true, query: []field{qUploadID}, headers: []field{hRequestPayer, hExpectedOwner}},
-	ListParts: {method: "GET", xid: true, query: []field{{"MaxParts", "max-parts", ""}, {"PartNumberMarker", "part-number-marker", ""}, qUploadID},
-		headers: []field{hSSECAlgorithm, hRequestPayer, hExpectedOwner}, sseC: true},
-}
-
-func concat(lists ...[]field) []field {
-	var out []field
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
+		headers: wire(slices.Concat(objectHeaders, multipartChecksums)...)},
+	UploadPart: {method: "PUT", xid: true, query: wire("partNumber", "uploadId"), sseC: true, contentType: "application/octet-stream",
+		headers: wire(slices.Concat(uploadHeaders, sseCPayerOwner, checksumHeaders)...)},
+	CompleteMultipartUpload: {method: "POST", query: wire("uploadId"), sseC: true, contentType: "application/xml",
+		headers: wire(slices.Concat([]string{"x-amz-checksum-type"}, sseCPayerOwner, conditionalHeaders, checksumHeaders)...)},
+	AbortMultipartUpload: {method: "DELETE", xid: true, query: wire("uploadId"), headers: wire(payerOwner...)},
+	ListParts: {method: "GET", xid: true, query: wire("max-parts", "part-number-marker", "uploadId"),
+		headers: wire(sseCPayerOwner...), sseC: true},
 }
 
 // required lists the parameters an operation cannot do without.
@@ -325,32 +318,16 @@ var required = map[Operation][]string{
 	ListParts:               {"UploadId"},
 }
 
-// allParams lists every parameter name Input has besides Bucket, Key,
-// Metadata and the SSE-C key, for checking that a set one applies.
-var allParams = []string{"VersionId", "PartNumber", "UploadId", "MaxParts", "PartNumberMarker",
-	"ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding", "ResponseContentLanguage",
-	"ResponseContentType", "ResponseExpires", "Range", "IfMatch", "IfNoneMatch", "ContentType", "ContentLength",
-	"ContentMD5", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ACL", "GrantRead",
-	"StorageClass", "Tagging", "WebsiteRedirectLocation", "ObjectLockLegalHoldStatus", "ServerSideEncryption",
-	"SSEKMSKeyId", "SSEKMSEncryptionContext", "BucketKeyEnabled", "SSECustomerAlgorithm", "ChecksumCRC32",
-	"ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256", "ChecksumAlgorithm", "ChecksumType",
-	"ChecksumMode", "RequestPayer", "ExpectedBucketOwner", "MFA", "BypassGovernanceRetention"}
-
 // bare reports whether in sets nothing but Bucket and Key (and ParamOrder),
 // the common case, which then skips every parameter look-up.
 func (in *Input) bare() bool {
-	return in.VersionID == "" && in.PartNumber == 0 && in.UploadID == "" && in.MaxParts == 0 &&
-		in.PartNumberMarker == "" && in.ResponseCacheControl == "" && in.ResponseContentDisposition == "" &&
-		in.ResponseContentEncoding == "" && in.ResponseContentLanguage == "" && in.ResponseContentType == "" &&
-		in.ResponseExpires.IsZero() && in.Range == "" && in.IfMatch == "" && in.IfNoneMatch == "" &&
-		in.ContentType == "" && in.ContentLength == nil && in.ContentMD5 == "" && in.CacheControl == "" &&
-		in.ContentDisposition == "" && in.ContentEncoding == "" && in.ContentLanguage == "" &&
-		len(in.Metadata) == 0 && in.ACL == "" && in.GrantRead == "" && in.StorageClass == "" && in.Tagging == "" &&
-		in.WebsiteRedirectLocation == "" && in.ObjectLockLegalHoldStatus == "" && in.ServerSideEncryption == "" &&
-		in.SSEKMSKeyID == "" && in.SSEKMSEncryptionContext == "" && in.BucketKeyEnabled == nil &&
-		in.SSECustomerAlgorithm == "" && in.SSECustomerKey == "" && in.SSECustomerKeyMD5 == "" &&
-		in.ChecksumCRC32 == "" && in.ChecksumCRC32C == "" && in.ChecksumCRC64NVME == "" && in.ChecksumSHA1 == "" &&
-		in.ChecksumSHA256 == "" && in.ChecksumAlgorithm == "" && in.ChecksumType == "" && in.ChecksumMode == "" &&
-		in.RequestPayer == "" && in.ExpectedBucketOwner == "" && in.MFA == "" && in.BypassGovernanceRetention == nil &&
-		len(in.Header) == 0
+	if len(in.Metadata) > 0 || in.SSECustomerKey != "" || in.SSECustomerKeyMD5 != "" || len(in.Header) > 0 {
+		return false
+	}
+	for _, f := range params {
+		if _, set := f.get(in, ProfileDefault); set {
+			return false
+		}
+	}
+	return true
 }

@@ -329,7 +329,7 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	} else if profile == ProfileBotocore && len(in.ParamOrder) > 0 {
 		for _, name := range in.ParamOrder {
 			for _, f := range spec.query {
-				if f.param == name {
+				if f.name == name {
 					if v, ok := f.get(in, profile); ok {
 						query = append(query, sigv4.Param{Name: f.query, Value: v})
 					}
@@ -447,9 +447,6 @@ func isASCII(s string) bool {
 	}
 	return true
 }
-
-// get returns the field's wire value in in.
-func (f field) get(in *Input, p Profile) (string, bool) { return in.value(f.param, p) }
 
 func hasHeader(hs []hdr, name string) bool {
 	for _, h := range hs {
@@ -593,11 +590,11 @@ func checkKey(key string) error {
 
 // checkParams rejects parameters op does not take, and missing required ones.
 func checkParams(op Operation, spec *opSpec, in *Input) error {
-	for _, name := range allParams {
-		if _, set := in.value(name, ProfileDefault); !set || spec.takes(name) {
+	for _, f := range params {
+		if _, set := f.get(in, ProfileDefault); !set || spec.takes(f.name) {
 			continue
 		}
-		return fmt.Errorf("presign: %s does not take %s; remove it or choose another operation", op, name)
+		return fmt.Errorf("presign: %s does not take %s; remove it or choose another operation", op, f.name)
 	}
 	if in.SSECustomerKey != "" && !spec.sseC {
 		return fmt.Errorf("presign: %s does not take SSECustomerKey", op)
@@ -626,12 +623,12 @@ func checkParams(op Operation, spec *opSpec, in *Input) error {
 
 func (s *opSpec) takes(param string) bool {
 	for _, f := range s.query {
-		if f.param == param {
+		if f.name == param {
 			return true
 		}
 	}
 	for _, f := range s.headers {
-		if f.param == param {
+		if f.name == param {
 			return true
 		}
 	}

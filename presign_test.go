@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestExpiryRules(t *testing.T) {
 				t.Errorf("lifetime %v, want %v", got, tt.want)
 			}
 			u, _ := url.Parse(res.URL)
-			if got := u.Query().Get("X-Amz-Expires"); got != itoa(int(tt.want/time.Second)) {
+			if got := u.Query().Get("X-Amz-Expires"); got != strconv.Itoa(int(tt.want/time.Second)) {
 				t.Errorf("X-Amz-Expires=%s", got)
 			}
 		})
