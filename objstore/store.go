@@ -3,7 +3,7 @@
 // uploads, kept whole or not at all.
 //
 // [Store] is the contract, in MUST words; every backend runs the shared
-// conformance suite in objstore/storetest. The disk backend is objstore/fs.
+// conformance suite in objstore/storetest. The disk backend is objstore/disk.
 //
 // # Division of labour
 //

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/presign-dev/presign/objstore/fs"
+	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3err"
 	"github.com/presign-dev/presign/sigv4"
 )
@@ -37,7 +37,7 @@ func testLookup(id string) (sigv4.Credentials, bool) {
 	return sigv4.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, true
 }
 
-// testServer is a Handler over a real fs.Store in a temporary directory,
+// testServer is a Handler over a real disk.Store in a temporary directory,
 // served on a 127.0.0.1 listener.
 type testServer struct {
 	t      *testing.T
@@ -69,7 +69,7 @@ func (s *syncBuffer) String() string {
 // newTestServer starts a server; edit may change its options.
 func newTestServer(t *testing.T, edit func(*Options)) *testServer {
 	t.Helper()
-	store, err := fs.Open(t.TempDir())
+	store, err := disk.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

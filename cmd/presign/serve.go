@@ -26,7 +26,7 @@ import (
 	"github.com/presign-dev/presign/credentials"
 	"github.com/presign-dev/presign/issuer"
 	"github.com/presign-dev/presign/objstore"
-	objfs "github.com/presign-dev/presign/objstore/fs"
+	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 	"github.com/presign-dev/presign/web"
@@ -361,7 +361,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		if err != nil {
 			return err
 		}
-		store, err := objfs.OpenWith(st.data, objfs.Options{MultipartExpiry: st.multipartExpiry, Logger: logger})
+		store, err := disk.OpenWith(st.data, disk.Options{MultipartExpiry: st.multipartExpiry, Logger: logger})
 		if err != nil {
 			return &cliError{msg: "cannot open the data directory " + st.data + ": " + err.Error(),
 				hint: "is another presign serve using it? give another with --data", err: err}

@@ -116,7 +116,7 @@ const minMultipartExpiry = time.Hour
 
 // parseMultipartExpiry reads the multipart_expiry setting (named by name
 // in errors): a duration such as "7d" or "36h", or "off" or "0" for
-// uploads that never expire, which it returns as -1, as objstore/fs.Options
+// uploads that never expire, which it returns as -1, as objstore/disk.Options
 // takes it.
 func parseMultipartExpiry(name, v string) (time.Duration, error) {
 	if v = strings.TrimSpace(v); strings.EqualFold(v, "off") || v == "0" {
@@ -259,7 +259,7 @@ type serveSettings struct {
 	clients                                                               []issuer.Client
 	configPath                                                            string
 	// multipartExpiry is the embedded store's age limit for multipart
-	// uploads, as objstore/fs.Options takes it: 0 the default, negative off.
+	// uploads, as objstore/disk.Options takes it: 0 the default, negative off.
 	multipartExpiry time.Duration
 	// metricsAddr is where /metrics is served instead of the API's
 	// address; metricsToken the bearer token it needs; both may be empty.

@@ -20,13 +20,13 @@ import (
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
 	"github.com/presign-dev/presign/objstore"
-	"github.com/presign-dev/presign/objstore/fs"
+	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 )
 
 // The transfer tests run upload and download against the real S3 handler
-// (s3server on objstore/fs) on 127.0.0.1, with URLs from the root presign
+// (s3server on objstore/disk) on 127.0.0.1, with URLs from the root presign
 // package or from "presign url" and "presign post" themselves.
 
 const storeBucket = "uploads"
@@ -46,7 +46,7 @@ type testStore struct {
 
 func newTestStore(t *testing.T) *testStore {
 	t.Helper()
-	st, err := fs.Open(t.TempDir())
+	st, err := disk.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 // The benchmarks move objects through presigned URLs (this module's
 // presigner, default profile, a URL signed per request) to the server on
-// 127.0.0.1, in this process, over an fs.Store in a temporary directory;
+// 127.0.0.1, in this process, over a disk.Store in a temporary directory;
 // and, for comparison in the same run, copy and read files of the same
 // sizes in a temporary directory on the same disk. Figures and commands
 // are in BENCHMARKS.md.

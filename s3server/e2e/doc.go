@@ -1,4 +1,4 @@
-// Package e2e proves the embedded S3 server (s3server over objstore/fs)
+// Package e2e proves the embedded S3 server (s3server over objstore/disk)
 // against real peers: the AWS CLI v2, boto3, the AWS SDK for JavaScript v3,
 // and presigned URLs and POST forms made by this module, the JavaScript
 // presigners and botocore, used with curl. Its tests start the server on

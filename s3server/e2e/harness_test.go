@@ -24,7 +24,7 @@ import (
 
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
-	"github.com/presign-dev/presign/objstore/fs"
+	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 )
@@ -42,11 +42,11 @@ const (
 // toolTimeout bounds every subprocess a test runs.
 const toolTimeout = 90 * time.Second
 
-// testServer is s3server over an fs.Store in a temporary directory, served
+// testServer is s3server over a disk.Store in a temporary directory, served
 // on a 127.0.0.1 listener for the test's life.
 type testServer struct {
 	url   string // http://127.0.0.1:PORT
-	store *fs.Store
+	store *disk.Store
 	dir   string
 	logs  *syncBuffer
 	// skew is added to the server's clock: the tests move it forward to
@@ -77,7 +77,7 @@ func (s *syncBuffer) String() string {
 func startServer(tb testing.TB, quiet bool) *testServer {
 	tb.Helper()
 	ts := &testServer{dir: tb.TempDir(), logs: &syncBuffer{}}
-	store, err := fs.Open(ts.dir)
+	store, err := disk.Open(ts.dir)
 	if err != nil {
 		tb.Fatal(err)
 	}

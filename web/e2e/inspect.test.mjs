@@ -1,6 +1,6 @@
 // The inspector page (/inspect) in a real browser (Debian's Chromium,
 // driven by playwright-core) against the real stack: web/e2e/server runs
-// the issuer, s3server and objstore/fs on 127.0.0.1. Nothing is mocked:
+// the issuer, s3server and objstore/disk on 127.0.0.1. Nothing is mocked:
 // the URLs the page builds are signed by the service and used here, with
 // fetch and with the curl command the page shows.
 //

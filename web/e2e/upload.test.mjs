@@ -1,6 +1,6 @@
 // The upload page in a real browser (Debian's Chromium, driven by
 // playwright-core) against the real stack: web/e2e/server runs the issuer,
-// s3server and objstore/fs on 127.0.0.1. Nothing is mocked.
+// s3server and objstore/disk on 127.0.0.1. Nothing is mocked.
 //
 //   cd web/e2e && npm ci && npm test
 //

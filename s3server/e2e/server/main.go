@@ -1,4 +1,4 @@
-// Command server runs the embedded S3 store alone (objstore/fs behind
+// Command server runs the embedded S3 store alone (objstore/disk behind
 // s3server) on an ephemeral 127.0.0.1 port, for tests that need it in a
 // process of its own: the memory test of s3server/e2e measures this
 // process's resident set while a 1 GiB object goes through it.
@@ -34,7 +34,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/presign-dev/presign/objstore/fs"
+	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 )
@@ -70,7 +70,7 @@ func run() error {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	store, err := fs.Open(*dir)
+	store, err := disk.Open(*dir)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
 // Command server runs the whole upload stack for the browser test, in one
-// process, on 127.0.0.1 only: the embedded S3 store (objstore/fs behind
+// process, on 127.0.0.1 only: the embedded S3 store (objstore/disk behind
 // s3server, with CORS for the page's origin), the URL-issuing API and the
 // upload page (web) on one address, the store on another.
 //
@@ -43,7 +43,7 @@ import (
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
 	"github.com/presign-dev/presign/issuer"
-	"github.com/presign-dev/presign/objstore/fs"
+	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 	"github.com/presign-dev/presign/web"
@@ -81,7 +81,7 @@ func run() error {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	store, err := fs.Open(*dir)
+	store, err := disk.Open(*dir)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package fs
+package disk
 
 import (
 	"context"
@@ -27,7 +27,7 @@ const tailSize = 4 + len(magic)
 const maxHeader = 1 << 20
 
 // errDamaged reports a file that is not in the object format.
-var errDamaged = errors.New("fs: damaged object file")
+var errDamaged = errors.New("disk: damaged object file")
 
 // header is the JSON that follows the bytes of an object or part.
 type header struct {
@@ -145,13 +145,13 @@ func loadObjectFile(path string) (*header, error) {
 func appendHeader(f *os.File, h *header) error {
 	js, err := json.Marshal(h)
 	if err != nil {
-		return fmt.Errorf("fs: encoding header: %w", err)
+		return fmt.Errorf("disk: encoding header: %w", err)
 	}
 	var tail [tailSize]byte
 	binary.BigEndian.PutUint32(tail[:4], uint32(len(js)))
 	copy(tail[4:], magic)
 	if _, err := f.Write(append(js, tail[:]...)); err != nil {
-		return fmt.Errorf("fs: writing header: %w", err)
+		return fmt.Errorf("disk: writing header: %w", err)
 	}
 	return nil
 }
@@ -162,10 +162,10 @@ func finish(f *os.File, h *header) error {
 		return err
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("fs: sync: %w", err)
+		return fmt.Errorf("disk: sync: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("fs: close: %w", err)
+		return fmt.Errorf("disk: close: %w", err)
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 	}
 	tmp, err := createTemp(s.tmp, "put-*")
 	if err != nil {
-		return nil, 0, sum, fmt.Errorf("fs: %w", err)
+		return nil, 0, sum, fmt.Errorf("disk: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -239,7 +239,7 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 			return nil, 0, sum, objstore.ErrIncompleteBody
 		}
 		if _, err := tmp.Write(buf[:m]); err != nil {
-			return nil, 0, sum, fmt.Errorf("fs: %w", err)
+			return nil, 0, sum, fmt.Errorf("disk: %w", err)
 		}
 		if pending {
 			<-hashed // next is free again

@@ -1,4 +1,4 @@
-package fs
+package disk
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -74,9 +74,9 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 		return objstore.ErrNoSuchBucket
 	}
 	err := os.Rename(f.Name(), final)
-	if errors.Is(err, iofs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
 		// The fan-out directory is made on first use.
-		if err = mkdir(dir); err == nil || errors.Is(err, iofs.ErrExist) {
+		if err = mkdir(dir); err == nil || errors.Is(err, fs.ErrExist) {
 			if err = syncDir(filepath.Dir(dir)); err == nil {
 				err = os.Rename(f.Name(), final)
 			}
@@ -84,12 +84,12 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 	}
 	if err != nil {
 		b.mu.Unlock()
-		return fmt.Errorf("fs: commit: %w", err)
+		return fmt.Errorf("disk: commit: %w", err)
 	}
 	b.set(h.entry())
 	b.mu.Unlock()
 	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("fs: commit: %w", err)
+		return fmt.Errorf("disk: commit: %w", err)
 	}
 	return nil
 }
@@ -98,19 +98,19 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 func (s *Store) openObject(b *bucket, key string) (*os.File, *header, error) {
 	f, err := os.Open(b.objectPath(key))
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, objstore.ErrNoSuchKey
 		}
-		return nil, nil, fmt.Errorf("fs: %w", err)
+		return nil, nil, fmt.Errorf("disk: %w", err)
 	}
 	h, err := readHeader(f)
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("fs: reading %q: %w", key, err)
+		return nil, nil, fmt.Errorf("disk: reading %q: %w", key, err)
 	}
 	if h.Key != key || h.Part != 0 {
 		f.Close()
-		return nil, nil, fmt.Errorf("fs: reading %q: %w", key, errDamaged)
+		return nil, nil, fmt.Errorf("disk: reading %q: %w", key, errDamaged)
 	}
 	return f, h, nil
 }
@@ -139,7 +139,7 @@ func (s *Store) GetObject(ctx context.Context, bucketName, key string, rng *objs
 	}
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		f.Close()
-		return nil, objstore.ObjectInfo{}, fmt.Errorf("fs: %w", err)
+		return nil, objstore.ObjectInfo{}, fmt.Errorf("disk: %w", err)
 	}
 	return &objectReader{f: f, r: io.LimitedReader{R: f, N: length}}, h.info(bucketName), nil
 }
@@ -221,15 +221,15 @@ func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error 
 		return objstore.ErrNoSuchBucket
 	}
 	err = os.Remove(path)
-	if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		b.mu.Unlock()
-		return fmt.Errorf("fs: delete: %w", err)
+		return fmt.Errorf("disk: delete: %w", err)
 	}
 	b.remove(key)
 	b.mu.Unlock()
 	if err == nil {
 		if err := syncDir(filepath.Dir(path)); err != nil {
-			return fmt.Errorf("fs: delete: %w", err)
+			return fmt.Errorf("disk: delete: %w", err)
 		}
 	}
 	return nil
@@ -271,7 +271,7 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 	if sh.Parts == 0 {
 		// The ETag of a single-part object is the MD5 of its bytes already.
 		if f, err = createTemp(s.tmp, "copy-*"); err != nil {
-			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
+			return objstore.ObjectInfo{}, fmt.Errorf("disk: copy: %w", err)
 		}
 		n, err := io.Copy(f, &io.LimitedReader{R: src, N: sh.Size})
 		if err == nil && n != sh.Size {
@@ -279,12 +279,12 @@ func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, ds
 		}
 		if err != nil {
 			discard(f)
-			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
+			return objstore.ObjectInfo{}, fmt.Errorf("disk: copy: %w", err)
 		}
 	} else {
 		var sum [md5.Size]byte
 		if f, _, sum, err = s.spool(ctx, io.LimitReader(src, sh.Size), sh.Size); err != nil {
-			return objstore.ObjectInfo{}, fmt.Errorf("fs: copy: %w", err)
+			return objstore.ObjectInfo{}, fmt.Errorf("disk: copy: %w", err)
 		}
 		etag = hex.EncodeToString(sum[:])
 	}

@@ -1,10 +1,10 @@
-package fs
+package disk
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	iofs "io/fs"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +51,7 @@ func listAll(t *testing.T, s objstore.Store, b string) []objstore.ObjectInfo {
 func entries(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
-	if errors.Is(err, iofs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
@@ -174,7 +174,7 @@ func TestKeysStayInside(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = filepath.WalkDir(root, func(path string, d iofs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func TestOpenIsExclusive(t *testing.T) {
 	if s2, err := Open(dir); err == nil {
 		s2.Close()
 		t.Fatal("a second Open of a directory in use succeeded")
-	} else if !strings.HasPrefix(err.Error(), "fs: ") {
+	} else if !strings.HasPrefix(err.Error(), "disk: ") {
 		t.Errorf("error %q does not start with the package name", err)
 	}
 	s.Close()

@@ -1,4 +1,4 @@
-package fs
+package disk
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -81,10 +81,10 @@ func (s *Store) loadUpload(b *bucket, key, id string) (*uploadRecord, string, er
 	dir := b.uploadDir(id)
 	var rec uploadRecord
 	if err := readJSON(filepath.Join(dir, uploadFile), &rec); err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, "", objstore.ErrNoSuchUpload
 		}
-		return nil, "", fmt.Errorf("fs: reading upload: %w", err)
+		return nil, "", fmt.Errorf("disk: reading upload: %w", err)
 	}
 	if rec.Key != key || s.expired(rec.Initiated) {
 		return nil, "", objstore.ErrNoSuchUpload
@@ -137,7 +137,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucketName, key strin
 		if err == objstore.ErrNoSuchBucket {
 			return "", err
 		}
-		return "", fmt.Errorf("fs: create multipart upload: %w", err)
+		return "", fmt.Errorf("disk: create multipart upload: %w", err)
 	}
 	return id, nil
 }
@@ -192,7 +192,7 @@ func (s *Store) UploadPart(ctx context.Context, bucketName, key, uploadID string
 			return objstore.ErrNoSuchBucket
 		}
 		err := os.Rename(f.Name(), filepath.Join(dir, partName(partNumber)))
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return objstore.ErrNoSuchUpload // aborted or completed meanwhile
 		}
 		return err
@@ -201,11 +201,11 @@ func (s *Store) UploadPart(ctx context.Context, bucketName, key, uploadID string
 		return objstore.PartInfo{}, err
 	}
 	if err != nil {
-		return objstore.PartInfo{}, fmt.Errorf("fs: upload part: %w", err)
+		return objstore.PartInfo{}, fmt.Errorf("disk: upload part: %w", err)
 	}
 	committed = true
 	if err := syncDir(dir); err != nil {
-		return objstore.PartInfo{}, fmt.Errorf("fs: upload part: %w", err)
+		return objstore.PartInfo{}, fmt.Errorf("disk: upload part: %w", err)
 	}
 	return h.partInfo(), nil
 }
@@ -220,10 +220,10 @@ func (h *header) partInfo() objstore.PartInfo {
 func partNumbers(dir string) ([]int, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, objstore.ErrNoSuchUpload
 		}
-		return nil, fmt.Errorf("fs: %w", err)
+		return nil, fmt.Errorf("disk: %w", err)
 	}
 	var nums []int
 	for _, e := range ents {
@@ -268,10 +268,10 @@ func (s *Store) ListParts(ctx context.Context, bucketName, key, uploadID string,
 		}
 		h, err := readHeaderFile(filepath.Join(dir, partName(n)))
 		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
+			if errors.Is(err, fs.ErrNotExist) {
 				return nil, false, objstore.ErrNoSuchUpload
 			}
-			return nil, false, fmt.Errorf("fs: reading part %d: %w", n, err)
+			return nil, false, fmt.Errorf("disk: reading part %d: %w", n, err)
 		}
 		parts = append(parts, h.partInfo())
 	}
@@ -309,11 +309,11 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 			return objstore.ObjectInfo{}, objstore.ErrInvalidPart
 		}
 		h, err := readHeaderFile(filepath.Join(dir, partName(p.PartNumber)))
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return objstore.ObjectInfo{}, missingPart(dir)
 		}
 		if err != nil {
-			return objstore.ObjectInfo{}, fmt.Errorf("fs: reading part %d: %w", p.PartNumber, err)
+			return objstore.ObjectInfo{}, fmt.Errorf("disk: reading part %d: %w", p.PartNumber, err)
 		}
 		if !strings.EqualFold(strings.Trim(p.ETag, `"`), h.ETag) {
 			return objstore.ObjectInfo{}, objstore.ErrInvalidPart
@@ -327,7 +327,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 	// Second pass: copy; a part replaced meanwhile fails the completion.
 	f, err := createTemp(s.tmp, "complete-*")
 	if err != nil {
-		return objstore.ObjectInfo{}, fmt.Errorf("fs: complete: %w", err)
+		return objstore.ObjectInfo{}, fmt.Errorf("disk: complete: %w", err)
 	}
 	committed := false
 	defer func() {
@@ -372,7 +372,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 // dir: ErrInvalidPart, or ErrNoSuchUpload if the upload itself has gone
 // (aborted or completed meanwhile).
 func missingPart(dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, uploadFile)); errors.Is(err, iofs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, uploadFile)); errors.Is(err, fs.ErrNotExist) {
 		return objstore.ErrNoSuchUpload
 	}
 	return objstore.ErrInvalidPart
@@ -382,16 +382,16 @@ func missingPart(dir string) error {
 // ETag is still etag.
 func appendPart(f *os.File, path, etag string) error {
 	pf, err := os.Open(path)
-	if errors.Is(err, iofs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return objstore.ErrInvalidPart
 	}
 	if err != nil {
-		return fmt.Errorf("fs: complete: %w", err)
+		return fmt.Errorf("disk: complete: %w", err)
 	}
 	defer pf.Close()
 	h, err := readHeader(pf)
 	if err != nil {
-		return fmt.Errorf("fs: complete: %w", err)
+		return fmt.Errorf("disk: complete: %w", err)
 	}
 	if h.ETag != etag {
 		return objstore.ErrInvalidPart
@@ -401,7 +401,7 @@ func appendPart(f *os.File, path, etag string) error {
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
-		return fmt.Errorf("fs: complete: %w", err)
+		return fmt.Errorf("disk: complete: %w", err)
 	}
 	return nil
 }
@@ -425,7 +425,7 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucketName, key, uploa
 	}
 	err = s.removeUpload(dir, "aborted")
 	if err != nil && err != objstore.ErrNoSuchUpload {
-		return fmt.Errorf("fs: abort: %w", err)
+		return fmt.Errorf("disk: abort: %w", err)
 	}
 	return err
 }
@@ -438,7 +438,7 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucketName, key, uploa
 func (s *Store) removeUpload(dir, kind string) error {
 	trash := s.tmpPath(kind)
 	if err := os.Rename(dir, trash); err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return objstore.ErrNoSuchUpload
 		}
 		return err
@@ -465,10 +465,10 @@ func (s *Store) ListUploads(ctx context.Context, bucketName, prefix string) ([]o
 	}
 	ents, err := os.ReadDir(filepath.Join(b.dir, uploadsName))
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, objstore.ErrNoSuchBucket // deleted meanwhile
 		}
-		return nil, fmt.Errorf("fs: list uploads: %w", err)
+		return nil, fmt.Errorf("disk: list uploads: %w", err)
 	}
 	var out []objstore.Upload
 	for _, e := range ents {

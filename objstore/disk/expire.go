@@ -1,10 +1,10 @@
-package fs
+package disk
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	iofs "io/fs"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,10 +25,10 @@ func (s *Store) loadUploads(b *bucket) error {
 	uploads := filepath.Join(b.dir, uploadsName)
 	ents, err := os.ReadDir(uploads)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fmt.Errorf("fs: open: %w", err)
+		return fmt.Errorf("disk: open: %w", err)
 	}
 	for _, e := range ents {
 		dir := filepath.Join(uploads, e.Name())
@@ -40,15 +40,15 @@ func (s *Store) loadUploads(b *bucket) error {
 			continue
 		}
 		if err := tighten(dir); err != nil {
-			return fmt.Errorf("fs: open: %w", err)
+			return fmt.Errorf("disk: open: %w", err)
 		}
 		files, err := os.ReadDir(dir)
 		if err != nil {
-			return fmt.Errorf("fs: open: %w", err)
+			return fmt.Errorf("disk: open: %w", err)
 		}
 		for _, f := range files {
 			if err := tighten(filepath.Join(dir, f.Name())); err != nil {
-				return fmt.Errorf("fs: open: %w", err)
+				return fmt.Errorf("disk: open: %w", err)
 			}
 		}
 	}
@@ -71,8 +71,8 @@ func (s *Store) sweep(ctx context.Context) int {
 		uploads := filepath.Join(b.dir, uploadsName)
 		ents, err := os.ReadDir(uploads)
 		if err != nil {
-			if !errors.Is(err, iofs.ErrNotExist) { // else deleted meanwhile
-				s.warn("fs: expiring multipart uploads", "bucket", b.name, "err", err)
+			if !errors.Is(err, fs.ErrNotExist) { // else deleted meanwhile
+				s.warn("disk: expiring multipart uploads", "bucket", b.name, "err", err)
 			}
 			continue
 		}
@@ -90,13 +90,13 @@ func (s *Store) sweep(ctx context.Context) int {
 			}
 			if err := s.removeUpload(dir, "expired"); err != nil {
 				if err != objstore.ErrNoSuchUpload {
-					s.warn("fs: expiring a multipart upload", "bucket", b.name, "key", rec.Key, "upload", e.Name(), "err", err)
+					s.warn("disk: expiring a multipart upload", "bucket", b.name, "key", rec.Key, "upload", e.Name(), "err", err)
 				}
 				continue
 			}
 			removed++
 			if s.log != nil {
-				s.log.Info("fs: expired a multipart upload", "bucket", b.name, "key", rec.Key, "upload", e.Name(),
+				s.log.Info("disk: expired a multipart upload", "bucket", b.name, "key", rec.Key, "upload", e.Name(),
 					"initiated", rec.Initiated, "expiry", s.expiry)
 			}
 		}

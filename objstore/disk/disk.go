@@ -1,4 +1,4 @@
-// Package fs is the disk backend of [objstore.Store]: buckets are
+// Package disk is the disk backend of [objstore.Store]: buckets are
 // directories, and each object is one file holding its bytes followed by a
 // small JSON header, so that one rename(2) replaces the data and the
 // metadata together.
@@ -56,7 +56,7 @@
 // The sorted list of keys a listing needs is kept in memory, built at Open
 // from the headers and changed under the bucket's lock together with the
 // rename, so that it always agrees with the files.
-package fs
+package disk
 
 import (
 	"context"
@@ -66,7 +66,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	iofs "io/fs"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -95,8 +95,8 @@ const (
 // Modes of everything the store makes under its directory, whatever the
 // umask: readable and writable by the owner alone.
 const (
-	fileMode iofs.FileMode = 0o600
-	dirMode  iofs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
+	dirMode  fs.FileMode = 0o700
 )
 
 // Store is an [objstore.Store] on a local directory. It is safe for
@@ -211,24 +211,24 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 		s.expiry = 0
 	}
 	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return nil, fmt.Errorf("fs: open: %w", err)
+		return nil, fmt.Errorf("disk: open: %w", err)
 	}
 	// The directory may be a mount point or made by someone else for us;
 	// what it holds is ours either way.
-	if err := tighten(dir); err != nil && !errors.Is(err, iofs.ErrPermission) {
-		return nil, fmt.Errorf("fs: open: %w", err)
+	if err := tighten(dir); err != nil && !errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("disk: open: %w", err)
 	}
 	for _, d := range []string{s.tmp, filepath.Join(dir, bucketsName)} {
-		if err := mkdir(d); err != nil && !errors.Is(err, iofs.ErrExist) {
-			return nil, fmt.Errorf("fs: open: %w", err)
+		if err := mkdir(d); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("disk: open: %w", err)
 		}
 		if err := tighten(d); err != nil {
-			return nil, fmt.Errorf("fs: open: %w", err)
+			return nil, fmt.Errorf("disk: open: %w", err)
 		}
 	}
 	lock, err := lockFile(filepath.Join(dir, lockName))
 	if err != nil {
-		return nil, fmt.Errorf("fs: open %s: %w", dir, err)
+		return nil, fmt.Errorf("disk: open %s: %w", dir, err)
 	}
 	s.lock = lock
 	if err := s.load(); err != nil {
@@ -269,17 +269,17 @@ func (s *Store) Close() error {
 func (s *Store) load() error {
 	tmps, err := os.ReadDir(s.tmp)
 	if err != nil {
-		return fmt.Errorf("fs: open: %w", err)
+		return fmt.Errorf("disk: open: %w", err)
 	}
 	for _, e := range tmps {
 		if err := os.RemoveAll(filepath.Join(s.tmp, e.Name())); err != nil {
-			return fmt.Errorf("fs: open: removing temporary data: %w", err)
+			return fmt.Errorf("disk: open: removing temporary data: %w", err)
 		}
 	}
 	root := filepath.Join(s.dir, bucketsName)
 	dirs, err := os.ReadDir(root)
 	if err != nil {
-		return fmt.Errorf("fs: open: %w", err)
+		return fmt.Errorf("disk: open: %w", err)
 	}
 	for _, d := range dirs {
 		path := filepath.Join(root, d.Name())
@@ -297,8 +297,8 @@ func (s *Store) load() error {
 			continue
 		}
 		for _, p := range []string{path, filepath.Join(path, bucketFile), filepath.Join(path, objectsName), filepath.Join(path, uploadsName)} {
-			if err := tighten(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
-				return fmt.Errorf("fs: open: %w", err)
+			if err := tighten(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("disk: open: %w", err)
 			}
 		}
 		b := &bucket{name: d.Name(), dir: path, created: rec.Created}
@@ -318,10 +318,10 @@ func (s *Store) loadIndex(b *bucket) error {
 	objects := filepath.Join(b.dir, objectsName)
 	fans, err := os.ReadDir(objects)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fmt.Errorf("fs: open: %w", err)
+		return fmt.Errorf("disk: open: %w", err)
 	}
 	for _, fan := range fans {
 		fanPath := filepath.Join(objects, fan.Name())
@@ -332,11 +332,11 @@ func (s *Store) loadIndex(b *bucket) error {
 			continue
 		}
 		if err := tighten(fanPath); err != nil {
-			return fmt.Errorf("fs: open: %w", err)
+			return fmt.Errorf("disk: open: %w", err)
 		}
 		files, err := os.ReadDir(fanPath)
 		if err != nil {
-			return fmt.Errorf("fs: open: %w", err)
+			return fmt.Errorf("disk: open: %w", err)
 		}
 		for _, file := range files {
 			path := filepath.Join(fanPath, file.Name())
@@ -359,26 +359,26 @@ func (s *Store) loadIndex(b *bucket) error {
 // tightens the modes of what it moved.
 func (s *Store) setAside(path string) error {
 	damaged := filepath.Join(s.dir, damagedName)
-	if err := mkdir(damaged); err != nil && !errors.Is(err, iofs.ErrExist) {
-		return fmt.Errorf("fs: open: %w", err)
+	if err := mkdir(damaged); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("disk: open: %w", err)
 	}
 	if err := tighten(damaged); err != nil {
-		return fmt.Errorf("fs: open: %w", err)
+		return fmt.Errorf("disk: open: %w", err)
 	}
 	rel, _ := filepath.Rel(s.dir, path)
 	name := strings.ReplaceAll(rel, string(filepath.Separator), "_") + "." + randomHex(4)
 	aside := filepath.Join(damaged, name)
 	if err := os.Rename(path, aside); err != nil {
-		return fmt.Errorf("fs: open: setting aside %s: %w", path, err)
+		return fmt.Errorf("disk: open: setting aside %s: %w", path, err)
 	}
-	err := filepath.WalkDir(aside, func(p string, _ iofs.DirEntry, err error) error {
+	err := filepath.WalkDir(aside, func(p string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		return tighten(p)
 	})
 	if err != nil {
-		return fmt.Errorf("fs: open: setting aside %s: %w", path, err)
+		return fmt.Errorf("disk: open: setting aside %s: %w", path, err)
 	}
 	return nil
 }
@@ -411,7 +411,7 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 	created := s.now()
 	tmp := s.tmpPath("bucket")
 	if err := mkdir(tmp); err != nil {
-		return fmt.Errorf("fs: create bucket: %w", err)
+		return fmt.Errorf("disk: create bucket: %w", err)
 	}
 	err := func() error {
 		for _, d := range []string{objectsName, uploadsName} {
@@ -433,7 +433,7 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 	}()
 	if err != nil {
 		os.RemoveAll(tmp)
-		return fmt.Errorf("fs: create bucket: %w", err)
+		return fmt.Errorf("disk: create bucket: %w", err)
 	}
 	s.buckets[name] = &bucket{name: name, dir: filepath.Join(s.dir, bucketsName, name), created: created}
 	return nil
@@ -460,12 +460,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	trash := s.tmpPath("deleted")
 	if err := os.Rename(b.dir, trash); err != nil {
-		return fmt.Errorf("fs: delete bucket: %w", err)
+		return fmt.Errorf("disk: delete bucket: %w", err)
 	}
 	b.deleted = true
 	delete(s.buckets, name)
 	if err := syncDir(filepath.Join(s.dir, bucketsName)); err != nil {
-		return fmt.Errorf("fs: delete bucket: %w", err)
+		return fmt.Errorf("disk: delete bucket: %w", err)
 	}
 	os.RemoveAll(trash) // what is left is removed at the next Open
 	return nil
@@ -540,7 +540,7 @@ func decodeJSON(data []byte, v any) error {
 		return err
 	}
 	if dec.More() {
-		return errors.New("fs: trailing data after JSON")
+		return errors.New("disk: trailing data after JSON")
 	}
 	return nil
 }

@@ -1,12 +1,12 @@
 //go:build unix
 
-package fs
+package disk
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	iofs "io/fs"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +22,7 @@ import (
 func checkModes(t *testing.T, root, when string) {
 	t.Helper()
 	n := 0
-	err := filepath.WalkDir(root, func(path string, d iofs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -30,7 +30,7 @@ func checkModes(t *testing.T, root, when string) {
 		if err != nil {
 			return err
 		}
-		want := iofs.FileMode(0o600)
+		want := fs.FileMode(0o600)
 		if st.IsDir() {
 			want = 0o700
 		} else if !st.Mode().IsRegular() {
@@ -105,7 +105,7 @@ func TestModes(t *testing.T) {
 			// files Open sets aside.
 			s.Close()
 			syscall.Umask(0)
-			err = filepath.WalkDir(data, func(path string, d iofs.DirEntry, err error) error {
+			err = filepath.WalkDir(data, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
 				}
