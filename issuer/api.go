@@ -3,9 +3,9 @@
 // request against the client's policy and answers with a presigned URL, and
 // the bytes go straight to storage: the service never carries them.
 //
-// # Clients and tenants
+// # Tenants and tenants
 //
-// Each API key is a [Client] with a key prefix of its own: every key the
+// Each API key is a [Tenant] with a key prefix of its own: every key the
 // API issues a URL for lies under that prefix, whatever the request says.
 // Upload keys are made by the service ("<prefix>/<uuid>/<sanitised name>"),
 // and download keys are checked with [CheckKey]. Keys are stored only as
@@ -110,7 +110,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	proxy    bool
-	clients  map[string]*clientState // by key hash
+	clients  map[string]*tenantState // by key hash
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	m        metrics
@@ -120,8 +120,8 @@ type Server struct {
 	metrics          http.Handler
 }
 
-type clientState struct {
-	*Client
+type tenantState struct {
+	*Tenant
 	limiter *rate.Limiter
 }
 
@@ -142,7 +142,7 @@ func New(o Options) (*Server, error) {
 	}
 	discard := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	s := &Server{cfg: o.Config, backend: o.Backend, audit: o.Audit, log: o.Log, now: o.Now, proxy: o.TrustProxy,
-		clients: map[string]*clientState{}, registry: o.Registry}
+		clients: map[string]*tenantState{}, registry: o.Registry}
 	if s.audit == nil {
 		s.audit = discard
 	}
@@ -159,9 +159,9 @@ func New(o Options) (*Server, error) {
 		sum := sha256.Sum256([]byte(o.MetricsToken))
 		s.metricsTokenHash = sum[:]
 	}
-	for i := range s.cfg.Clients {
-		c := &s.cfg.Clients[i]
-		st := &clientState{Client: c}
+	for i := range s.cfg.Tenants {
+		c := &s.cfg.Tenants[i]
+		st := &tenantState{Tenant: c}
 		if c.RateLimit > 0 {
 			st.limiter = rate.NewLimiter(rate.Limit(c.RateLimit), c.Burst)
 		}
@@ -335,7 +335,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 type request struct {
 	*http.Request
 	w      http.ResponseWriter
-	client *clientState
+	client *tenantState
 }
 
 // authed authenticates the bearer key, applies the client's operation

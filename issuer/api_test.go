@@ -36,7 +36,7 @@ func testConfig() Config {
 	return Config{
 		Bucket:       testBucket,
 		UploadSecret: []byte(testSecret),
-		Clients: []Client{
+		Tenants: []Tenant{
 			{Name: "web", KeySHA256: HashKey(webKey), Prefix: "web", ContentTypes: []string{"image/*", "application/pdf"}, MaxSize: 10 << 30},
 			{Name: "reports", KeySHA256: HashKey(reportsKey), Prefix: "tenants/reports", Operations: []string{OpDownload},
 				MaxDownloadExpiry: 24 * time.Hour},
@@ -474,7 +474,7 @@ func TestConfigValidate(t *testing.T) {
 	bad := Config{
 		UploadSecret: []byte("short"),
 		PartSize:     1 << 20,
-		Clients: []Client{
+		Tenants: []Tenant{
 			{Name: "a", KeySHA256: "nothex", Prefix: "/abs", Operations: []string{"remove"}, ContentTypes: []string{"jpeg"}},
 			{Name: "a", KeySHA256: HashKey("k"), Prefix: "shared", UploadExpiry: 8 * 24 * time.Hour, RateLimit: 5},
 			{Name: "", KeySHA256: HashKey("k"), Prefix: "shared/sub"},

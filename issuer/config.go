@@ -29,8 +29,8 @@ const (
 	MaxExpiry             = sigv4.MaxExpires
 )
 
-// Client is one API key's rights.
-type Client struct {
+// Tenant is one API key's rights: a client of the service, with a key prefix of its own.
+type Tenant struct {
 	// Name identifies the client in logs and metrics. Required, unique.
 	Name string
 	// KeySHA256 is the hex SHA-256 of the client's API key; the key itself
@@ -63,7 +63,7 @@ type Client struct {
 	Burst     int
 }
 
-// HashKey returns the hex SHA-256 of an API key, the form Client.KeySHA256
+// HashKey returns the hex SHA-256 of an API key, the form Tenant.KeySHA256
 // holds.
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
@@ -77,8 +77,8 @@ const MaxObjectSize = 5 << 40
 type Config struct {
 	// Bucket is where objects go. Required.
 	Bucket string
-	// Clients are the API keys. At least one is required.
-	Clients []Client
+	// Tenants are the API keys. At least one is required.
+	Tenants []Tenant
 	// MultipartThreshold is the size from which uploads must be multipart;
 	// zero means 64 MiB.
 	MultipartThreshold int64
@@ -116,7 +116,7 @@ func (c *Config) maxRequestBytes() int64 {
 	return 64 << 10
 }
 
-func (c *Client) allows(op string) bool {
+func (c *Tenant) allows(op string) bool {
 	if len(c.Operations) == 0 {
 		return op != OpDelete
 	}
@@ -128,7 +128,7 @@ func (c *Client) allows(op string) bool {
 	return false
 }
 
-func (c *Client) maxSize() int64 {
+func (c *Tenant) maxSize() int64 {
 	if c.MaxSize > 0 {
 		return c.MaxSize
 	}
@@ -138,7 +138,7 @@ func (c *Client) maxSize() int64 {
 // expiry returns the lifetime for a request: asked seconds (zero for the
 // default) checked against the client's maximum for the operation before
 // any conversion, so that no value wraps.
-func (c *Client) expiry(download bool, asked int64) (time.Duration, error) {
+func (c *Tenant) expiry(download bool, asked int64) (time.Duration, error) {
 	def, max := c.UploadExpiry, c.MaxUploadExpiry
 	if def == 0 {
 		def = DefaultUploadExpiry
@@ -165,7 +165,7 @@ func (c *Client) expiry(download bool, asked int64) (time.Duration, error) {
 }
 
 // allowsType reports whether the client may upload media type ct.
-func (c *Client) allowsType(ct string) bool {
+func (c *Tenant) allowsType(ct string) bool {
 	if len(c.ContentTypes) == 0 {
 		return true
 	}
@@ -202,12 +202,12 @@ func (c *Config) Validate() []error {
 	if c.MultipartThreshold < 0 || c.MaxRequestBytes < 0 {
 		add("multipart threshold and request size limit must not be negative")
 	}
-	if len(c.Clients) == 0 {
+	if len(c.Tenants) == 0 {
 		add("no clients: add at least one client with a key, a prefix and its rights")
 	}
 	names, keys := map[string]bool{}, map[string]bool{}
-	for i := range c.Clients {
-		cl := &c.Clients[i]
+	for i := range c.Tenants {
+		cl := &c.Tenants[i]
 		where := fmt.Sprintf("client %d (%q)", i+1, cl.Name)
 		if cl.Name == "" {
 			add("client %d has no name: give each client a name for logs and metrics", i+1)
@@ -224,10 +224,10 @@ func (c *Config) Validate() []error {
 		if err := checkPrefix(cl.Prefix); err != nil {
 			add("%s: prefix %q: %v", where, cl.Prefix, err)
 		}
-		for j := range c.Clients[:i] {
-			o := c.Clients[j].Prefix
+		for j := range c.Tenants[:i] {
+			o := c.Tenants[j].Prefix
 			if o != "" && cl.Prefix != "" && (strings.HasPrefix(cl.Prefix+"/", o+"/") || strings.HasPrefix(o+"/", cl.Prefix+"/")) {
-				add("%s: prefix %q overlaps client %q's prefix %q: each client needs a prefix of its own", where, cl.Prefix, c.Clients[j].Name, o)
+				add("%s: prefix %q overlaps client %q's prefix %q: each client needs a prefix of its own", where, cl.Prefix, c.Tenants[j].Name, o)
 			}
 		}
 		for _, op := range cl.Operations {

@@ -254,7 +254,7 @@ func (c *serveCommand) settings(f *serveFlags, set map[string]bool) (*serveSetti
 		errs = append(errs, fmt.Errorf("bucket %q is not a valid S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", st.bucket))
 	}
 	if !st.localMode && !st.storeOnly() {
-		cfg := issuer.Config{Bucket: st.bucket, Clients: st.clients, UploadSecret: []byte(st.uploadSecret),
+		cfg := issuer.Config{Bucket: st.bucket, Tenants: st.clients, UploadSecret: []byte(st.uploadSecret),
 			MultipartThreshold: st.multipartThreshold, PartSize: st.partSize, MaxRequestBytes: st.maxRequestBytes}
 		if len(cfg.UploadSecret) == 0 {
 			cfg.UploadSecret = make([]byte, 32) // generated at start when not set; not a mistake
@@ -439,14 +439,14 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		<-served
 		return nil
 	}
-	cfg := issuer.Config{Bucket: st.bucket, Clients: st.clients, UploadSecret: secret, CORSOrigins: st.corsOrigins,
+	cfg := issuer.Config{Bucket: st.bucket, Tenants: st.clients, UploadSecret: secret, CORSOrigins: st.corsOrigins,
 		MultipartThreshold: st.multipartThreshold, PartSize: st.partSize, MaxRequestBytes: st.maxRequestBytes}
 	var localKey string
 	if st.localMode {
 		if localKey, err = newAPIKey(); err != nil {
 			return err
 		}
-		cfg.Clients = []issuer.Client{{Name: "local", KeySHA256: issuer.HashKey(localKey), Prefix: "local"}}
+		cfg.Tenants = []issuer.Tenant{{Name: "local", KeySHA256: issuer.HashKey(localKey), Prefix: "local"}}
 	}
 	api, err := issuer.New(issuer.Options{Config: cfg,
 		Backend: &issuer.Backend{Presigner: presigner, Bucket: st.bucket, Timeout: st.backendTimeout},

@@ -256,7 +256,7 @@ type serveSettings struct {
 	backendURL, endpoint, profile                                         string
 	pathStyle, trustProxy, localMode                                      bool
 	multipartThreshold, partSize, maxRequestBytes, maxObjectSize          int64
-	clients                                                               []issuer.Client
+	clients                                                               []issuer.Tenant
 	configPath                                                            string
 	// multipartExpiry is the embedded store's age limit for multipart
 	// uploads, as objstore/disk.Options takes it: 0 the default, negative off.
@@ -335,7 +335,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		s.multipartThreshold, s.partSize = int64(file.MultipartThreshold), int64(file.PartSize)
 		s.maxRequestBytes, s.maxObjectSize = int64(file.MaxRequestBytes), int64(file.Store.MaxObjectSize)
 		for _, c := range file.Clients {
-			s.clients = append(s.clients, issuer.Client{
+			s.clients = append(s.clients, issuer.Tenant{
 				Name: c.Name, KeySHA256: strings.ToLower(c.KeySHA256), Prefix: c.Prefix, Operations: c.Operations,
 				ContentTypes: c.ContentTypes, MaxSize: int64(c.MaxSize),
 				UploadExpiry: time.Duration(c.UploadExpiry), DownloadExpiry: time.Duration(c.DownloadExpiry),

@@ -135,7 +135,7 @@ func run() error {
 		Config: issuer.Config{
 			Bucket:       bucket,
 			UploadSecret: []byte(randomHex(32)),
-			Clients: []issuer.Client{
+			Tenants: []issuer.Tenant{
 				{Name: "web", KeySHA256: issuer.HashKey(keys["web"]), Prefix: "web",
 					Operations:   []string{issuer.OpUpload, issuer.OpMultipart, issuer.OpDownload, issuer.OpDelete},
 					ContentTypes: []string{"image/*", "text/plain", "application/octet-stream"}, MaxSize: 1 << 30},
