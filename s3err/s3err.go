@@ -4,7 +4,7 @@
 // An [Error] is what every layer of presign returns when a request must be
 // refused the way S3 would refuse it: the signature verifier, the POST
 // policy evaluator and the embedded server all speak it, and one place (the
-// server's adapter) turns it into a response with [Error.WriteTo].
+// server's adapter) turns it into a response with [Error.WriteXML].
 package s3err
 
 import (

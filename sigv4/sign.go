@@ -145,6 +145,19 @@ func (s *Signer) signingKey(secret string, date []byte, region, service string) 
 
 // state is the scratch space of one signature; pooled so that signing
 // allocates only its result.
+//
+// The invariants the pooling relies on:
+//   - A state belongs to one signature between getState and putState; a
+//     [work] built on it by init is valid only in that span, since its
+//     slices alias the state's arrays and the next user overwrites them.
+//   - Everything a caller keeps (the URL, the Explanation's strings, an
+//     error's details) is copied out with string(...) before putState; in
+//     Verifier.check the deferred putState runs after the error is built.
+//   - The state holds no caller memory after putState: parameter names are
+//     looked up through qspan.rank/idx instead of being stored, and lastID
+//     keeps cloned strings, so a caller's request may live on its stack.
+//   - A slice that outgrows its array is reallocated for that call only;
+//     init points the next user back at the arrays.
 type state struct {
 	// Backing arrays of a [work]: big enough for ordinary requests, so that
 	// signing appends into them without allocating; a larger request
