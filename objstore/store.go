@@ -170,6 +170,16 @@ type Upload struct {
 	Metadata              Metadata
 }
 
+// CopyInput is what [Store.CopyObject] copies, and where.
+type CopyInput struct {
+	// SrcBucket and SrcKey name the object to copy.
+	SrcBucket, SrcKey string
+	// DstBucket and DstKey name the copy; they may be the source's.
+	DstBucket, DstKey string
+	// Metadata, when not nil, replaces the source's metadata.
+	Metadata *Metadata
+}
+
 // Store keeps buckets and objects. Implementations MUST be safe for
 // concurrent use.
 //
@@ -223,13 +233,13 @@ type Store interface {
 	// DeleteObject removes an object; deleting a missing key is not an
 	// error (S3 answers 204), but a missing bucket is.
 	DeleteObject(ctx context.Context, bucket, key string) error
-	// CopyObject copies an object, with meta replacing the source's
+	// CopyObject copies an object, with in.Metadata replacing the source's
 	// metadata when not nil. Source and destination may be the same. The
 	// copy is a new single-part object: its ETag is the MD5 of its bytes,
 	// Parts is 0 and LastModified is the time of the copy. It keeps the
 	// source's full-object checksums unless meta sets Checksums (composite
 	// checksums describe parts the copy does not have and are dropped).
-	CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta *Metadata) (ObjectInfo, error)
+	CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, error)
 	// ListObjects lists keys in UTF-8 binary order, as S3 does.
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 

@@ -623,7 +623,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if srcBucket == bucket && srcKey == key && meta == nil {
 		return s3err.New(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-	info, err := h.store.CopyObject(ctx, srcBucket, srcKey, bucket, key, meta)
+	info, err := h.store.CopyObject(ctx, objstore.CopyInput{SrcBucket: srcBucket, SrcKey: srcKey, DstBucket: bucket, DstKey: key, Metadata: meta})
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,7 @@ func TestCrashChild(t *testing.T) {
 				fail(err)
 			}
 		case op < 7: // the copy keeps the source's metadata, so it stays checkable
-			if _, err := s.CopyObject(ctx, crashBucket, key(), crashBucket, k, nil); err != nil && err != objstore.ErrNoSuchKey {
+			if _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: crashBucket, SrcKey: key(), DstBucket: crashBucket, DstKey: k}); err != nil && err != objstore.ErrNoSuchKey {
 				fail(err)
 			}
 		default:

@@ -74,7 +74,7 @@ func TestModes(t *testing.T) {
 			if _, err := s.PutObject(ctx, "bkt", "a/b", strings.NewReader("hello"), objstore.Metadata{}, objstore.PutOptions{Size: -1}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.CopyObject(ctx, "bkt", "a/b", "bkt", "copy", nil); err != nil {
+			if _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: "bkt", SrcKey: "a/b", DstBucket: "bkt", DstKey: "copy"}); err != nil {
 				t.Fatal(err)
 			}
 			checkModes(t, data, "after a PUT and a copy")

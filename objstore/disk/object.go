@@ -237,7 +237,8 @@ func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error 
 
 // CopyObject copies the source's bytes into a temporary file (in the
 // kernel where it can: copy_file_range(2)) and commits it as a new object.
-func (s *Store) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta *objstore.Metadata) (objstore.ObjectInfo, error) {
+func (s *Store) CopyObject(ctx context.Context, in objstore.CopyInput) (objstore.ObjectInfo, error) {
+	srcBucket, srcKey, dstBucket, dstKey, meta := in.SrcBucket, in.SrcKey, in.DstBucket, in.DstKey, in.Metadata
 	if err := checkObject(srcBucket, srcKey); err != nil {
 		return objstore.ObjectInfo{}, err
 	}

@@ -289,8 +289,8 @@ func testInvalidKeys(t *testing.T, s objstore.Store) {
 			}},
 			{"HeadObject", func() error { _, err := s.HeadObject(ctx, b, k); return err }},
 			{"DeleteObject", func() error { return s.DeleteObject(ctx, b, k) }},
-			{"CopyObject from", func() error { _, err := s.CopyObject(ctx, b, k, b, "ok2", nil); return err }},
-			{"CopyObject to", func() error { _, err := s.CopyObject(ctx, b, "ok", b, k, nil); return err }},
+			{"CopyObject from", func() error { _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: k, DstBucket: b, DstKey: "ok2"}); return err }},
+			{"CopyObject to", func() error { _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: "ok", DstBucket: b, DstKey: k}); return err }},
 			{"CreateMultipartUpload", func() error {
 				_, err := s.CreateMultipartUpload(ctx, b, k, objstore.Metadata{})
 				return err
@@ -593,7 +593,7 @@ func testCopy(t *testing.T, s objstore.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			info, err := s.CopyObject(ctx, b1, "src", tt.dstBucket, tt.dstKey, tt.meta)
+			info, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b1, SrcKey: "src", DstBucket: tt.dstBucket, DstKey: tt.dstKey, Metadata: tt.meta})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -610,13 +610,13 @@ func testCopy(t *testing.T, s objstore.Store) {
 		})
 	}
 	t.Run("missing source", func(t *testing.T) {
-		_, err := s.CopyObject(ctx, b1, "nope", b2, "x", nil)
+		_, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b1, SrcKey: "nope", DstBucket: b2, DstKey: "x"})
 		wantErr(t, "CopyObject of a missing key", err, objstore.ErrNoSuchKey)
 		wantMissing(t, s, b2, "x")
 	})
 	t.Run("multipart source", func(t *testing.T) {
 		mpBody := completeUpload(t, s, b1, "mp", []int{objstore.MinPartSize, 10}, objstore.Metadata{ContentType: "mp"})
-		info, err := s.CopyObject(ctx, b1, "mp", b2, "mp-copy", nil)
+		info, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b1, SrcKey: "mp", DstBucket: b2, DstKey: "mp-copy"})
 		if err != nil {
 			t.Fatal(err)
 		}
