@@ -160,8 +160,14 @@ func testMissingBucket(t *testing.T, s objstore.Store) {
 		}},
 		{"HeadObject", func() error { _, err := s.HeadObject(ctx, b, "k"); return err }},
 		{"DeleteObject", func() error { return s.DeleteObject(ctx, b, "k") }},
-		{"CopyObject from", func() error { _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: "k", DstBucket: "here", DstKey: "k2"}); return err }},
-		{"CopyObject to", func() error { _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: "here", SrcKey: "k", DstBucket: b, DstKey: "k2"}); return err }},
+		{"CopyObject from", func() error {
+			_, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: "k", DstBucket: "here", DstKey: "k2"})
+			return err
+		}},
+		{"CopyObject to", func() error {
+			_, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: "here", SrcKey: "k", DstBucket: b, DstKey: "k2"})
+			return err
+		}},
 		{"ListObjects", func() error { _, err := s.ListObjects(ctx, b, objstore.ListOptions{}); return err }},
 		{"CreateMultipartUpload", func() error {
 			_, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})

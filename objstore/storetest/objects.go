@@ -289,8 +289,14 @@ func testInvalidKeys(t *testing.T, s objstore.Store) {
 			}},
 			{"HeadObject", func() error { _, err := s.HeadObject(ctx, b, k); return err }},
 			{"DeleteObject", func() error { return s.DeleteObject(ctx, b, k) }},
-			{"CopyObject from", func() error { _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: k, DstBucket: b, DstKey: "ok2"}); return err }},
-			{"CopyObject to", func() error { _, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: "ok", DstBucket: b, DstKey: k}); return err }},
+			{"CopyObject from", func() error {
+				_, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: k, DstBucket: b, DstKey: "ok2"})
+				return err
+			}},
+			{"CopyObject to", func() error {
+				_, err := s.CopyObject(ctx, objstore.CopyInput{SrcBucket: b, SrcKey: "ok", DstBucket: b, DstKey: k})
+				return err
+			}},
 			{"CreateMultipartUpload", func() error {
 				_, err := s.CreateMultipartUpload(ctx, b, k, objstore.Metadata{})
 				return err
