@@ -423,20 +423,16 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r2)
 }
 
-// escapeSegment percent-encodes every byte of s but letters, digits, '-',
-// '_' and '~', so that s is one path segment that is never "." or "..".
+// escapeSegment percent-encodes s into one path segment, SigV4's way
+// ('/' included), that is never "." or "..", which the mux would clean.
 func escapeSegment(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	b := make([]byte, 0, len(s)*3)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '~' {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+	switch s {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
 	}
-	return string(b)
+	return sigv4.Escape(s, false)
 }
 
 // pathUnescaped returns the decoded form of an escaped path built by
