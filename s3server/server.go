@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -418,7 +419,9 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request) {
 	r2 := new(http.Request)
 	*r2 = *r
 	u := *r.URL
-	u.Path, u.RawPath = pathUnescaped(p), p
+	// p is escapeSegment's output, always a valid escaping.
+	u.Path, _ = url.PathUnescape(p)
+	u.RawPath = p
 	r2.URL = &u
 	h.mux.ServeHTTP(w, r2)
 }
@@ -433,35 +436,6 @@ func escapeSegment(s string) string {
 		return "%2E%2E"
 	}
 	return sigv4.Escape(s, false)
-}
-
-// pathUnescaped returns the decoded form of an escaped path built by
-// escapeSegment, for URL.Path.
-func pathUnescaped(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] == '%' && i+2 < len(p) {
-			hi, _ := unhex(p[i+1])
-			lo, _ := unhex(p[i+2])
-			b.WriteByte(hi<<4 | lo)
-			i += 2
-			continue
-		}
-		b.WriteByte(p[i])
-	}
-	return b.String()
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // bucketKey returns the bucket and key the mux matched.
