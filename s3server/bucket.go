@@ -90,6 +90,16 @@ func (h *Handler) headBucket(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// noContent answers 204 No Content, unless err says otherwise: the answer
+// of the operations that return nothing.
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // putBucket is CreateBucket: PUT /bucket, with an optional
 // CreateBucketConfiguration whose LocationConstraint must be the server's
 // region.
@@ -119,11 +129,7 @@ func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 		return notImplemented("?" + sub)
 	}
 	bucket, _ := bucketKey(r)
-	if err := h.store.DeleteBucket(r.Context(), bucket); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.store.DeleteBucket(r.Context(), bucket))
 }
 
 // postBucket is POST /bucket: DeleteObjects (?delete) or a browser form
@@ -324,14 +330,8 @@ func (h *Handler) listMultipartUploads(w http.ResponseWriter, r *http.Request) e
 // deleteObjects is DeleteObjects: POST /bucket?delete.
 func (h *Handler) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 	bucket, _ := bucketKey(r)
-	decl, err := parseIntegrity(r.Header)
-	if err != nil {
-		return err
-	}
-	st := stateOf(r)
-	r.Body = readCloser{newCheckedBody(r.Body, decl, nil, st.trailer), r.Body}
 	var req deleteRequest
-	if err := readXML(r, &req); err != nil {
+	if err := readCheckedXML(r, &req); err != nil {
 		return err
 	}
 	if len(req.Objects) == 0 || len(req.Objects) > 1000 {

@@ -90,17 +90,7 @@ func (h *Handler) uploadPart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	info, err := h.store.UploadPart(r.Context(), bucket, key, uploadID, n, be, opts)
-	if be.err != nil {
-		return be.err
-	}
-	if err != nil {
-		return err
-	}
-	hdr := w.Header()
-	hdr.Set("ETag", quoteETag(info.ETag))
-	setChecksumHeaders(hdr, cb.checksums(), "")
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return answerStored(w, info.ETag, err, be, cb, "")
 }
 
 // parseCopyRange parses x-amz-copy-source-range: "bytes=first-last",
@@ -129,16 +119,9 @@ func parseCopyRange(v string, size int64) (*objstore.Range, int64, error) {
 // range of it.
 func (h *Handler) uploadPartCopy(w http.ResponseWriter, r *http.Request, uploadID string, n int) error {
 	bucket, key := bucketKey(r)
-	srcBucket, srcKey, err := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	src, err := h.store.HeadObject(ctx, srcBucket, srcKey)
+	srcBucket, srcKey, src, err := h.copySource(r)
 	if err != nil {
-		return err
-	}
-	if err := checkConditions(r.Header, "X-Amz-Copy-Source-", &src, true); err != nil {
 		return err
 	}
 	var rng *objstore.Range
@@ -170,14 +153,8 @@ func (h *Handler) uploadPartCopy(w http.ResponseWriter, r *http.Request, uploadI
 func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request) error {
 	bucket, key := bucketKey(r)
 	uploadID := r.URL.Query().Get("uploadId")
-	decl, err := parseIntegrity(r.Header)
-	if err != nil {
-		return err
-	}
-	st := stateOf(r)
-	r.Body = readCloser{newCheckedBody(r.Body, decl, nil, st.trailer), r.Body}
 	var req completeMultipartUpload
-	if err := readXML(r, &req); err != nil {
+	if err := readCheckedXML(r, &req); err != nil {
 		return err
 	}
 	if len(req.Parts) == 0 {
@@ -215,6 +192,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 					return res.err
 				}
 				e := h.toS3Error(r, res.err)
+				st := stateOf(r)
 				st.code = e.Code
 				out := *e
 				out.Details = append(append([]s3err.Detail(nil), e.Details...),
@@ -290,11 +268,7 @@ func (h *Handler) checkPartChecksums(r *http.Request, bucket, key, uploadID stri
 // abortMultipartUpload is AbortMultipartUpload: DELETE /bucket/key?uploadId=ID.
 func (h *Handler) abortMultipartUpload(w http.ResponseWriter, r *http.Request) error {
 	bucket, key := bucketKey(r)
-	if err := h.store.AbortMultipartUpload(r.Context(), bucket, key, r.URL.Query().Get("uploadId")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.store.AbortMultipartUpload(r.Context(), bucket, key, r.URL.Query().Get("uploadId")))
 }
 
 // listParts is ListParts: GET /bucket/key?uploadId=ID.

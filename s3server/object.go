@@ -449,7 +449,16 @@ func (h *Handler) checkedUpload(r *http.Request, fallback *checksumAlg) (*bodyEr
 	if body == nil {
 		body = http.NoBody
 	}
-	cb := newCheckedBody(body, decl, fallback, st.trailer)
+	be, cb, opts := checkedBodyOptions(body, decl, fallback, st.trailer, size)
+	return be, cb, opts, nil
+}
+
+// checkedBodyOptions wraps body so that the declared integrity is checked
+// as it streams, and returns the put options whose Precommit drains the
+// rest of it and records its full-object checksum: what PutObject,
+// UploadPart and a POST form upload store with.
+func checkedBodyOptions(body io.Reader, decl integrity, fallback *checksumAlg, trailer func(string) (string, bool), size int64) (*bodyError, *checkedBody, objstore.PutOptions) {
+	cb := newCheckedBody(body, decl, fallback, trailer)
 	be := &bodyError{r: cb}
 	opts := objstore.PutOptions{Size: size, Precommit: func(info *objstore.ObjectInfo) error {
 		if err := drain(be); err != nil {
@@ -461,7 +470,7 @@ func (h *Handler) checkedUpload(r *http.Request, fallback *checksumAlg) (*bodyEr
 		}
 		return nil
 	}}
-	return be, cb, opts, nil
+	return be, cb, opts
 }
 
 // putObject is PUT /bucket/key: PutObject, CopyObject, UploadPart or
@@ -492,6 +501,13 @@ func (h *Handler) putObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	info, err := h.store.PutObject(r.Context(), bucket, key, be, meta, opts)
+	return answerStored(w, info.ETag, err, be, cb, "FULL_OBJECT")
+}
+
+// answerStored answers a PutObject or UploadPart: the body's error first
+// (the store's is then only its consequence), else the store's, else 200
+// with the ETag and the checksums of the body.
+func answerStored(w http.ResponseWriter, etag string, err error, be *bodyError, cb *checkedBody, checksumType string) error {
 	if be.err != nil {
 		return be.err
 	}
@@ -499,8 +515,8 @@ func (h *Handler) putObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	hdr := w.Header()
-	hdr.Set("ETag", quoteETag(info.ETag))
-	setChecksumHeaders(hdr, cb.checksums(), "FULL_OBJECT")
+	hdr.Set("ETag", quoteETag(etag))
+	setChecksumHeaders(hdr, cb.checksums(), checksumType)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -555,25 +571,35 @@ func parseCopySource(v string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
+// copySource finds the source of a CopyObject or UploadPartCopy, from
+// x-amz-copy-source, and checks its x-amz-copy-source-if-* conditions.
+// The source's missing key or bucket is named in the error.
+func (h *Handler) copySource(r *http.Request) (bucket, key string, info objstore.ObjectInfo, err error) {
+	bucket, key, err = parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return "", "", info, err
+	}
+	info, err = h.store.HeadObject(r.Context(), bucket, key)
+	switch {
+	case errors.Is(err, objstore.ErrNoSuchKey):
+		return "", "", info, s3err.New(s3err.NoSuchKey, "The specified key does not exist.").With("Key", key)
+	case errors.Is(err, objstore.ErrNoSuchBucket):
+		return "", "", info, s3err.New(s3err.NoSuchBucket, "The specified bucket does not exist").With("BucketName", bucket)
+	case err != nil:
+		return "", "", info, err
+	}
+	if err := checkConditions(r.Header, "X-Amz-Copy-Source-", &info, true); err != nil {
+		return "", "", info, err
+	}
+	return bucket, key, info, nil
+}
+
 // copyObject is CopyObject: PUT /bucket/key with x-amz-copy-source.
 func (h *Handler) copyObject(w http.ResponseWriter, r *http.Request) error {
 	bucket, key := bucketKey(r)
-	srcBucket, srcKey, err := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	src, err := h.store.HeadObject(ctx, srcBucket, srcKey)
+	srcBucket, srcKey, src, err := h.copySource(r)
 	if err != nil {
-		if errors.Is(err, objstore.ErrNoSuchKey) {
-			return s3err.New(s3err.NoSuchKey, "The specified key does not exist.").With("Key", srcKey)
-		}
-		if errors.Is(err, objstore.ErrNoSuchBucket) {
-			return s3err.New(s3err.NoSuchBucket, "The specified bucket does not exist").With("BucketName", srcBucket)
-		}
-		return err
-	}
-	if err := checkConditions(r.Header, "X-Amz-Copy-Source-", &src, true); err != nil {
 		return err
 	}
 	var meta *objstore.Metadata
@@ -645,11 +671,7 @@ func (h *Handler) deleteObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	bucket, key := bucketKey(r)
-	if err := h.store.DeleteObject(r.Context(), bucket, key); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.store.DeleteObject(r.Context(), bucket, key))
 }
 
 // postObject is POST /bucket/key: CreateMultipartUpload (?uploads) or

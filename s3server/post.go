@@ -166,18 +166,8 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 	if decl.trailer {
 		return malformedPost("A form cannot carry x-amz-trailer.")
 	}
-	cb := newCheckedBody(up.Limits.Reader(file), decl, defaultChecksum, nil)
-	be := &bodyError{r: cb}
-	info, err := h.store.PutObject(r.Context(), up.Bucket, up.Key, be, meta, objstore.PutOptions{Size: -1, Precommit: func(info *objstore.ObjectInfo) error {
-		if err := drain(be); err != nil {
-			return err
-		}
-		if sums := cb.checksums(); sums != nil {
-			info.Metadata.Checksums = sums
-			info.Metadata.ChecksumType = "FULL_OBJECT"
-		}
-		return nil
-	}})
+	be, _, opts := checkedBodyOptions(up.Limits.Reader(file), decl, defaultChecksum, nil, -1)
+	info, err := h.store.PutObject(r.Context(), up.Bucket, up.Key, be, meta, opts)
 	if be.err != nil {
 		if !isS3Error(be.err) {
 			return malformedPost("%v", be.err)

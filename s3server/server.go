@@ -305,30 +305,36 @@ func (h *Handler) toS3Error(r *http.Request, err error) *s3err.Error {
 	case errors.Is(err, objstore.ErrNoSuchUpload):
 		return s3err.New(s3err.NoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.").
 			With("UploadId", r.URL.Query().Get("uploadId"))
-	case errors.Is(err, objstore.ErrInvalidPart):
-		return s3err.New(s3err.InvalidPart, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
-	case errors.Is(err, objstore.ErrInvalidPartOrder):
-		return s3err.New(s3err.InvalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
-	case errors.Is(err, objstore.ErrEntityTooSmall):
-		return s3err.New(s3err.EntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
-	case errors.Is(err, objstore.ErrInvalidRange):
-		return s3err.New(s3err.InvalidRange, "The requested range is not satisfiable")
-	case errors.Is(err, objstore.ErrIncompleteBody):
-		return s3err.New(s3err.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
-	case errors.Is(err, objstore.ErrInvalidArgument):
-		return s3err.New(s3err.InvalidArgument, "An argument of the request is not valid, such as a continuation token, or metadata that is not UTF-8.")
-	case errors.Is(err, objstore.ErrPreconditionFailed):
-		return s3err.New(s3err.PreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	case errors.As(err, &mbe):
 		return s3err.New(s3err.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return s3err.New(s3err.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return s3err.New(s3err.IncompleteBody, "The client went away before the request completed.")
+	}
+	for _, se := range plainStoreErrors {
+		if errors.Is(err, se.err) {
+			return s3err.New(se.code, "%s", se.msg)
+		}
 	}
 	h.log.LogAttrs(r.Context(), slog.LevelError, "s3server: internal error",
 		slog.String("request_id", st.id), slog.String("error", err.Error()))
 	return s3err.New(s3err.InternalError, "We encountered an internal error. Please try again.")
+}
+
+// plainStoreErrors are the store's errors whose S3 answer carries no
+// detail: the code and S3's message.
+var plainStoreErrors = []struct {
+	err  error
+	code s3err.ErrorCode
+	msg  string
+}{
+	{objstore.ErrInvalidPart, s3err.InvalidPart, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
+	{objstore.ErrInvalidPartOrder, s3err.InvalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number."},
+	{objstore.ErrEntityTooSmall, s3err.EntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size."},
+	{objstore.ErrInvalidRange, s3err.InvalidRange, "The requested range is not satisfiable"},
+	{objstore.ErrIncompleteBody, s3err.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
+	{objstore.ErrInvalidArgument, s3err.InvalidArgument, "An argument of the request is not valid, such as a continuation token, or metadata that is not UTF-8."},
+	{objstore.ErrPreconditionFailed, s3err.PreconditionFailed, "At least one of the pre-conditions you specified did not hold"},
+	{io.ErrUnexpectedEOF, s3err.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
 }
 
 // newRequestID returns a random request id: 16 upper-case hex digits, as S3's.

@@ -49,6 +49,17 @@ const maxXMLBody = 8 << 20
 // strictly: an element v does not know is MalformedXML. v's struct types
 // catch unknown elements with an `xml:",any"` field called Unknown. An
 // empty body is errEmptyBody.
+// readCheckedXML is readXML of a body whose declared Content-MD5 or
+// checksum (header or aws-chunked trailer) is checked as it is read.
+func readCheckedXML(r *http.Request, v interface{ unknown() []string }) error {
+	decl, err := parseIntegrity(r.Header)
+	if err != nil {
+		return err
+	}
+	r.Body = readCloser{newCheckedBody(r.Body, decl, nil, stateOf(r).trailer), r.Body}
+	return readXML(r, v)
+}
+
 func readXML(r *http.Request, v interface{ unknown() []string }) error {
 	if r.Body == nil {
 		return errEmptyBody
@@ -176,9 +187,15 @@ type deleteObjectReq struct {
 }
 
 func (d *deleteRequest) unknown() []string {
-	u := d.Unknown.names()
-	for _, o := range d.Objects {
-		u = append(u, o.Unknown.names()...)
+	return unknownWithin(d.Unknown, d.Objects, func(o deleteObjectReq) anyElems { return o.Unknown })
+}
+
+// unknownWithin returns the names of the unknown elements of a document
+// and of each of its items.
+func unknownWithin[T any](top anyElems, items []T, of func(T) anyElems) []string {
+	u := top.names()
+	for _, it := range items {
+		u = append(u, of(it).names()...)
 	}
 	return u
 }
@@ -289,11 +306,7 @@ type completePart struct {
 }
 
 func (c *completeMultipartUpload) unknown() []string {
-	u := c.Unknown.names()
-	for _, p := range c.Parts {
-		u = append(u, p.Unknown.names()...)
-	}
-	return u
+	return unknownWithin(c.Unknown, c.Parts, func(p completePart) anyElems { return p.Unknown })
 }
 
 // completeMultipartUploadResult is the CompleteMultipartUpload response.
