@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bufio"
 	"io"
 	"strings"
 )
@@ -11,14 +10,7 @@ import (
 // to sign ("-" for S3's lines, "+" for the ones computed here). Prose is
 // wrapped at [TextWidth] columns; the diffed lines are written whole, with
 // control characters escaped.
-func (d *Diagnosis) WriteText(w io.Writer) error {
-	b := bufio.NewWriter(w)
-	for _, l := range d.TextLines() {
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	return b.Flush()
-}
+func (d *Diagnosis) WriteText(w io.Writer) error { return writeLines(w, d.TextLines()) }
 
 // TextLines returns the lines [Diagnosis.WriteText] writes.
 func (d *Diagnosis) TextLines() []string {

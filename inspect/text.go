@@ -25,10 +25,13 @@ const (
 // parameters and the findings, every line at most [TextWidth] columns.
 // Text from the URL is written with its control and formatting characters
 // escaped (\x1b, \u202e), so that a URL cannot drive the terminal.
-func (in *Inspection) WriteText(w io.Writer) error {
+func (in *Inspection) WriteText(w io.Writer) error { return writeLines(w, in.TextLines()) }
+
+// writeLines writes each line and a newline, buffered.
+func writeLines(w io.Writer, lines []string) error {
 	b := bufio.NewWriter(w)
-	for _, line := range in.TextLines() {
-		b.WriteString(line)
+	for _, l := range lines {
+		b.WriteString(l)
 		b.WriteByte('\n')
 	}
 	return b.Flush()
