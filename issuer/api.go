@@ -3,7 +3,7 @@
 // request against the client's policy and answers with a presigned URL, and
 // the bytes go straight to storage: the service never carries them.
 //
-// # Tenants and tenants
+// # Tenants and prefixes
 //
 // Each API key is a [Tenant] with a key prefix of its own: every key the
 // API issues a URL for lies under that prefix, whatever the request says.
@@ -23,7 +23,12 @@
 //	POST   /v1/inspect                          explain a presigned URL
 //	GET    /healthz, /readyz, /metrics, /openapi.json
 //
-// Errors are {"error": {"code", "message"}} with the matching status.
+// # Errors
+//
+// Errors are {"error": {"code", "message"}}, with "field" naming the
+// member refused for invalid_field. The code is a [Code], whose status is
+// [Code.Status]; handlers return an [*Error] and the route adapter alone
+// writes it and logs its cause.
 package issuer
 
 import (
@@ -40,6 +45,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -59,25 +65,6 @@ import (
 //
 //go:embed openapi.json
 var openAPIDoc []byte
-
-// Error is an API error: the HTTP status, a stable machine code and a
-// message for people, kept apart from the cause, which only the log sees.
-type Error struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// Err is the cause, for the log; nil for a plain refusal.
-	Err error `json:"-"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-func apiErr(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
 
 // Options wire a Server.
 type Options struct {
@@ -197,9 +184,7 @@ func New(o Options) (*Server, error) {
 		// The probe is bounded by the backend's timeout; its error names
 		// storage's host and never carries the signed probe URL.
 		if err := s.backend.Ready(r.Context()); err != nil {
-			e := apiErr(http.StatusServiceUnavailable, "not_ready", "storage is not ready: %s", strings.TrimPrefix(err.Error(), "issuer: "))
-			e.Err = err
-			return e
+			return withCause(apiErr(CodeNotReady, "storage is not ready: %s", storageDetail(err)), err)
 		}
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}))
@@ -210,7 +195,7 @@ func New(o Options) (*Server, error) {
 			sum := sha256.Sum256([]byte(token))
 			if !ok || !hmac.Equal(sum[:], s.metricsTokenHash) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="presign metrics"`)
-				return apiErr(http.StatusUnauthorized, "unauthorized", "the metrics need the metrics token: \"Authorization: Bearer <metrics_token>\"")
+				return apiErr(CodeUnauthorized, "the metrics need the metrics token: \"Authorization: Bearer <metrics_token>\"")
 			}
 		}
 		prom.ServeHTTP(w, r)
@@ -283,7 +268,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // route adapts a handler that returns an error: the one place that writes
-// error bodies, logs their causes, and records metrics.
+// error bodies, logs their causes (once; handlers only return them), and
+// records metrics. An error that is not an [*Error] is answered 500
+// internal, its text logged and never sent.
 func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -291,18 +278,19 @@ func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) e
 		if err := h(sw, r); err != nil {
 			var ae *Error
 			if !errors.As(err, &ae) {
-				ae = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error", Err: err}
+				ae = withCause(apiErr(CodeInternal, "internal error"), err)
 			}
+			status := ae.Status()
 			if ae.Err != nil {
-				s.log.LogAttrs(r.Context(), logLevel(r, ae.Status), "request failed", slog.String("route", name),
-					slog.Int("status", ae.Status), slog.String("code", ae.Code),
+				s.log.LogAttrs(r.Context(), logLevel(r, status), "request failed", slog.String("route", name),
+					slog.Int("status", status), slog.String("code", string(ae.Code)),
 					slog.String("err", sigv4.RedactURL(ae.Err.Error())))
 			}
-			if ae.Status == http.StatusTooManyRequests {
+			if ae.Code == CodeRateLimited {
 				sw.Header().Set("Retry-After", "1")
 			}
-			s.m.errors.WithLabelValues(ae.Code).Inc()
-			writeJSON(sw, ae.Status, map[string]*Error{"error": ae})
+			s.m.errors.WithLabelValues(string(ae.Code)).Inc()
+			writeJSON(sw, status, map[string]*Error{"error": ae})
 		}
 		s.m.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
 		s.m.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
@@ -345,20 +333,20 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 		token, ok := bearerToken(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="presign"`)
-			return apiErr(http.StatusUnauthorized, "unauthorized", "send the API key as \"Authorization: Bearer <key>\"")
+			return apiErr(CodeUnauthorized, "send the API key as \"Authorization: Bearer <key>\"")
 		}
 		// A map lookup by the key's hash: the lookup's timing depends only
 		// on the hash, which tells nothing about any stored key.
 		c := s.clients[HashKey(token)]
 		if c == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="presign", error="invalid_token"`)
-			return apiErr(http.StatusUnauthorized, "unauthorized", "the API key is not valid")
+			return apiErr(CodeUnauthorized, "the API key is not valid")
 		}
 		if op != "" && !c.allows(op) {
-			return apiErr(http.StatusForbidden, "forbidden", "this API key may not use %s", op)
+			return forbidden(op)
 		}
 		if c.limiter != nil && !c.limiter.Allow() {
-			return apiErr(http.StatusTooManyRequests, "rate_limited", "too many requests for this API key; retry shortly")
+			return apiErr(CodeRateLimited, "too many requests for this API key; retry shortly")
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxRequestBytes())
 		out, err := h(&request{Request: r, w: w, client: c})
@@ -392,7 +380,7 @@ func decode(r *request, v any) error {
 	// Authorization.
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" {
-			return apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the request as application/json")
+			return apiErr(CodeUnsupportedMediaType, "send the request as application/json")
 		}
 	}
 	dec := json.NewDecoder(r.Body)
@@ -401,43 +389,56 @@ func decode(r *request, v any) error {
 		var mbe *http.MaxBytesError
 		var ute *json.UnmarshalTypeError
 		var se *json.SyntaxError
+		// UnmarshalTypeError.Value describes the JSON value: "number -5"
+		// for a number that does not fit an integer field, "string", …
+		// (a documented field, not a message).
+		var number string
+		var isNumber bool
+		if errors.As(err, &ute) {
+			number, isNumber = strings.CutPrefix(ute.Value, "number ")
+		}
 		switch {
 		case errors.As(err, &mbe):
-			return apiErr(http.StatusRequestEntityTooLarge, "request_too_large", "the request body is over %d bytes", mbe.Limit)
-		case errors.As(err, &ute) && ute.Field == "expiresIn" && strings.HasPrefix(ute.Value, "number"):
-			return apiErr(http.StatusBadRequest, "invalid_field", "expiresIn %s is out of range: ask for a whole number of seconds from 1 to %d at most (a client's own maximum may be lower), or 0 for the default",
-				strings.TrimPrefix(ute.Value, "number "), int64(MaxExpiry/time.Second))
-		case errors.As(err, &ute) && strings.HasPrefix(ute.Type.Kind().String(), "int") && strings.HasPrefix(ute.Value, "number"):
-			return apiErr(http.StatusBadRequest, "invalid_json", "field %q must be a whole number from %d to %d, not %s", ute.Field, math.MinInt64, math.MaxInt64, strings.TrimPrefix(ute.Value, "number "))
-		case errors.As(err, &ute):
-			return apiErr(http.StatusBadRequest, "invalid_json", "field %q must be %s, not %s", ute.Field, jsonType(ute.Type.Kind().String()), ute.Value)
+			return apiErr(CodeRequestTooLarge, "the request body is over %d bytes", mbe.Limit)
+		case isNumber && ute.Field == "expiresIn":
+			return invalidField("expiresIn", "expiresIn %s is out of range: ask for a whole number of seconds from 1 to %d at most (a client's own maximum may be lower), or 0 for the default",
+				number, int64(MaxExpiry/time.Second))
+		case isNumber && isInt(ute.Type.Kind()):
+			return apiErr(CodeInvalidJSON, "field %q must be a whole number from %d to %d, not %s", ute.Field, math.MinInt64, math.MaxInt64, number)
+		case ute != nil:
+			return apiErr(CodeInvalidJSON, "field %q must be %s, not %s", ute.Field, jsonType(ute.Type.Kind()), ute.Value)
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-			return apiErr(http.StatusBadRequest, "invalid_json", "the body is not valid JSON: %v", err)
+			return apiErr(CodeInvalidJSON, "the body is not valid JSON: %v", err)
 		case errors.Is(err, io.EOF):
-			return apiErr(http.StatusBadRequest, "invalid_json", "the body is empty; send a JSON object")
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return apiErr(http.StatusBadRequest, "invalid_json", "unknown %s", strings.TrimPrefix(err.Error(), "json: "))
+			return apiErr(CodeInvalidJSON, "the body is empty; send a JSON object")
 		}
-		return apiErr(http.StatusBadRequest, "invalid_json", "the body is not a valid request: %v", err)
+		// An unknown field, whose error encoding/json gives no type: its
+		// text names the field.
+		return apiErr(CodeInvalidJSON, "the body is not a valid request: %v", err)
 	}
 	if dec.More() {
-		return apiErr(http.StatusBadRequest, "invalid_json", "the body has more than one JSON value")
+		return apiErr(CodeInvalidJSON, "the body has more than one JSON value")
 	}
 	return nil
 }
 
-func jsonType(kind string) string {
+func isInt(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Int64
+}
+
+// jsonType names the JSON type that decodes into a Go value of kind k.
+func jsonType(k reflect.Kind) string {
 	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+	case k >= reflect.Int && k <= reflect.Float64:
 		return "a number"
-	case kind == "string":
+	case k == reflect.String:
 		return "a string"
-	case kind == "slice":
+	case k == reflect.Slice:
 		return "an array"
-	case kind == "bool":
+	case k == reflect.Bool:
 		return "true or false"
 	}
-	return "a " + kind
+	return "a " + k.String()
 }
 
 func (s *Server) remote(r *http.Request) string {
@@ -488,31 +489,64 @@ type UploadResponse struct {
 func (s *Server) checkUpload(r *request, u *uploadRequest) (string, error) {
 	c := r.client
 	if u.Filename == "" {
-		return "", apiErr(http.StatusBadRequest, "invalid_field", "filename is required")
+		return "", invalidField("filename", "filename is required")
 	}
-	if u.ContentType == "" {
-		return "", apiErr(http.StatusBadRequest, "invalid_field", "contentType is required, such as image/jpeg")
-	}
-	if mt, _, err := mime.ParseMediaType(u.ContentType); err != nil || !strings.Contains(mt, "/") || strings.ContainsAny(u.ContentType, "\r\n") {
-		return "", apiErr(http.StatusBadRequest, "invalid_field", "contentType %q is not a media type such as image/jpeg", u.ContentType)
-	}
-	if !c.allowsType(u.ContentType) {
-		return "", apiErr(http.StatusUnsupportedMediaType, "content_type_not_allowed", "content type %q is not allowed for this API key; allowed: %s", u.ContentType, strings.Join(c.ContentTypes, ", "))
-	}
-	if u.Size == nil {
-		return "", apiErr(http.StatusBadRequest, "invalid_field", "size is required: the exact size of the file in bytes")
-	}
-	if *u.Size < 0 {
-		return "", apiErr(http.StatusBadRequest, "invalid_field", "size %d is negative", *u.Size)
-	}
-	if *u.Size > c.maxSize() {
-		return "", apiErr(http.StatusRequestEntityTooLarge, "too_large", "the file is %d bytes; this API key may upload at most %d", *u.Size, c.maxSize())
+	if err := checkObject(c.Tenant, u.ContentType, u.Size); err != nil {
+		return "", err
 	}
 	key, err := uploadKey(c.Prefix, u.Filename)
 	if err != nil {
-		return "", apiErr(http.StatusBadRequest, "invalid_field", "filename: %v", err)
+		return "", invalidField("filename", "filename: %v", err)
 	}
 	return key, nil
+}
+
+// checkObject checks the media type and the exact size an upload URL
+// signs against the client's policy: the one check of both, for
+// /v1/uploads, /v1/uploads/multipart and a PUT from /v1/presign.
+func checkObject(c *Tenant, contentType string, size *int64) error {
+	switch {
+	case contentType == "":
+		return invalidField("contentType", "contentType is required, such as image/jpeg")
+	case !isMediaType(contentType):
+		return invalidField("contentType", "contentType %q is not a media type such as image/jpeg", contentType)
+	case !c.allowsType(contentType):
+		return apiErr(CodeContentTypeNotAllowed, "content type %q is not allowed for this API key; allowed: %s", contentType, strings.Join(c.ContentTypes, ", "))
+	case size == nil:
+		return invalidField("size", "size is required: the exact size of the file in bytes, which the URL signs")
+	case *size < 0:
+		return invalidField("size", "size %d is negative", *size)
+	case *size > c.maxSize():
+		return apiErr(CodeTooLarge, "the file is %d bytes; this API key may upload at most %d", *size, c.maxSize())
+	}
+	return nil
+}
+
+// isMediaType reports whether ct is a media type "type/subtype", with
+// parameters or not, on one line.
+func isMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && strings.Contains(mt, "/") && !strings.ContainsAny(ct, "\r\n")
+}
+
+// attachment returns the Content-Disposition that saves a download as
+// filename, sanitised ([SanitizeFilename]).
+func attachment(filename string) (string, error) {
+	name := SanitizeFilename(filename)
+	if name == "" {
+		return "", invalidField("filename", "filename is empty once path parts, control and reserved characters are removed")
+	}
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name}), nil
+}
+
+// headerMap returns the headers a presigned request must be sent with, by
+// canonical name, for an answer's "headers".
+func headerMap(params []sigv4.Param) map[string]string {
+	h := make(map[string]string, len(params))
+	for _, p := range params {
+		h[http.CanonicalHeaderKey(p.Name)] = p.Value
+	}
+	return h
 }
 
 func (s *Server) upload(r *request) (any, error) {
@@ -525,15 +559,15 @@ func (s *Server) upload(r *request) (any, error) {
 		return nil, err
 	}
 	if *u.Size >= s.cfg.multipartThreshold() {
-		return nil, apiErr(http.StatusBadRequest, "use_multipart", "files of %d bytes or more are uploaded in parts: use POST /v1/uploads/multipart", s.cfg.multipartThreshold())
+		return nil, apiErr(CodeUseMultipart, "files of %d bytes or more are uploaded in parts: use POST /v1/uploads/multipart", s.cfg.multipartThreshold())
 	}
 	d, err := r.client.expiry(false, u.ExpiresIn)
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
+		return nil, err
 	}
 	if u.ChecksumSHA256 != "" {
 		if b, err := base64.StdEncoding.DecodeString(u.ChecksumSHA256); err != nil || len(b) != sha256.Size {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "checksumSHA256 must be the base64 of the file's 32-byte SHA-256")
+			return nil, invalidField("checksumSHA256", "checksumSHA256 must be the base64 of the file's 32-byte SHA-256")
 		}
 	}
 	now := s.now()
@@ -551,12 +585,8 @@ func (s *Server) upload(r *request) (any, error) {
 		if err != nil {
 			return nil, s.presignErr(err)
 		}
-		h := map[string]string{}
-		for _, p := range res.Header {
-			h[http.CanonicalHeaderKey(p.Name)] = p.Value
-		}
 		s.issued(r, "PutObject", key, res.Expires)
-		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: h, ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
 	case "POST":
 		form, err := s.backend.Presigner.PresignPost(r.Context(), &presign.PostInput{
 			Bucket: s.backend.Bucket, Key: key, Expires: d, SigningTime: now, CapToCredentials: true,
@@ -569,15 +599,13 @@ func (s *Server) upload(r *request) (any, error) {
 		s.issued(r, "PostObject", key, form.Expires)
 		return &UploadResponse{Key: key, Method: http.MethodPost, URL: form.URL, Fields: form.Fields, ExpiresAt: form.Expires.UTC(), ExpiresIn: int64(form.Expires.Sub(now) / time.Second)}, nil
 	}
-	return nil, apiErr(http.StatusBadRequest, "invalid_field", "method %q is not PUT or POST", u.Method)
+	return nil, invalidField("method", "method %q is not PUT or POST", u.Method)
 }
 
 // presignErr turns a presigning failure into an API error; such failures
 // come from the service's own configuration or credentials.
 func (s *Server) presignErr(err error) error {
-	e := apiErr(http.StatusInternalServerError, "presign_failed", "the service could not sign the request; see its log")
-	e.Err = err
-	return e
+	return withCause(apiErr(CodePresignFailed, "the service could not sign the request; see its log"), err)
 }
 
 // downloadRequest is the body of POST /v1/downloads.
@@ -602,23 +630,17 @@ func (s *Server) download(r *request) (any, error) {
 		return nil, err
 	}
 	if err := CheckKey(r.client.Prefix, d.Key); err != nil {
-		status := http.StatusBadRequest
-		if strings.Contains(err.Error(), "outside your prefix") {
-			status = http.StatusForbidden
-		}
-		return nil, apiErr(status, "invalid_key", "%v", err)
+		return nil, keyErr(err)
 	}
 	exp, err := r.client.expiry(true, d.ExpiresIn)
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
+		return nil, err
 	}
 	in := &presign.Input{Bucket: s.backend.Bucket, Key: d.Key}
 	if d.Filename != "" {
-		name := SanitizeFilename(d.Filename)
-		if name == "" {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "filename is empty once path parts, control and reserved characters are removed")
+		if in.ResponseContentDisposition, err = attachment(d.Filename); err != nil {
+			return nil, err
 		}
-		in.ResponseContentDisposition = mime.FormatMediaType("attachment", map[string]string{"filename": name})
 	}
 	now := s.now()
 	res, err := s.backend.Presigner.Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true})
@@ -653,7 +675,7 @@ func (s *Server) sealToken(t *uploadToken) string {
 
 func (s *Server) openToken(r *request) (*uploadToken, error) {
 	id := r.PathValue("id")
-	bad := apiErr(http.StatusNotFound, "no_such_upload", "no such multipart upload")
+	bad := apiErr(CodeNoSuchUpload, "no such multipart upload")
 	body64, mac64, ok := strings.Cut(id, ".")
 	if !ok || len(id) > 4096 {
 		return nil, bad
@@ -673,7 +695,7 @@ func (s *Server) openToken(r *request) (*uploadToken, error) {
 		return nil, bad
 	}
 	if s.now().Unix() > t.Expires {
-		return nil, apiErr(http.StatusGone, "upload_expired", "this multipart upload's time is over; start again")
+		return nil, apiErr(CodeUploadExpired, "this multipart upload's time is over; start again")
 	}
 	return &t, nil
 }
@@ -706,8 +728,8 @@ func (s *Server) multipartCreate(r *request) (any, error) {
 	if err := decode(r, &u); err != nil {
 		return nil, err
 	}
-	if u.Method != "" || u.ChecksumSHA256 != "" || u.ExpiresIn != 0 {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "multipart uploads take filename, contentType and size only: no method, checksumSHA256 or expiresIn (part URLs live as long as the client's upload expiry)")
+	if field := firstSet(member{"method", u.Method != ""}, member{"checksumSHA256", u.ChecksumSHA256 != ""}, member{"expiresIn", u.ExpiresIn != 0}); field != "" {
+		return nil, invalidField(field, "multipart uploads take filename, contentType and size only: no method, checksumSHA256 or expiresIn (part URLs live as long as the client's upload expiry)")
 	}
 	key, err := s.checkUpload(r, &u)
 	if err != nil {
@@ -727,6 +749,22 @@ func (s *Server) multipartCreate(r *request) (any, error) {
 	return &MultipartResponse{ID: s.sealToken(t), Key: key, PartSize: t.PartSize, PartCount: t.partCount(), ExpiresAt: time.Unix(t.Expires, 0).UTC()}, nil
 }
 
+// member is a request member's name and whether the request sets it.
+type member struct {
+	name string
+	set  bool
+}
+
+// firstSet returns the name of the first member the request sets, or "".
+func firstSet(ms ...member) string {
+	for _, m := range ms {
+		if m.set {
+			return m.name
+		}
+	}
+	return ""
+}
+
 // backendErr reports a failure of storage: what the client caused (an
 // upload storage no longer knows, parts it refuses) as a 4xx, a timeout as
 // 504 backend_timeout naming storage's host, anything else as 502. The
@@ -737,18 +775,17 @@ func (s *Server) backendErr(err error) error {
 	var ue *UnreachableError
 	switch {
 	case errors.As(err, &be) && be.Code == "NoSuchUpload":
-		e = apiErr(http.StatusNotFound, "no_such_upload", "storage no longer knows this upload")
+		e = apiErr(CodeNoSuchUpload, "storage no longer knows this upload")
 	case errors.As(err, &be) && (be.Code == "InvalidPart" || be.Code == "InvalidPartOrder" || be.Code == "EntityTooSmall"):
-		e = apiErr(http.StatusBadRequest, "invalid_parts", "storage refused the parts: %s", be.Message)
+		e = apiErr(CodeInvalidParts, "storage refused the parts: %s", be.Message)
 	case errors.As(err, &ue) && ue.Timeout > 0:
-		e = apiErr(http.StatusGatewayTimeout, "backend_timeout", "storage at %s did not answer within %v; try again later", ue.Host, ue.Timeout)
+		e = apiErr(CodeBackendTimeout, "storage at %s did not answer within %v; try again later", ue.Host, ue.Timeout)
 	case errors.As(err, &ue):
-		e = apiErr(http.StatusBadGateway, "storage_error", "storage at %s is unreachable", ue.Host)
+		e = apiErr(CodeStorageError, "storage at %s is unreachable", ue.Host)
 	default:
-		e = apiErr(http.StatusBadGateway, "storage_error", "storage refused the request")
+		e = apiErr(CodeStorageError, "storage refused the request")
 	}
-	e.Err = err
-	return e
+	return withCause(e, err)
 }
 
 // PartURL is one part's upload URL.
@@ -765,19 +802,25 @@ type PartsResponse struct {
 	ExpiresIn int64     `json:"expiresIn"`
 }
 
-func (s *Server) multipartParts(r *request) (any, error) {
+// openWithBody opens the request's upload id, then decodes its body into v.
+func (s *Server) openWithBody(r *request, v any) (*uploadToken, error) {
 	t, err := s.openToken(r)
 	if err != nil {
 		return nil, err
 	}
+	return t, decode(r, v)
+}
+
+func (s *Server) multipartParts(r *request) (any, error) {
 	var body struct {
 		PartNumbers []int `json:"partNumbers"`
 	}
-	if err := decode(r, &body); err != nil {
+	t, err := s.openWithBody(r, &body)
+	if err != nil {
 		return nil, err
 	}
 	if len(body.PartNumbers) == 0 || len(body.PartNumbers) > 100 {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "partNumbers must list 1 to 100 part numbers")
+		return nil, invalidField("partNumbers", "partNumbers must list 1 to 100 part numbers")
 	}
 	d, err := r.client.expiry(false, 0)
 	if err != nil {
@@ -787,7 +830,7 @@ func (s *Server) multipartParts(r *request) (any, error) {
 	out := &PartsResponse{ExpiresAt: now.Add(d).UTC(), ExpiresIn: int64(d / time.Second)}
 	for _, n := range body.PartNumbers {
 		if n < 1 || n > t.partCount() {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "part number %d is out of range: this upload has parts 1 to %d", n, t.partCount())
+			return nil, invalidField("partNumbers", "part number %d is out of range: this upload has parts 1 to %d", n, t.partCount())
 		}
 		size := t.partLength(n)
 		res, err := s.backend.Presigner.Presign(r.Context(), presign.UploadPart, &presign.Input{
@@ -796,11 +839,7 @@ func (s *Server) multipartParts(r *request) (any, error) {
 		if err != nil {
 			return nil, s.presignErr(err)
 		}
-		h := map[string]string{}
-		for _, p := range res.Header {
-			h[http.CanonicalHeaderKey(p.Name)] = p.Value
-		}
-		out.Parts = append(out.Parts, PartURL{PartNumber: n, URL: res.URL, Headers: h})
+		out.Parts = append(out.Parts, PartURL{PartNumber: n, URL: res.URL, Headers: headerMap(res.Header)})
 		out.ExpiresAt = res.Expires.UTC()
 	}
 	s.issued(r, "UploadPart", t.Key, out.ExpiresAt)
@@ -814,22 +853,19 @@ type CompleteResponse struct {
 }
 
 func (s *Server) multipartComplete(r *request) (any, error) {
-	t, err := s.openToken(r)
-	if err != nil {
-		return nil, err
-	}
 	var body struct {
 		Parts []Part `json:"parts"`
 	}
-	if err := decode(r, &body); err != nil {
+	t, err := s.openWithBody(r, &body)
+	if err != nil {
 		return nil, err
 	}
 	if len(body.Parts) != t.partCount() {
-		return nil, apiErr(http.StatusBadRequest, "invalid_parts", "the upload has %d parts; list each once, in order, with its ETag", t.partCount())
+		return nil, apiErr(CodeInvalidParts, "the upload has %d parts; list each once, in order, with its ETag", t.partCount())
 	}
 	for i, p := range body.Parts {
 		if p.PartNumber != i+1 || p.ETag == "" || len(p.ETag) > 200 {
-			return nil, apiErr(http.StatusBadRequest, "invalid_parts", "part %d: list parts 1 to %d in order, each with the ETag storage returned", i+1, t.partCount())
+			return nil, apiErr(CodeInvalidParts, "part %d: list parts 1 to %d in order, each with the ETag storage returned", i+1, t.partCount())
 		}
 	}
 	etag, err := s.backend.CompleteMultipartUpload(r.Context(), t.Key, t.UploadID, body.Parts)
@@ -893,77 +929,56 @@ func (s *Server) presignURL(r *request) (any, error) {
 	case "DELETE":
 		op, right = presign.DeleteObject, OpDelete
 	default:
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "method %q is not GET, HEAD, PUT or DELETE", p.Method)
+		return nil, invalidField("method", "method %q is not GET, HEAD, PUT or DELETE", p.Method)
 	}
 	if !c.allows(right) {
-		return nil, apiErr(http.StatusForbidden, "forbidden", "this API key may not use %s", right)
+		return nil, forbidden(right)
 	}
 	if err := CheckKey(c.Prefix, p.Key); err != nil {
-		status := http.StatusBadRequest
-		if strings.Contains(err.Error(), "outside your prefix") {
-			status = http.StatusForbidden
-		}
-		return nil, apiErr(status, "invalid_key", "%v", err)
+		return nil, keyErr(err)
 	}
 	in := &presign.Input{Bucket: s.backend.Bucket, Key: p.Key}
+	var err error
 	if op == presign.PutObject {
-		if p.ContentType == "" {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "contentType is required for PUT, such as image/jpeg")
-		}
-		if mt, _, err := mime.ParseMediaType(p.ContentType); err != nil || !strings.Contains(mt, "/") || strings.ContainsAny(p.ContentType, "\r\n") {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "contentType %q is not a media type such as image/jpeg", p.ContentType)
-		}
-		if !c.allowsType(p.ContentType) {
-			return nil, apiErr(http.StatusUnsupportedMediaType, "content_type_not_allowed", "content type %q is not allowed for this API key; allowed: %s", p.ContentType, strings.Join(c.ContentTypes, ", "))
-		}
-		if p.Size == nil || *p.Size < 0 {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "size is required for PUT: the exact size in bytes, which the URL signs")
-		}
-		if *p.Size > c.maxSize() {
-			return nil, apiErr(http.StatusRequestEntityTooLarge, "too_large", "%d bytes; this API key may upload at most %d", *p.Size, c.maxSize())
+		if err := checkObject(c.Tenant, p.ContentType, p.Size); err != nil {
+			return nil, err
 		}
 		in.ContentType, in.ContentLength = p.ContentType, p.Size
-	} else if p.ContentType != "" || p.Size != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "contentType and size go with PUT only")
+	} else if field := firstSet(member{"contentType", p.ContentType != ""}, member{"size", p.Size != nil}); field != "" {
+		return nil, invalidField(field, "contentType and size go with PUT only")
 	}
 	if p.Filename != "" {
 		if op != presign.GetObject {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "filename goes with GET only")
+			return nil, invalidField("filename", "filename goes with GET only")
 		}
-		name := SanitizeFilename(p.Filename)
-		if name == "" {
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "filename is empty once path parts, control and reserved characters are removed")
+		if in.ResponseContentDisposition, err = attachment(p.Filename); err != nil {
+			return nil, err
 		}
-		in.ResponseContentDisposition = mime.FormatMediaType("attachment", map[string]string{"filename": name})
 	}
 	if len(p.Headers) > 20 {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "at most 20 headers")
+		return nil, invalidField("headers", "at most 20 headers")
 	}
 	for name, value := range p.Headers {
 		ln := strings.ToLower(name)
 		switch {
 		case !strings.HasPrefix(ln, "x-amz-meta-") || len(ln) == len("x-amz-meta-") || strings.ContainsAny(name, " \t\r\n:") || strings.ContainsAny(value, "\r\n"):
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "header %q: only x-amz-meta-* headers with a name and a single-line value may be added", name)
+			return nil, invalidField("headers", "header %q: only x-amz-meta-* headers with a name and a single-line value may be added", name)
 		case op != presign.PutObject:
-			return nil, apiErr(http.StatusBadRequest, "invalid_field", "headers go with PUT only")
+			return nil, invalidField("headers", "headers go with PUT only")
 		}
 		in.Header = append(in.Header, sigv4.Param{Name: ln, Value: value})
 	}
 	d, err := c.expiry(op == presign.GetObject || op == presign.HeadObject, p.ExpiresIn)
 	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "%v", err)
+		return nil, err
 	}
 	now := s.now()
 	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}
-	h := map[string]string{}
-	for _, hp := range res.Header {
-		h[http.CanonicalHeaderKey(hp.Name)] = hp.Value
-	}
 	s.issued(r, string(op), p.Key, res.Expires)
-	return &PresignResponse{Key: p.Key, Method: res.Method, URL: res.URL, Headers: h, SignedHeaders: res.SignedHeaders,
+	return &PresignResponse{Key: p.Key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), SignedHeaders: res.SignedHeaders,
 		ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
 }
 
@@ -981,7 +996,7 @@ func (s *Server) inspectURL(r *request) (any, error) {
 		return nil, err
 	}
 	if q.URL == "" || len(q.URL) > 16<<10 {
-		return nil, apiErr(http.StatusBadRequest, "invalid_field", "url is required (at most 16 KiB)")
+		return nil, invalidField("url", "url is required (at most 16 KiB)")
 	}
 	in, err := inspect.Parse(q.URL, strings.ToUpper(q.Method), s.now())
 	if err != nil {
@@ -991,9 +1006,9 @@ func (s *Server) inspectURL(r *request) (any, error) {
 			if pe.Hint != "" {
 				msg += "; " + pe.Hint
 			}
-			return nil, apiErr(http.StatusUnprocessableEntity, "not_presigned", "%s", msg)
+			return nil, apiErr(CodeNotPresigned, "%s", msg)
 		}
-		return nil, apiErr(http.StatusUnprocessableEntity, "not_presigned", "%v", err)
+		return nil, apiErr(CodeNotPresigned, "%v", err)
 	}
 	return in, nil
 }

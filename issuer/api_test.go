@@ -3,6 +3,8 @@ package issuer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -101,7 +103,7 @@ func TestHostileRequests(t *testing.T) {
 		key, body    string
 		hdr          []string
 		status       int
-		code         string
+		code         Code
 	}{
 		{"no key", "POST", "/v1/uploads", "", up(""), nil, 401, "unauthorized"},
 		{"basic auth", "POST", "/v1/uploads", "", up(""), []string{"Authorization", "Basic d2ViOnB3"}, 401, "unauthorized"},
@@ -180,6 +182,9 @@ func TestHostileRequests(t *testing.T) {
 			}
 			if body.Error.Message == "" {
 				t.Error("empty message")
+			}
+			if (body.Error.Code == CodeInvalidField) != (body.Error.Field != "") {
+				t.Errorf("code %s with field %q: invalid_field, and only it, names the field", body.Error.Code, body.Error.Field)
 			}
 		})
 	}
@@ -623,5 +628,109 @@ func TestMetricsProtection(t *testing.T) {
 	s.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "presign_http_requests_total") {
 		t.Errorf("MetricsHandler: %d %.200s", w.Code, w.Body)
+	}
+}
+
+// TestErrorCodes: every code has its status in the one table, and the
+// OpenAPI document lists exactly the codes the server has.
+func TestErrorCodes(t *testing.T) {
+	for c, status := range statuses {
+		if c.Status() != status || status < 400 {
+			t.Errorf("%s: status %d", c, c.Status())
+		}
+	}
+	if got := Code("no_such_code").Status(); got != http.StatusInternalServerError {
+		t.Errorf("unknown code: %d", got)
+	}
+	outside := keyErr(CheckKey("web", "other/x"))
+	malformed := keyErr(CheckKey("web", "web//x"))
+	if outside.Status() != http.StatusForbidden || malformed.Status() != http.StatusBadRequest ||
+		outside.Code != CodeInvalidKey || malformed.Code != CodeInvalidKey || outside.Message != `key is outside your prefix "web/"` {
+		t.Errorf("invalid_key: outside %d %+v, malformed %d %+v", outside.Status(), outside, malformed.Status(), malformed)
+	}
+	if outside.Err != nil || malformed.Err != nil {
+		t.Error("a refused key has a cause to log")
+	}
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []Code `json:"enum"`
+								} `json:"code"`
+							} `json:"properties"`
+						} `json:"error"`
+					} `json:"properties"`
+				} `json:"Error"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[Code]bool{}
+	for _, c := range doc.Components.Schemas.Error.Properties.Error.Properties.Code.Enum {
+		documented[c] = true
+		if _, ok := statuses[c]; !ok {
+			t.Errorf("openapi.json lists code %s, which has no status", c)
+		}
+	}
+	for c := range statuses {
+		if !documented[c] {
+			t.Errorf("code %s is not in openapi.json", c)
+		}
+	}
+}
+
+// TestRouteLogsOnce: the route adapter writes every error and logs its
+// cause once, redacted; a plain refusal is not logged, and an error that
+// is not an *Error is answered 500 internal without its text.
+func TestRouteLogsOnce(t *testing.T) {
+	var log syncBuffer
+	p, _ := presign.New(presign.Config{Credentials: testCreds, Region: "us-east-1", Endpoint: testBaseURL})
+	s, err := New(Options{Config: testConfig(), Backend: &Backend{Presigner: p, Bucket: testBucket},
+		Log: slog.New(slog.NewJSONHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "https://b.s3.amazonaws.com/k?X-Amz-Signature=0123456789abcdef"
+	for _, tt := range []struct {
+		name   string
+		err    error
+		status int
+		code   Code
+		logged string // the level of the one log line, or "" for none
+	}{
+		{"plain error", errors.New("boom: " + secret), 500, CodeInternal, "ERROR"},
+		{"refusal", invalidField("size", "size is wrong"), 400, CodeInvalidField, ""},
+		{"refusal with a cause", withCause(apiErr(CodeNoSuchUpload, "gone"), errors.New("storage: "+secret)), 404, CodeNoSuchUpload, "INFO"},
+		{"wrapped", fmt.Errorf("wrapped: %w", withCause(apiErr(CodeBackendTimeout, "slow"), errors.New("timeout"))), 504, CodeBackendTimeout, "WARN"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(logRecords(t, log.String()))
+			h := s.route("test", func(http.ResponseWriter, *http.Request) error { return tt.err })
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			var body struct{ Error *Error }
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error == nil || w.Code != tt.status || body.Error.Code != tt.code {
+				t.Fatalf("%d %s, want %d %s", w.Code, w.Body, tt.status, tt.code)
+			}
+			if strings.Contains(w.Body.String(), "boom") || strings.Contains(w.Body.String(), "storage:") {
+				t.Errorf("the answer carries the cause: %s", w.Body)
+			}
+			recs := logRecords(t, log.String())[before:]
+			switch {
+			case tt.logged == "" && len(recs) != 0:
+				t.Errorf("a plain refusal logged: %v", recs)
+			case tt.logged != "" && (len(recs) != 1 || recs[0]["level"] != tt.logged || recs[0]["code"] != string(tt.code)):
+				t.Errorf("log %v, want one %s line", recs, tt.logged)
+			}
+			if strings.Contains(log.String(), "0123456789abcdef") {
+				t.Errorf("the log carries a signature: %s", log.String())
+			}
+		})
 	}
 }

@@ -75,7 +75,11 @@ type BackendError struct {
 	Message string
 }
 
-func (e *BackendError) Error() string {
+// Error returns the status, code and message storage answered.
+func (e *BackendError) Error() string { return "issuer: " + e.detail() }
+
+// detail is the error's message without the package name, for a client.
+func (e *BackendError) detail() string {
 	return fmt.Sprintf("storage answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
@@ -95,19 +99,36 @@ type UnreachableError struct {
 	Err error
 }
 
-func (e *UnreachableError) Error() string {
+// Error names storage's host and the operation, and the timeout or the
+// cause.
+func (e *UnreachableError) Error() string { return "issuer: " + e.detail() }
+
+// detail is the error's message without the package name, for a client.
+func (e *UnreachableError) detail() string {
 	if e.Timeout > 0 {
-		return fmt.Sprintf("issuer: storage at %s did not answer %s within %v", e.Host, e.Op, e.Timeout)
+		return fmt.Sprintf("storage at %s did not answer %s within %v", e.Host, e.Op, e.Timeout)
 	}
 	cause := e.Err
 	var ue *url.Error
 	if errors.As(cause, &ue) {
 		cause = ue.Err // its message repeats the (redacted) URL
 	}
-	return fmt.Sprintf("issuer: storage at %s is unreachable (%s): %v", e.Host, e.Op, cause)
+	return fmt.Sprintf("storage at %s is unreachable (%s): %v", e.Host, e.Op, cause)
 }
 
+// Unwrap returns the cause.
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// storageDetail is what a client is told of a failure of storage: a
+// [*BackendError]'s or [*UnreachableError]'s message without the package
+// name, or the error's text. No error of the backend carries a signed URL.
+func storageDetail(err error) string {
+	var d interface{ detail() string }
+	if errors.As(err, &d) {
+		return d.detail()
+	}
+	return err.Error()
+}
 
 // do presigns op on in for a minute, sends it with body, and returns the
 // response body of a 2xx answer, a *BackendError or an *UnreachableError.
@@ -175,7 +196,7 @@ func (b *Backend) CreateMultipartUpload(ctx context.Context, key, contentType st
 		UploadID string `xml:"UploadId"`
 	}
 	if err := xml.Unmarshal(data, &out); err != nil || out.UploadID == "" {
-		return "", fmt.Errorf("storage's CreateMultipartUpload answer has no UploadId")
+		return "", errors.New("issuer: storage's CreateMultipartUpload answer has no UploadId")
 	}
 	return out.UploadID, nil
 }

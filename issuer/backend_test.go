@@ -132,7 +132,7 @@ func TestBackendFailuresRedacted(t *testing.T) {
 			tests := []struct {
 				method, path, key, body string
 				status                  int
-				code                    string
+				code                    Code
 			}{
 				{"GET", "/readyz", "", "", 503, "not_ready"},
 				{"POST", "/v1/uploads/multipart", webKey, `{"filename":"a.jpg","contentType":"image/jpeg","size":10485760}`, 502, "storage_error"},
@@ -244,7 +244,7 @@ func TestHungBackend(t *testing.T) {
 	for _, tt := range []struct {
 		method, path, body string
 		status             int
-		code               string
+		code               Code
 	}{
 		{"POST", "/v1/uploads/multipart", `{"filename":"a.jpg","contentType":"image/jpeg","size":10485760}`, 504, "backend_timeout"},
 		{"POST", "/v1/uploads/multipart/" + token + "/complete", `{"parts":[{"partNumber":1,"etag":"a"}]}`, 504, "backend_timeout"},

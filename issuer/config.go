@@ -137,7 +137,8 @@ func (c *Tenant) maxSize() int64 {
 
 // expiry returns the lifetime for a request: asked seconds (zero for the
 // default) checked against the client's maximum for the operation before
-// any conversion, so that no value wraps.
+// any conversion, so that no value wraps. Its error is the API's
+// invalid_field refusal of expiresIn.
 func (c *Tenant) expiry(download bool, asked int64) (time.Duration, error) {
 	def, max := c.UploadExpiry, c.MaxUploadExpiry
 	if def == 0 {
@@ -159,7 +160,7 @@ func (c *Tenant) expiry(download bool, asked int64) (time.Duration, error) {
 		return def, nil
 	}
 	if maxSeconds := int64(max / time.Second); asked < 1 || asked > maxSeconds {
-		return 0, fmt.Errorf("expiresIn %d is out of range: this client may ask for 1 to %d seconds, or 0 for the default (%d)", asked, maxSeconds, int64(def/time.Second))
+		return 0, invalidField("expiresIn", "expiresIn %d is out of range: this client may ask for 1 to %d seconds, or 0 for the default (%d)", asked, maxSeconds, int64(def/time.Second))
 	}
 	return time.Duration(asked) * time.Second, nil
 }

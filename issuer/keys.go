@@ -108,37 +108,40 @@ func uploadKey(prefix, filename string) (string, error) {
 // under prefix, or nil. It refuses anything that is not plainly a key under
 // "prefix/": other prefixes, absolute keys, "." and ".." segments, empty
 // segments, backslashes, control characters, invalid UTF-8 and keys that
-// are not in NFC (so no two spellings of one name exist).
+// are not in NFC (so no two spellings of one name exist). The error is a
+// [*KeyError]; for a well-formed key under another prefix it matches
+// [ErrOutsidePrefix].
 func CheckKey(prefix, key string) error {
+	bad := func(format string, args ...any) error { return &KeyError{Msg: fmt.Sprintf(format, args...)} }
 	switch {
 	case key == "":
-		return errors.New("key is empty")
+		return bad("key is empty")
 	case len(key) > 1024:
-		return fmt.Errorf("key is %d bytes long; keys are at most 1024", len(key))
+		return bad("key is %d bytes long; keys are at most 1024", len(key))
 	case !utf8.ValidString(key):
-		return errors.New("key is not valid UTF-8")
+		return bad("key is not valid UTF-8")
 	case !norm.NFC.IsNormalString(key):
-		return errors.New("key is not in Unicode normal form C")
+		return bad("key is not in Unicode normal form C")
 	case strings.HasPrefix(key, "/"):
-		return errors.New("key is absolute (starts with '/'); keys are relative to your prefix")
+		return bad("key is absolute (starts with '/'); keys are relative to your prefix")
 	case strings.ContainsRune(key, '\\'):
-		return errors.New("key contains a backslash")
+		return bad("key contains a backslash")
 	}
 	for _, r := range key {
 		if r < 0x20 || r == 0x7f || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
-			return errors.New("key contains a control or format character")
+			return bad("key contains a control or format character")
 		}
 	}
-	for _, seg := range strings.Split(key, "/") {
+	for seg := range strings.SplitSeq(key, "/") {
 		switch seg {
 		case "":
-			return errors.New("key has an empty path segment ('//' or a trailing '/')")
+			return bad("key has an empty path segment ('//' or a trailing '/')")
 		case ".", "..":
-			return fmt.Errorf("key has a %q segment", seg)
+			return bad("key has a %q segment", seg)
 		}
 	}
 	if !strings.HasPrefix(key, prefix+"/") {
-		return fmt.Errorf("key is outside your prefix %q", prefix+"/")
+		return &KeyError{Msg: fmt.Sprintf("key is outside your prefix %q", prefix+"/"), Prefix: prefix + "/"}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -72,6 +73,14 @@ func TestCheckKey(t *testing.T) {
 		err := CheckKey(p, k)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckKey(%q) = %v, want an error containing %q", k, err, want)
+		}
+		var ke *KeyError
+		if !errors.As(err, &ke) || !strings.Contains(ke.Msg, want) || !strings.HasPrefix(err.Error(), "issuer: ") {
+			t.Errorf("CheckKey(%q) = %#v, want a *KeyError", k, err)
+			continue
+		}
+		if outside := want == "outside"; errors.Is(err, ErrOutsidePrefix) != outside || (ke.Prefix == p+"/") != outside {
+			t.Errorf("CheckKey(%q): errors.Is(ErrOutsidePrefix) = %v, Prefix %q", k, errors.Is(err, ErrOutsidePrefix), ke.Prefix)
 		}
 	}
 }
