@@ -1,8 +1,6 @@
 package presign
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -40,10 +38,10 @@ type custom struct {
 func parseEndpoint(raw string) (*custom, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("presign: endpoint %q is not an http(s) URL; give one such as http://127.0.0.1:9000 or https://s3.example.com", raw)
+		return nil, inputErr("Endpoint", "give one such as http://127.0.0.1:9000 or https://s3.example.com", "endpoint %q is not an http(s) URL", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("presign: endpoint %q must not have a query, fragment or user info", raw)
+		return nil, inputErr("Endpoint", "", "endpoint %q must not have a query, fragment or user info", raw)
 	}
 	host := u.Host
 	// Default ports are dropped, as the SDKs do.
@@ -128,10 +126,10 @@ func hostLabel(s string) bool {
 }
 
 var (
-	errAcceleratePath  = errors.New("presign: path-style addressing cannot be used with S3 Transfer Acceleration; drop one of the two options")
-	errAccelerateName  = errors.New("presign: S3 Transfer Acceleration needs a bucket name that is a valid DNS label (no dots, no upper case)")
-	errAccelerateChina = errors.New("presign: S3 Transfer Acceleration is not available in the China regions")
-	errAccelerateEP    = errors.New("presign: S3 Transfer Acceleration cannot be used with a custom endpoint")
+	errAcceleratePath  = inputErr("UseAccelerate", "drop one of the two options", "path-style addressing cannot be used with S3 Transfer Acceleration")
+	errAccelerateName  = inputErr("Bucket", "", "S3 Transfer Acceleration needs a bucket name that is a valid DNS label (no dots, no upper case)")
+	errAccelerateChina = inputErr("UseAccelerate", "", "S3 Transfer Acceleration is not available in the China regions")
+	errAccelerateEP    = inputErr("UseAccelerate", "", "S3 Transfer Acceleration cannot be used with a custom endpoint")
 )
 
 // resolve returns where bucket lives under c's configuration and profile.
@@ -139,10 +137,10 @@ func (c *Client) resolve(bucket string) (endpoint, error) {
 	cfg := &c.cfg
 	ep := endpoint{scheme: "https", region: cfg.Region}
 	if bucket == "" {
-		return ep, errors.New("presign: bucket name is empty")
+		return ep, inputErr("Bucket", "", "bucket name is empty")
 	}
 	if strings.ContainsAny(bucket, "/?#") {
-		return ep, fmt.Errorf("presign: bucket name %q contains '/', '?' or '#'; give the bucket and the key apart", bucket)
+		return ep, inputErr("Bucket", "give the bucket and the key apart", "bucket name %q contains '/', '?' or '#'", bucket)
 	}
 	botocore := cfg.Profile == ProfileBotocore
 	path := cfg.Addressing == AddressingPath

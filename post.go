@@ -2,7 +2,6 @@ package presign
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,7 +43,7 @@ type PostInput struct {
 // generate_presigned_post. It does not modify in.
 func (c *Client) PresignPost(ctx context.Context, in *PostInput) (*postpolicy.Form, error) {
 	if in == nil {
-		return nil, errors.New("presign: post input is nil")
+		return nil, inputErr("", "", "post input is nil")
 	}
 	ep, err := c.endpointFor(in.Bucket)
 	if err != nil {
@@ -63,7 +62,7 @@ func (c *Client) PresignPost(ctx context.Context, in *PostInput) (*postpolicy.Fo
 		d = postpolicy.DefaultExpires
 	}
 	if d > postpolicy.MaxExpires || d < time.Second {
-		return nil, fmt.Errorf("presign: expiry %v is out of range; a form lives 1s to 7 days (168h)", in.Expires)
+		return nil, inputErr("Expires", "a form lives 1s to 7 days (168h)", "expiry %v is out of range", in.Expires)
 	}
 	if d, err = expiry(creds, t, &Options{Expires: d, CapToCredentials: in.CapToCredentials, IgnoreCredentialLifetime: in.IgnoreCredentialLifetime}); err != nil {
 		return nil, err

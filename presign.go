@@ -42,7 +42,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -171,13 +170,13 @@ type Client struct {
 // New returns a Client for cfg, or an error naming what is wrong with it.
 func New(cfg Config) (*Client, error) {
 	if cfg.Credentials == nil {
-		return nil, errors.New("presign: Config.Credentials is nil; use credentials.Static{...}, credentials.Env{} or an adapter of the AWS SDK's chain")
+		return nil, inputErr("Credentials", "use credentials.Static{...}, credentials.Env{} or an adapter of the AWS SDK's chain", "Config.Credentials is nil")
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("presign: Config.Region is empty; give the bucket's region, such as us-east-1")
+		return nil, inputErr("Region", "give the bucket's region, such as us-east-1", "Config.Region is empty")
 	}
 	if !validRegion(cfg.Region) {
-		return nil, fmt.Errorf("presign: region %q is not a valid region name (lower-case letters, digits and hyphens, such as eu-west-1)", cfg.Region)
+		return nil, inputErr("Region", "", "region %q is not a valid region name (lower-case letters, digits and hyphens, such as eu-west-1)", cfg.Region)
 	}
 	c := &Client{cfg: cfg, signer: cfg.Signer}
 	if c.signer == nil {
@@ -246,7 +245,7 @@ func expiry(creds sigv4.Credentials, t time.Time, o *Options) (time.Duration, er
 		d = DefaultExpires
 	}
 	if err := sigv4.CheckExpires(d); err != nil {
-		return 0, errors.New("presign: " + strings.TrimPrefix(err.Error(), "sigv4: "))
+		return 0, fromSigv4(err)
 	}
 	if !creds.Temporary() || o.IgnoreCredentialLifetime {
 		return d, nil
@@ -259,13 +258,13 @@ func expiry(creds sigv4.Credentials, t time.Time, o *Options) (time.Duration, er
 		}
 	}
 	if limit < time.Second {
-		return 0, fmt.Errorf("presign: the credentials expired at %s, before the signing time; refresh them", creds.Expires.UTC().Format(time.RFC3339))
+		return 0, inputErr("Credentials", "refresh them", "the credentials expired at %s, before the signing time", creds.Expires.UTC().Format(time.RFC3339))
 	}
 	if d > limit {
 		if o.CapToCredentials {
 			return limit, nil
 		}
-		return 0, fmt.Errorf("presign: expiry %v is longer than the credentials allow: %s; ask for at most %v, or set CapToCredentials to shorten it", d, why, limit)
+		return 0, &LifetimeError{Expires: d, Max: limit, Reason: why}
 	}
 	return d, nil
 }
@@ -298,10 +297,10 @@ var hostOnly = []string{"host"}
 func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options) (Result, error) {
 	spec := specs[op]
 	if spec == nil {
-		return Result{}, fmt.Errorf("presign: unknown operation %q; use one of %v", op, Operations)
+		return Result{}, inputErr("", fmt.Sprintf("use one of %v", Operations), "unknown operation %q", op)
 	}
 	if in == nil {
-		return Result{}, errors.New("presign: input is nil")
+		return Result{}, inputErr("", "", "input is nil")
 	}
 	if err := checkKey(in.Key); err != nil {
 		return Result{}, err
@@ -363,11 +362,11 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 		ln := strings.ToLower(h.Name)
 		switch {
 		case h.Name == "" || !validToken(h.Name):
-			return Result{}, fmt.Errorf("presign: header name %q is not a valid HTTP header name; use letters, digits and hyphens", h.Name)
+			return Result{}, inputErr("Header", "use letters, digits and hyphens", "header name %q is not a valid HTTP header name", h.Name)
 		case ln == "host" || ln == "authorization":
-			return Result{}, fmt.Errorf("presign: header %s cannot be set: the presigner sets it; remove it", h.Name)
+			return Result{}, inputErr("Header", "remove it", "header %s cannot be set: the presigner sets it", h.Name)
 		case hasHeader(headers, ln):
-			return Result{}, fmt.Errorf("presign: header %s is already set by an Input field; set it there only", h.Name)
+			return Result{}, inputErr("Header", "set it there only", "header %s is already set by an Input field", h.Name)
 		}
 		headers = append(headers, hdr{ln, h.Value})
 	}
@@ -400,10 +399,10 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	}
 	for _, h := range headers {
 		if strings.ContainsAny(h.value, "\r\n") {
-			return Result{}, fmt.Errorf("presign: the %s header value contains a line break", h.name)
+			return Result{}, inputErr("Header", "", "the %s header value contains a line break", h.name)
 		}
 		if profile == ProfileBotocore && strings.HasPrefix(h.name, "x-amz-meta-") && !isASCII(h.value) {
-			return Result{}, fmt.Errorf("presign: metadata %s has non-ASCII characters, which botocore refuses", h.name)
+			return Result{}, inputErr("Metadata", "", "metadata %s has non-ASCII characters, which botocore refuses", h.name)
 		}
 	}
 	signable := o.SignableHeaders
@@ -579,11 +578,11 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 func checkKey(key string) error {
 	switch {
 	case key == "":
-		return errors.New("presign: object key is empty")
+		return inputErr("Key", "", "object key is empty")
 	case len(key) > 1024:
-		return fmt.Errorf("presign: object key is %d bytes long; S3 keys are at most 1024 bytes of UTF-8", len(key))
+		return inputErr("Key", "S3 keys are at most 1024 bytes of UTF-8", "object key is %d bytes long", len(key))
 	case !utf8.ValidString(key):
-		return errors.New("presign: object key is not valid UTF-8")
+		return inputErr("Key", "", "object key is not valid UTF-8")
 	}
 	return nil
 }
@@ -594,29 +593,29 @@ func checkParams(op Operation, spec *opSpec, in *Input) error {
 		if _, set := f.get(in, ProfileDefault); !set || spec.takes(f.name) {
 			continue
 		}
-		return fmt.Errorf("presign: %s does not take %s; remove it or choose another operation", op, f.name)
+		return inputErr(f.name, "remove it or choose another operation", "%s does not take %s", op, f.name)
 	}
 	if in.SSECustomerKey != "" && !spec.sseC {
-		return fmt.Errorf("presign: %s does not take SSECustomerKey", op)
+		return inputErr("SSECustomerKey", "", "%s does not take SSECustomerKey", op)
 	}
 	if len(in.Metadata) > 0 && !spec.meta {
-		return fmt.Errorf("presign: %s does not take Metadata; metadata is set by PutObject or CreateMultipartUpload", op)
+		return inputErr("Metadata", "metadata is set by PutObject or CreateMultipartUpload", "%s does not take Metadata", op)
 	}
 	for _, name := range required[op] {
 		if _, set := in.value(name, ProfileDefault); !set {
-			return fmt.Errorf("presign: %s needs %s", op, name)
+			return inputErr(name, "", "%s needs %s", op, name)
 		}
 	}
 	for k := range in.Metadata {
 		if k == "" || !validToken(k) {
-			return fmt.Errorf("presign: metadata name %q is not a valid HTTP header name", k)
+			return inputErr("Metadata", "", "metadata name %q is not a valid HTTP header name", k)
 		}
 	}
 	if in.PartNumber < 0 || in.PartNumber > 10000 {
-		return fmt.Errorf("presign: part number %d is out of range: parts are numbered 1 to 10000", in.PartNumber)
+		return inputErr("PartNumber", "", "part number %d is out of range: parts are numbered 1 to 10000", in.PartNumber)
 	}
 	if in.ContentLength != nil && *in.ContentLength < 0 {
-		return fmt.Errorf("presign: content length %d is negative", *in.ContentLength)
+		return inputErr("ContentLength", "", "content length %d is negative", *in.ContentLength)
 	}
 	return nil
 }
@@ -684,10 +683,10 @@ func emptyChecksum(alg string) (name, value string, ok bool) {
 // r's URL, which must be absolute.
 func (c *Client) PresignHTTP(ctx context.Context, r *http.Request, o Options) (Result, error) {
 	if r == nil || r.URL == nil {
-		return Result{}, errors.New("presign: request or its URL is nil")
+		return Result{}, inputErr("", "", "request or its URL is nil")
 	}
 	if r.URL.Host == "" {
-		return Result{}, fmt.Errorf("presign: request URL %q is not absolute; it needs a scheme and host", r.URL)
+		return Result{}, inputErr("URL", "it needs a scheme and host", "request URL %q is not absolute", r.URL)
 	}
 	method := r.Method
 	if method == "" {
@@ -710,7 +709,7 @@ func (c *Client) PresignHTTP(ctx context.Context, r *http.Request, o Options) (R
 	}
 	for _, q := range query {
 		if strings.HasPrefix(q.Name, "X-Amz-") && (q.Name == "X-Amz-Signature" || q.Name == "X-Amz-Credential") {
-			return Result{}, fmt.Errorf("presign: request URL is already presigned (it has %s)", q.Name)
+			return Result{}, inputErr("URL", "", "request URL is already presigned (it has %s)", q.Name)
 		}
 	}
 	names := make([]string, 0, len(r.Header))
@@ -732,7 +731,7 @@ func (c *Client) PresignHTTP(ctx context.Context, r *http.Request, o Options) (R
 	}
 	for _, h := range headers {
 		if strings.ContainsAny(h.value, "\r\n") {
-			return Result{}, fmt.Errorf("presign: the %s header value contains a line break", h.name)
+			return Result{}, inputErr("Header", "", "the %s header value contains a line break", h.name)
 		}
 	}
 	ep := endpoint{scheme: scheme, host: host, urlHost: urlHost, path: r.URL.Path, rawPath: r.URL.EscapedPath(), region: c.cfg.Region}

@@ -3,6 +3,7 @@ package inspect
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -302,7 +303,12 @@ func (d *Diagnosis) signature(in *Inspection, e *s3err.Error, local Local) {
 	}
 	mine, err := base.Canonical(header, secret)
 	if err != nil {
-		d.cause(CauseUnknown, strings.TrimPrefix(err.Error(), "inspect: "))
+		why := err.Error()
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			why = pe.text()
+		}
+		d.cause(CauseUnknown, why)
 		return
 	}
 

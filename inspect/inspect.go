@@ -220,7 +220,9 @@ type Inspection struct {
 }
 
 // ParseError is the error of [Parse] for a URL that is not a presigned
-// URL: it says what is wrong and how to fix it.
+// URL, of [ParseErrorXML] for a document that is not S3's error, and of
+// [Inspection.Canonical] and [Inspection.Verify] for a URL they cannot
+// check: it says what is wrong and how to fix it.
 type ParseError struct {
 	// Msg says what is wrong.
 	Msg string
@@ -229,12 +231,14 @@ type ParseError struct {
 }
 
 // Error returns "inspect: MSG; HINT".
-func (e *ParseError) Error() string {
-	s := "inspect: " + e.Msg
-	if e.Hint != "" {
-		s += "; " + e.Hint
+func (e *ParseError) Error() string { return "inspect: " + e.text() }
+
+// text is "MSG; HINT", or MSG without a hint.
+func (e *ParseError) text() string {
+	if e.Hint == "" {
+		return e.Msg
 	}
-	return s
+	return e.Msg + "; " + e.Hint
 }
 
 func parseErr(hint, format string, args ...any) error {
@@ -689,4 +693,4 @@ func joinAnd(list []string) string {
 }
 
 // errNoMethod is returned where a method is needed and none is known.
-var errNoMethod = errors.New("inspect: the HTTP method is unknown: several operations fit this URL; give the method")
+var errNoMethod = &ParseError{Msg: "the HTTP method is unknown: several operations fit this URL", Hint: "give the method"}

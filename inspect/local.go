@@ -49,10 +49,10 @@ func (in *Inspection) Canonical(header []sigv4.Param, secret string) (sigv4.Expl
 // signInput rebuilds what the signer signed.
 func (in *Inspection) signInput(header []sigv4.Param, secret string) (*sigv4.SignInput, error) {
 	if in.Algorithm != sigv4.Algorithm {
-		return nil, fmt.Errorf("inspect: the URL is signed with %s, not %s", short(in.Algorithm), sigv4.Algorithm)
+		return nil, parseErr("", "the URL is signed with %s, not %s", short(in.Algorithm), sigv4.Algorithm)
 	}
 	if in.Lifetime() < time.Second || in.Lifetime() > sigv4.MaxExpires {
-		return nil, fmt.Errorf("inspect: X-Amz-Expires %d is outside 1 to 604800 seconds: S3 refuses the URL before checking its signature", in.LifetimeSeconds)
+		return nil, parseErr("", "X-Amz-Expires %d is outside 1 to 604800 seconds: S3 refuses the URL before checking its signature", in.LifetimeSeconds)
 	}
 	host := in.Host
 	req := &sigv4.Request{Method: in.Method, Scheme: in.Scheme, Path: in.path}
@@ -133,8 +133,8 @@ var ErrOtherKey = errors.New("inspect: the credentials are for another access ke
 // URL (only S3 can tell whether a token is valid).
 //
 // Errors are an *[s3err.Error] with S3's code and details (for a signature
-// mismatch, the canonical request and string to sign computed here), or
-// [ErrOtherKey].
+// mismatch, the canonical request and string to sign computed here),
+// [ErrOtherKey], or a *[ParseError] when in has no method.
 func (in *Inspection) Verify(creds sigv4.Credentials, header []sigv4.Param) (*sigv4.Auth, error) {
 	if in.Method == "" {
 		return nil, errNoMethod

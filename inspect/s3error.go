@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/xml"
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -23,13 +21,14 @@ const maxErrorXML = 1 << 20
 // is an error. Values are trimmed of surrounding white space, which
 // browsers and pretty-printers add when the body is copied.
 //
-// The details keep S3's order; Code and Message are not among them.
+// The details keep S3's order; Code and Message are not among them. Its
+// errors are *[ParseError]s.
 func ParseErrorXML(doc []byte) (*s3err.Error, error) {
 	if len(doc) > maxErrorXML {
-		return nil, fmt.Errorf("inspect: the error document is %d bytes; S3's are a few kilobytes", len(doc))
+		return nil, parseErr("S3's are a few kilobytes", "the error document is %d bytes", len(doc))
 	}
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return nil, errors.New("inspect: the error document is empty; S3 sends its error as XML in the response body")
+		return nil, parseErr("S3 sends its error as XML in the response body", "the error document is empty")
 	}
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = true
@@ -44,24 +43,24 @@ func ParseErrorXML(doc []byte) (*s3err.Error, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("inspect: the error document is not well-formed XML: %v", err)
+			return nil, parseErr("", "the error document is not well-formed XML: %v", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch depth {
 			case 0:
 				if out != nil {
-					return nil, errors.New("inspect: the error document has a second root element after </Error>")
+					return nil, parseErr("", "the error document has a second root element after </Error>")
 				}
 				if t.Name.Local != "Error" {
-					return nil, fmt.Errorf("inspect: the document's root is <%s>, not S3's <Error>", short(t.Name.Local))
+					return nil, parseErr("", "the document's root is <%s>, not S3's <Error>", short(t.Name.Local))
 				}
 				out = &s3err.Error{}
 			case 1:
 				cur = t.Name.Local
 				text.Reset()
 			default:
-				return nil, fmt.Errorf("inspect: <%s> in <%s>: S3's error details are text, without elements", short(t.Name.Local), cur)
+				return nil, parseErr("", "<%s> in <%s>: S3's error details are text, without elements", short(t.Name.Local), cur)
 			}
 			depth++
 		case xml.EndElement:
@@ -84,18 +83,18 @@ func ParseErrorXML(doc []byte) (*s3err.Error, error) {
 				text.Write(t)
 			case 1, 0:
 				if len(bytes.TrimSpace(t)) > 0 {
-					return nil, fmt.Errorf("inspect: text %q outside the elements of <Error>", short(strings.TrimSpace(string(t))))
+					return nil, parseErr("", "text %q outside the elements of <Error>", short(strings.TrimSpace(string(t))))
 				}
 			}
 		case xml.Directive:
-			return nil, errors.New("inspect: the error document has a <!DOCTYPE> or other directive; S3's has none")
+			return nil, parseErr("S3's has none", "the error document has a <!DOCTYPE> or other directive")
 		}
 	}
 	if out == nil {
-		return nil, errors.New("inspect: the document has no <Error> element")
+		return nil, parseErr("", "the document has no <Error> element")
 	}
 	if !seenCode || out.Code == "" {
-		return nil, errors.New("inspect: the <Error> has no <Code>")
+		return nil, parseErr("", "the <Error> has no <Code>")
 	}
 	return out, nil
 }

@@ -78,7 +78,8 @@
 //
 // # Errors
 //
-// Errors from [Sign] start with "postpolicy: ". Errors from [Parse],
+// Errors from [Sign] are *[InputError]s, which start with "postpolicy: ",
+// with the fix in a field of their own. Errors from [Parse],
 // [Evaluator.Evaluate] and [Limits] are *[s3err.Error]s with S3's codes and
 // messages: AccessDenied "Invalid according to Policy: Policy Condition
 // failed: [...]", "Invalid according to Policy: Extra input fields: ...",

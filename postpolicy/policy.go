@@ -72,23 +72,23 @@ func (c Condition) check() error {
 	switch c.Op {
 	case OpEq, OpStartsWith:
 		if c.Field == "" {
-			return fmt.Errorf("postpolicy: %s condition has no field name", c.Op)
+			return inputErr("Conditions", "", "%s condition has no field name", c.Op)
 		}
 		if strings.HasPrefix(c.Field, "$") {
-			return fmt.Errorf("postpolicy: condition field %q must be given without the leading '$'", c.Field)
+			return inputErr("Conditions", "", "condition field %q must be given without the leading '$'", c.Field)
 		}
 		if c.Object && c.Op != OpEq {
-			return fmt.Errorf("postpolicy: only an eq condition has an object form")
+			return inputErr("Conditions", "", "only an eq condition has an object form")
 		}
 		if !utf8.ValidString(c.Field) || !utf8.ValidString(c.Value) {
-			return fmt.Errorf("postpolicy: condition on %q is not valid UTF-8", c.Field)
+			return inputErr("Conditions", "", "condition on %q is not valid UTF-8", c.Field)
 		}
 	case OpContentLengthRange:
 		if c.Min < 0 || c.Max < c.Min {
-			return fmt.Errorf("postpolicy: content-length-range %d to %d is not a range; give 0 <= min <= max", c.Min, c.Max)
+			return inputErr("Conditions", "give 0 <= min <= max", "content-length-range %d to %d is not a range", c.Min, c.Max)
 		}
 	default:
-		return fmt.Errorf("postpolicy: unknown condition operator %q; use eq, starts-with or content-length-range", c.Op)
+		return inputErr("Conditions", "use eq, starts-with or content-length-range", "unknown condition operator %q", c.Op)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -55,7 +54,7 @@ func ParseProfile(s string) (Profile, error) {
 	case "botocore", "boto3", "python":
 		return ProfileBotocore, nil
 	}
-	return 0, fmt.Errorf("postpolicy: unknown compatibility profile %q; use default, js or botocore", s)
+	return 0, inputErr("Profile", "use default, js or botocore", "unknown compatibility profile %q", s)
 }
 
 // DefaultExpires is a form's lifetime when SignInput.Expires is zero: one
@@ -216,49 +215,49 @@ var signatureFields = map[string]bool{
 func (in *SignInput) check() (time.Duration, error) {
 	switch {
 	case in == nil:
-		return 0, errors.New("postpolicy: SignInput is nil")
+		return 0, inputErr("", "", "SignInput is nil")
 	case in.Bucket == "":
-		return 0, errors.New("postpolicy: bucket name is empty")
+		return 0, inputErr("Bucket", "", "bucket name is empty")
 	case in.Key == "":
-		return 0, errors.New("postpolicy: object key is empty; give a key or a prefix ending in ${filename}")
+		return 0, inputErr("Key", "give a key or a prefix ending in ${filename}", "object key is empty")
 	case len(in.Key) > 1024:
-		return 0, fmt.Errorf("postpolicy: object key is %d bytes long; S3 keys are at most 1024 bytes", len(in.Key))
+		return 0, inputErr("Key", "S3 keys are at most 1024 bytes", "object key is %d bytes long", len(in.Key))
 	case !utf8.ValidString(in.Key) || !utf8.ValidString(in.Bucket):
-		return 0, errors.New("postpolicy: bucket or key is not valid UTF-8")
+		return 0, inputErr("Key", "", "bucket or key is not valid UTF-8")
 	case in.Region == "":
-		return 0, errors.New("postpolicy: region is empty; give the bucket's region, such as us-east-1")
+		return 0, inputErr("Region", "give the bucket's region, such as us-east-1", "region is empty")
 	case in.Time.IsZero():
-		return 0, errors.New("postpolicy: signing time is zero; give the time to sign at, such as time.Now()")
+		return 0, inputErr("Time", "give the time to sign at, such as time.Now()", "signing time is zero")
 	case in.Profile < ProfileDefault || in.Profile > ProfileBotocore:
-		return 0, fmt.Errorf("postpolicy: unknown profile %d", in.Profile)
+		return 0, inputErr("Profile", "", "unknown profile %d", in.Profile)
 	}
 	if err := in.Credentials.Validate(); err != nil {
-		return 0, errors.New("postpolicy: " + strings.TrimPrefix(err.Error(), "sigv4: "))
+		return 0, fromSigv4(err)
 	}
 	d := in.Expires
 	if d == 0 {
 		d = DefaultExpires
 	}
 	if d < time.Second || d > MaxExpires {
-		return 0, fmt.Errorf("postpolicy: expiry %v is out of range; a form lives 1s to 7 days (168h)", in.Expires)
+		return 0, inputErr("Expires", "a form lives 1s to 7 days (168h)", "expiry %v is out of range", in.Expires)
 	}
 	seen := map[string]bool{}
 	for _, f := range in.Fields {
 		if f.Name == "" {
-			return 0, errors.New("postpolicy: a field has an empty name")
+			return 0, inputErr("Fields", "", "a field has an empty name")
 		}
 		if !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value) {
-			return 0, fmt.Errorf("postpolicy: field %q is not valid UTF-8", f.Name)
+			return 0, inputErr("Fields", "", "field %q is not valid UTF-8", f.Name)
 		}
 		if in.Profile != ProfileDefault {
 			continue
 		}
 		ln := strings.ToLower(f.Name)
 		if signatureFields[ln] {
-			return 0, fmt.Errorf("postpolicy: field %q is set by the signer; give the bucket and key in SignInput and leave the signature fields out", f.Name)
+			return 0, inputErr("Fields", "give the bucket and key in SignInput and leave the signature fields out", "field %q is set by the signer", f.Name)
 		}
 		if seen[ln] {
-			return 0, fmt.Errorf("postpolicy: field %q is given twice (names are case-insensitive)", f.Name)
+			return 0, inputErr("Fields", "", "field %q is given twice (names are case-insensitive)", f.Name)
 		}
 		seen[ln] = true
 	}

@@ -1,9 +1,6 @@
 package sigv4
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // Credentials are an AWS access key pair, with a session token and an
 // expiry for temporary credentials.
@@ -23,13 +20,14 @@ type Credentials struct {
 // session token or an expiry.
 func (c Credentials) Temporary() bool { return c.SessionToken != "" || !c.Expires.IsZero() }
 
-// Validate reports an error when c cannot sign: an empty key id or secret.
+// Validate reports an *[InputError] when c cannot sign: an empty key id or
+// secret.
 func (c Credentials) Validate() error {
 	if c.AccessKeyID == "" {
-		return errors.New("sigv4: credentials have no access key id")
+		return &InputError{Field: "AccessKeyID", Msg: "credentials have no access key id"}
 	}
 	if c.SecretAccessKey == "" {
-		return errors.New("sigv4: credentials have no secret access key")
+		return &InputError{Field: "SecretAccessKey", Msg: "credentials have no secret access key"}
 	}
 	return nil
 }

@@ -293,14 +293,14 @@ func (in *SignInput) check() error {
 	return nil
 }
 
-// CheckExpires reports an error unless d is a valid presigned URL lifetime:
-// whole seconds from 1 s to 7 days.
+// CheckExpires reports an *[InputError] unless d is a valid presigned URL
+// lifetime: whole seconds from 1 s to 7 days.
 func CheckExpires(d time.Duration) error {
 	if d < time.Second || d > MaxExpires {
-		return fmt.Errorf("sigv4: expiry %v is out of range: a presigned URL lives from 1 second to 7 days (604800 seconds)", d)
+		return &InputError{Field: "Expires", Msg: fmt.Sprintf("expiry %v is out of range: a presigned URL lives from 1 second to 7 days (604800 seconds)", d)}
 	}
 	if d%time.Second != 0 {
-		return fmt.Errorf("sigv4: expiry %v is not a whole number of seconds", d)
+		return &InputError{Field: "Expires", Msg: fmt.Sprintf("expiry %v is not a whole number of seconds", d)}
 	}
 	return nil
 }

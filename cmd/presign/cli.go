@@ -7,23 +7,38 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/postpolicy"
 )
 
 // errHelp is returned by a command that printed its help as asked; the
 // exit status is 0.
 var errHelp = errors.New("presign: help requested")
 
-// cliError is an error whose fix is known: it prints as
-// "presign: <msg> (<hint>)". Usage errors (bad arguments, flags or their
-// combinations) exit with status 2, the others with 1.
+// cliError is an error of the command line: it prints as
+// "presign: <msg> (<hint>)", or "presign: <msg>" without a hint. Usage
+// errors (bad arguments, flags or their combinations) exit with status 2,
+// the others with 1.
 type cliError struct {
 	msg, hint string
 	usage     bool
 	err       error // the cause, if any, for errors.Is and errors.As
+	// quoted is set when msg is the whole message of a library error,
+	// which starts with its package's name ("presign: ...") already.
+	quoted bool
 }
 
 func (e *cliError) Error() string {
-	s := "presign: " + e.msg
+	if e.quoted {
+		return e.text()
+	}
+	return "presign: " + e.text()
+}
+
+// text is the message and its hint, without the command's name.
+func (e *cliError) text() string {
+	s := e.msg
 	if e.hint != "" {
 		s += " (" + e.hint + ")"
 	}
@@ -32,49 +47,72 @@ func (e *cliError) Error() string {
 
 func (e *cliError) Unwrap() error { return e.err }
 
+// plainText is err's message without the command's name, for a list of
+// mistakes: a *cliError's message and hint, any other error's message.
+func plainText(err error) string {
+	if ce, ok := err.(*cliError); ok && !ce.quoted {
+		return ce.text()
+	}
+	return err.Error()
+}
+
 // usageErrorf returns a usage error with hint as the fix.
 func usageErrorf(hint, format string, args ...any) error {
 	return &cliError{msg: fmt.Sprintf(format, args...), hint: hint, usage: true}
 }
 
-// fromLibrary turns an error of the presign library, whose style is
-// "presign: what is wrong; how to fix it", into a usage error printed in
-// the command line's style. The library's errors are all about its inputs,
-// which come from the command line of cmd, except for the credentials
-// errors of the provider, which are returned as they are.
+// failf returns an error with no known fix, printed as "presign: " and the
+// formatted message; the error of a %w verb is its cause.
+func failf(format string, args ...any) error {
+	e := fmt.Errorf(format, args...)
+	return &cliError{msg: e.Error(), err: errors.Unwrap(e)}
+}
+
+// fromLibrary turns an error of the presign library into a usage error
+// printed in the command line's style: an [presign.InputError]'s message and
+// hint, the hint in terms of this command's flags where the library's
+// names its API. The library's errors are all about its inputs, which come
+// from the command line of cmd, except for the credentials errors of the
+// provider, which are returned as they are.
 func fromLibrary(err error, cmd string) error {
-	var ce *cliError
-	if errors.As(err, &ce) {
+	var (
+		ce *cliError
+		le *presign.LifetimeError
+		ie *presign.InputError
+		pe *postpolicy.InputError
+	)
+	switch {
+	case errors.As(err, &ce):
 		return ce
+	case errors.As(err, &le):
+		return &cliError{msg: fmt.Sprintf("expiry %v is longer than the credentials allow: %s", le.Expires, le.Reason),
+			hint: fmt.Sprintf("ask for at most %v with --expires", le.Max), usage: true, err: err}
+	case errors.As(err, &ie):
+		return libraryUsage(ie.Msg, ie.Hint, cmd, err)
+	case errors.As(err, &pe):
+		return libraryUsage(pe.Msg, pe.Hint, cmd, err)
 	}
-	msg := strings.TrimPrefix(err.Error(), "presign: ")
-	hint := ""
-	if i := strings.Index(msg, "; "); i >= 0 {
-		msg, hint = msg[:i], msg[i+2:]
-	}
-	for _, r := range libraryTerms {
-		hint = strings.ReplaceAll(hint, r[0], r[1])
-	}
+	return &cliError{msg: err.Error(), quoted: true, hint: "see 'presign " + cmd + " -h'", usage: true, err: err}
+}
+
+// libraryUsage is the usage error of a library error's message and hint.
+func libraryUsage(msg, hint, cmd string, err error) error {
 	if hint == "" {
 		hint = "see 'presign " + cmd + " -h'"
 	}
 	return &cliError{msg: msg, hint: hint, usage: true, err: err}
 }
 
-// libraryTerms rewrite the library's hints in terms of this command's flags.
-var libraryTerms = [][2]string{
-	{", or set CapToCredentials to shorten it", " with --expires"},
-	{"remove it or choose another operation", "remove the flag or choose another operation"},
-}
-
 // report prints err, if any, as one line on stderr and returns the exit
-// status: 0 for nil and errHelp, 2 for usage errors, 1 otherwise.
+// status: 0 for nil and errHelp, 2 for usage errors, 1 otherwise. Errors
+// other than a *cliError, which names the command already, are printed
+// after "presign: ".
 func report(stderr io.Writer, err error) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "presign: ") {
+	if _, ours := err.(*cliError); !ours {
 		msg = "presign: " + msg
 	}
 	fmt.Fprintln(stderr, oneLine(redact(msg)))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -104,7 +103,7 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	}
 	in, err := inspect.Parse(raw, *method, now)
 	if err != nil {
-		return fromInspect(err, "diagnose")
+		return fromInspect(err)
 	}
 	body, err := c.readBody(*response, fromStdin)
 	if err != nil {
@@ -120,7 +119,7 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	}
 	d, err := inspect.Diagnose(in, body, local)
 	if err != nil {
-		return fromInspect(err, "diagnose")
+		return fromInspect(err)
 	}
 	if *asJSON {
 		err = writeJSON(c.stdout, diagnoseJSON{Inspection: in, Diagnosis: d})
@@ -128,7 +127,7 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 		err = d.WriteText(c.stdout)
 	}
 	if err != nil {
-		return fmt.Errorf("presign: writing the output: %w", err)
+		return failf("writing the output: %w", err)
 	}
 	return &cliError{msg: "S3 refused the request: " + string(d.Code), hint: "likely cause: " + d.Causes[0].Code.String()}
 }
@@ -153,7 +152,7 @@ func (c *diagnoseCommand) readBody(path string, fromStdin bool) ([]byte, error) 
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("presign: reading %s: %w", name, err)
+		return nil, failf("reading %s: %w", name, err)
 	}
 	if len(b) > maxBody {
 		return nil, usageErrorf("S3's error bodies are a few kilobytes", "%s holds more than 1 MiB", name)

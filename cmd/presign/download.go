@@ -213,10 +213,10 @@ const maxRestarts = 3
 // errRestart, or an error when the download started over too often.
 func (d *download) restart(why string, note func(string, ...any)) error {
 	if err := os.Remove(d.etagOut); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("presign: %w", err)
+		return failf("%w", err)
 	}
 	if err := os.Truncate(d.part, 0); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("presign: %w", err)
+		return failf("%w", err)
 	}
 	d.restarts++
 	if d.restarts > maxRestarts {
@@ -235,14 +235,14 @@ func (d *download) resumePoint() (int64, string, error) {
 		return 0, "", nil
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("presign: %w", err)
+		return 0, "", failf("%w", err)
 	}
 	etag, err := os.ReadFile(d.etagOut)
 	if err == nil && fi.Size() > 0 && len(strings.TrimSpace(string(etag))) > 0 {
 		return fi.Size(), strings.TrimSpace(string(etag)), nil
 	}
 	if err := os.Truncate(d.part, 0); err != nil {
-		return 0, "", fmt.Errorf("presign: %w", err)
+		return 0, "", failf("%w", err)
 	}
 	return 0, "", nil
 }
@@ -276,7 +276,7 @@ func (c *downloadCommand) attempt(ctx context.Context, d *download, quiet bool) 
 		if offset > 0 {
 			// The server ignored the Range: take the whole object.
 			if err := os.Truncate(d.part, 0); err != nil {
-				return fmt.Errorf("presign: %w", err)
+				return failf("%w", err)
 			}
 			offset = 0
 		}
@@ -316,16 +316,16 @@ func (c *downloadCommand) attempt(ctx context.Context, d *download, quiet bool) 
 	}
 	defer f.Close()
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return fmt.Errorf("presign: %w", err)
+		return failf("%w", err)
 	}
 	n, err := io.CopyBuffer(f, &progressReader{r: res.Body, m: m, dog: dog}, make([]byte, 256<<10))
 	if cerr := f.Close(); err == nil && cerr != nil {
-		return fmt.Errorf("presign: writing %s: %w", d.part, cerr)
+		return failf("writing %s: %w", d.part, cerr)
 	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("presign: writing %s: %w", d.part, pe.Err)
+			return failf("writing %s: %w", d.part, pe.Err)
 		}
 		return networkError(ctx, "the connection broke", err)
 	}
@@ -392,7 +392,7 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 func (c *downloadCommand) finish(d *download, wantSum []byte) error {
 	fi, err := os.Stat(d.part)
 	if err != nil {
-		return fmt.Errorf("presign: %w", err)
+		return failf("%w", err)
 	}
 	if wantSum != nil {
 		got, err := fileSum(d.part)
@@ -409,7 +409,7 @@ func (c *downloadCommand) finish(d *download, wantSum []byte) error {
 		err = f.Sync()
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("presign: writing %s: %w", d.part, err)
+			return failf("writing %s: %w", d.part, err)
 		}
 	}
 	if !d.force {
@@ -418,7 +418,7 @@ func (c *downloadCommand) finish(d *download, wantSum []byte) error {
 		}
 	}
 	if err := os.Rename(d.part, d.final); err != nil {
-		return fmt.Errorf("presign: %w", err)
+		return failf("%w", err)
 	}
 	os.Remove(d.etagOut)
 	line := fmt.Sprintf("downloaded %s (%s)", printableName(d.final), formatBytes(fi.Size()))
@@ -426,7 +426,7 @@ func (c *downloadCommand) finish(d *download, wantSum []byte) error {
 		line += ", ETag " + printableName(d.etag)
 	}
 	if _, err := fmt.Fprintln(c.stdout, line); err != nil {
-		return fmt.Errorf("presign: writing the output: %w", err)
+		return failf("writing the output: %w", err)
 	}
 	return nil
 }
@@ -435,12 +435,12 @@ func (c *downloadCommand) finish(d *download, wantSum []byte) error {
 func fileSum(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("presign: %w", err)
+		return nil, failf("%w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return nil, fmt.Errorf("presign: reading %s: %w", name, err)
+		return nil, failf("reading %s: %w", name, err)
 	}
 	return h.Sum(nil), nil
 }

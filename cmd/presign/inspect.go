@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -65,7 +64,7 @@ func (c *inspectCommand) Run(ctx context.Context, args []string) error {
 	}
 	in, err := inspect.Parse(raw, *method, now)
 	if err != nil {
-		return fromInspect(err, "inspect")
+		return fromInspect(err)
 	}
 	if *asJSON {
 		err = writeJSON(c.stdout, in)
@@ -73,7 +72,7 @@ func (c *inspectCommand) Run(ctx context.Context, args []string) error {
 		err = in.WriteText(c.stdout)
 	}
 	if err != nil {
-		return fmt.Errorf("presign: writing the output: %w", err)
+		return failf("writing the output: %w", err)
 	}
 	return inspectionError(in)
 }
@@ -112,7 +111,7 @@ func urlArg(cmd string, pos []string, stdin io.Reader) (string, error) {
 	r := bufio.NewReader(io.LimitReader(stdin, 1<<20))
 	line, err := r.ReadString('\n')
 	if err != nil && err != io.EOF {
-		return "", fmt.Errorf("presign: reading the URL from standard input: %w", err)
+		return "", failf("reading the URL from standard input: %w", err)
 	}
 	line = strings.TrimSpace(line)
 	if line == "" {
@@ -133,19 +132,14 @@ func parseNow(s, cmd string) (time.Time, error) {
 	return t, nil
 }
 
-// fromInspect turns an error of package inspect ("inspect: what; fix")
-// into a one-line usage error.
-func fromInspect(err error, cmd string) error {
+// fromInspect turns an error of package inspect into a one-line usage
+// error: a *[inspect.ParseError]'s message and hint.
+func fromInspect(err error) error {
 	var pe *inspect.ParseError
 	if errors.As(err, &pe) {
 		return &cliError{msg: pe.Msg, hint: pe.Hint, usage: true, err: err}
 	}
-	msg := strings.TrimPrefix(err.Error(), "inspect: ")
-	hint := ""
-	if i := strings.Index(msg, "; "); i >= 0 {
-		msg, hint = msg[:i], msg[i+2:]
-	}
-	return &cliError{msg: msg, hint: hint, usage: true, err: err}
+	return &cliError{msg: err.Error(), usage: true, err: err}
 }
 
 // writeJSON writes v indented, without HTML escaping.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"html/template"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/postpolicy"
+	"github.com/presign-dev/presign/s3err"
 )
 
 const postUsage = `Usage: presign post s3://BUCKET/KEY [flags]
@@ -134,27 +136,10 @@ func (c *postCommand) Run(ctx context.Context, args []string) error {
 	}
 	form, err := client.PresignPost(ctx, &req.input)
 	if err != nil {
-		return fromPostLibrary(err)
+		return fromLibrary(err, "post")
 	}
 	return c.print(req, form)
 }
-
-// fromPostLibrary is fromLibrary for errors of either library package.
-func fromPostLibrary(err error) error {
-	if rest, ok := strings.CutPrefix(err.Error(), "postpolicy: "); ok {
-		err = &libraryError{msg: "presign: " + rest, err: err}
-	}
-	return fromLibrary(err, "post")
-}
-
-// libraryError rewords an error while keeping it for errors.Is and As.
-type libraryError struct {
-	msg string
-	err error
-}
-
-func (e *libraryError) Error() string { return e.msg }
-func (e *libraryError) Unwrap() error { return e.err }
 
 // ownFlags are the form fields that have a flag of their own.
 var ownFlags = map[string]string{
@@ -312,8 +297,9 @@ func (f *postFlags) request(pos []string) (*postRequest, error) {
 		c, err := postpolicy.ParseCondition([]byte(raw))
 		if err != nil {
 			msg := err.Error()
-			if _, m, ok := strings.Cut(msg, ": "); ok {
-				msg = m
+			var se *s3err.Error
+			if errors.As(err, &se) {
+				msg = se.Message
 			}
 			return nil, usageErrorf(`write it as JSON such as '{"acl": "private"}', '["starts-with", "$key", "uploads/"]' or '["content-length-range", 1, 1048576]'`,
 				"--condition %s: %s", raw, msg)
@@ -390,7 +376,7 @@ func (c *postCommand) print(r *postRequest, form *postpolicy.Form) error {
 		err = enc.Encode(postJSON{URL: form.URL, Fields: form.Fields, ExpiresAt: form.Expires.UTC().Format(time.RFC3339)})
 	}
 	if err != nil {
-		return fmt.Errorf("presign: writing the output: %w", err)
+		return failf("writing the output: %w", err)
 	}
 	return nil
 }

@@ -225,13 +225,13 @@ func (c *serveCommand) Run(ctx context.Context, args []string) error {
 	}
 	if len(errs) > 0 {
 		for _, e := range errs[1:] {
-			fmt.Fprintln(c.stderr, "presign: "+strings.TrimPrefix(e.Error(), "presign: "))
+			fmt.Fprintln(c.stderr, "presign: "+plainText(e))
 		}
 		var ce *cliError
 		if errors.As(errs[0], &ce) {
 			return ce
 		}
-		return usageErrorf("presign serve --check-config explains every mistake", "%s", strings.TrimPrefix(errs[0].Error(), "presign: "))
+		return usageErrorf("presign serve --check-config explains every mistake", "%s", plainText(errs[0]))
 	}
 	return c.serve(ctx, &f, st)
 }
@@ -269,7 +269,7 @@ func (c *serveCommand) report(st *serveSettings, errs []error) error {
 	if len(errs) > 0 {
 		fmt.Fprintf(c.stdout, "presign serve: %d mistake(s) in the configuration:\n", len(errs))
 		for _, e := range errs {
-			fmt.Fprintf(c.stdout, "  - %s\n", strings.TrimPrefix(e.Error(), "presign: "))
+			fmt.Fprintf(c.stdout, "  - %s\n", plainText(e))
 		}
 		return &cliError{msg: "the configuration has mistakes", hint: "fix them and run presign serve --check-config again", usage: true}
 	}
@@ -431,7 +431,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		go func() { served <- s3srv.Serve(s3server.Listener(s3Ln)) }()
 		select {
 		case err := <-served:
-			return fmt.Errorf("presign: serving: %w", err)
+			return failf("serving: %w", err)
 		case <-ctx.Done():
 		}
 		fmt.Fprintln(c.stdout, "presign serve: shutting down")
@@ -518,7 +518,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		for ; running > 0; running-- {
 			<-served
 		}
-		return fmt.Errorf("presign: serving: %w", err)
+		return failf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(c.stdout, "presign serve: shutting down")
@@ -567,7 +567,7 @@ func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
 func randomSecret() ([]byte, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("presign: generating a secret: %w", err)
+		return nil, failf("generating a secret: %w", err)
 	}
 	return b, nil
 }
@@ -673,7 +673,7 @@ func (f *serveFlags) storeCredentials(st *serveSettings, warn io.Writer) (kp key
 	_, werr := file.Write(append(out, '\n'))
 	if err := errors.Join(cerr, werr, file.Sync(), file.Close()); err != nil {
 		os.Remove(path)
-		return kp, false, fmt.Errorf("presign: writing %s: %w", path, err)
+		return kp, false, failf("writing %s: %w", path, err)
 	}
 	return kp, true, nil
 }
@@ -684,10 +684,10 @@ func newKeyPair() (keyPair, error) {
 	var id [10]byte
 	var secret [30]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return keyPair{}, fmt.Errorf("presign: generating credentials: %w", err)
+		return keyPair{}, failf("generating credentials: %w", err)
 	}
 	if _, err := rand.Read(secret[:]); err != nil {
-		return keyPair{}, fmt.Errorf("presign: generating credentials: %w", err)
+		return keyPair{}, failf("generating credentials: %w", err)
 	}
 	return keyPair{
 		AccessKeyID:     "PRSN" + base32.StdEncoding.EncodeToString(id[:]),

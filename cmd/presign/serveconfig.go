@@ -487,7 +487,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 func newAPIKey() (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("presign: generating an API key: %w", err)
+		return "", failf("generating an API key: %w", err)
 	}
 	return "psk_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }

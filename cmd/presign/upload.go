@@ -168,7 +168,7 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("presign: %s: %w", pos[0], err)
+		return failf("%s: %w", pos[0], err)
 	}
 	if !fi.Mode().IsRegular() {
 		return usageErrorf("give a regular file: S3 needs the length before the upload", "%s is not a regular file", pos[0])
@@ -249,7 +249,7 @@ func (c *uploadCommand) readDoc(flagName, name string) (*transferDoc, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxDoc+1))
 	if err != nil {
-		return nil, fmt.Errorf("presign: reading %s: %w", src, err)
+		return nil, failf("reading %s: %w", src, err)
 	}
 	if len(b) > maxDoc {
 		return nil, usageErrorf(docHint, "the --%s JSON in %s is over 1 MiB", flagName, src)
@@ -462,7 +462,7 @@ func (p *uploadPlan) check(checksum bool) error {
 func (p *uploadPlan) sha256() (string, error) {
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(p.file, 0, p.size)); err != nil {
-		return "", fmt.Errorf("presign: reading %s: %w", p.name, err)
+		return "", failf("reading %s: %w", p.name, err)
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
@@ -519,7 +519,7 @@ func (c *uploadCommand) upload(ctx context.Context, p *uploadPlan, retries int, 
 	if p.method == "POST" {
 		var err error
 		if prefix, suffix, formType, err = p.formBody(); err != nil {
-			return fmt.Errorf("presign: building the form: %w", err)
+			return failf("building the form: %w", err)
 		}
 	}
 	m := c.newMeter(quiet, p.size, 0, "upload "+p.name)
@@ -627,7 +627,7 @@ func (c *uploadCommand) printUploaded(p *uploadPlan, up *uploaded) error {
 		line += ", ETag " + printableName(up.etag)
 	}
 	if _, err := fmt.Fprintln(c.stdout, line); err != nil {
-		return fmt.Errorf("presign: writing the output: %w", err)
+		return failf("writing the output: %w", err)
 	}
 	return nil
 }

@@ -501,7 +501,7 @@ func (c *urlCommand) print(r *urlRequest, res presign.Result) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("presign: writing the output: %w", err)
+		return failf("writing the output: %w", err)
 	}
 	return nil
 }

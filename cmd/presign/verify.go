@@ -145,7 +145,7 @@ func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 	}
 	in, err := inspect.Parse(raw, *method, now)
 	if err != nil {
-		return fromInspect(err, "verify")
+		return fromInspect(err)
 	}
 	if in.Method == "" {
 		return usageErrorf("add --method POST, DELETE or GET", "the URL does not say its method: it is CompleteMultipartUpload, AbortMultipartUpload or ListParts")
@@ -173,11 +173,15 @@ func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 		// The verifier computes here too: its texts are ours (see --explain).
 		d.CanonicalRequest, d.StringToSign = nil, nil
 		if werr := d.WriteText(c.stdout); werr != nil {
-			return fmt.Errorf("presign: writing the output: %w", werr)
+			return failf("writing the output: %w", werr)
 		}
 		return &cliError{msg: "the URL is not valid: " + string(se.Code), hint: d.Causes[0].Code.String()}
 	default:
-		return fmt.Errorf("presign: %s", strings.TrimPrefix(err.Error(), "inspect: "))
+		var pe *inspect.ParseError
+		if errors.As(err, &pe) {
+			return &cliError{msg: pe.Msg, hint: pe.Hint, err: err}
+		}
+		return failf("%w", err)
 	}
 	fmt.Fprintf(c.stdout, "valid: the signature is right for %s %s/%s\n", in.Method, printableArg(in.Bucket), printableArg(in.Key))
 	fmt.Fprintf(c.stdout, "  signed by %s, scope %s\n", auth.AccessKeyID, auth.Scope())
@@ -199,7 +203,7 @@ func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 func (c *verifyCommand) explain(in *inspect.Inspection, header []sigv4.Param, secret string) error {
 	exp, err := in.Canonical(header, secret)
 	if err != nil {
-		return fromInspect(err, "verify")
+		return fromInspect(err)
 	}
 	fmt.Fprintf(c.stdout, "Canonical request:\n%s\n\nString to sign:\n%s\n\n", exp.CanonicalRequest, exp.StringToSign)
 	fmt.Fprintf(c.stdout, "Signature computed: %s\nSignature in URL:   %s\n\n", exp.Signature, in.Signature)
