@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // unreserved marks the bytes SigV4 leaves as they are when URI-encoding:
@@ -138,12 +139,18 @@ func normalizePath(orig string) string {
 	return s
 }
 
-// foldSpace trims v and replaces each run of spaces, tabs and line breaks
-// with one space, as SigV4 canonical header values require.
+// appendFolded appends v trimmed, with each run of white space inside it
+// replaced by one space, as SigV4 canonical header values require. White
+// space is what the JavaScript SDK's value.trim().replace(/\s+/g, " ")
+// takes it to be (ECMAScript's WhiteSpace and LineTerminator: ASCII tab,
+// line feed, vertical tab, form feed, carriage return and space, U+00A0,
+// U+FEFF, U+2028, U+2029 and the Zs category), so that a header signed by
+// that SDK verifies here and one signed here verifies at S3 as the SDK's
+// does.
 func appendFolded(dst []byte, v string) []byte {
 	plain := true
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+		if c := v[i]; c <= ' ' || c >= utf8.RuneSelf {
 			plain = false
 			break
 		}
@@ -151,21 +158,33 @@ func appendFolded(dst []byte, v string) []byte {
 	if plain {
 		return append(dst, v...)
 	}
-	v = strings.TrimSpace(v)
+	v = strings.TrimFunc(v, isSpace)
 	space := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+	for i := 0; i < len(v); {
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if isSpace(r) {
 			space = true
+			i += n
 			continue
 		}
 		if space {
 			dst = append(dst, ' ')
 			space = false
 		}
-		dst = append(dst, c)
+		// The bytes as given: invalid UTF-8 is kept, not replaced.
+		dst = append(dst, v[i:i+n]...)
+		i += n
 	}
 	return dst
+}
+
+// isSpace reports whether r is white space to ECMAScript's trim and \s.
+func isSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', '\u00a0', '\u1680', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff':
+		return true
+	}
+	return '\u2000' <= r && r <= '\u200a'
 }
 
 func lowerASCII(s string) string {

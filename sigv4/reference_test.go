@@ -38,11 +38,15 @@ func refEscape(s string, path bool) string {
 }
 
 // refTrim trims a header value and collapses each run of white space
-// inside it to one space.
+// inside it to one space: the JavaScript SDK's
+// value.trim().replace(/\s+/g, " "), whose white space is ECMAScript's
+// (ASCII tab, LF, VT, FF, CR and space, U+00A0, U+1680, U+2000 to U+200A,
+// U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
 func refTrim(v string) string {
-	return strings.Join(strings.FieldsFunc(v, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f'
-	}), " ")
+	js := func(r rune) bool {
+		return strings.ContainsRune("\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff", r) || 0x2000 <= r && r <= 0x200a
+	}
+	return strings.Join(strings.FieldsFunc(v, js), " ")
 }
 
 // refCanonical returns the canonical request and string to sign of in, for
@@ -227,4 +231,30 @@ func FuzzReferenceCanonical(f *testing.F) {
 			t.Fatalf("strings to sign differ:\nsigner:\n%s\nreference:\n%s", ex.StringToSign, sts)
 		}
 	})
+}
+
+// TestFoldedHeaderValues pins the white space rules of canonical header
+// values, the JavaScript SDK's trim().replace(/\s+/g, " ") (found by
+// FuzzReferenceCanonical: U+2008 was trimmed after an ASCII space only).
+func TestFoldedHeaderValues(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"  a   b  ", "a b"},
+		{"a\t\r\n\v\fb", "a b"},
+		{"\u2008x", "x"},
+		{" \u2008x", "x"},
+		{"a\u00a0\u00a0b\u3000", "a b"},
+		{"a\ufeffb", "a b"},
+		{"\u0085x", "\u0085x"},  // NEL is not white space to ECMAScript
+		{"a\xff  b", "a\xff b"}, // invalid UTF-8 is kept byte for byte
+		{"é  ü", "é ü"},
+	}
+	for _, tt := range tests {
+		if got := string(appendFolded(nil, tt.in)); got != tt.want {
+			t.Errorf("appendFolded(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := refTrim(tt.in); got != tt.want {
+			t.Errorf("refTrim(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }
