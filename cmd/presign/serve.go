@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,11 +21,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/presign-dev/presign"
-	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/internal/stack"
 	"github.com/presign-dev/presign/issuer"
 	"github.com/presign-dev/presign/objstore"
-	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 	"github.com/presign-dev/presign/web"
@@ -104,20 +101,15 @@ Use it:
   aws --endpoint-url http://127.0.0.1:9000 s3 ls s3://uploads
 `
 
-// Timeouts of the servers' connections. Store bodies may take as long as
-// they take: an upload of gigabytes must not be cut, so the store has no
-// read or write timeout, but a client must send its headers promptly and an
-// idle connection is closed. API requests are small and get full timeouts.
+// The servers' connection timeouts are stack's (stack.StoreServer,
+// stack.APIServer); shutdownTimeout is how long requests in flight may take
+// to finish at the end.
 const (
-	readHeaderTimeout = 30 * time.Second
-	idleTimeout       = 2 * time.Minute
-	shutdownTimeout   = 30 * time.Second
-	apiReadTimeout    = 30 * time.Second
-	apiWriteTimeout   = 30 * time.Second
+	shutdownTimeout = 30 * time.Second
 	// maxBackendTimeout is the longest --backend-timeout: the API must
 	// have the time to answer 504 before its write timeout closes the
 	// connection with no answer at all.
-	maxBackendTimeout = apiWriteTimeout - 5*time.Second
+	maxBackendTimeout = stack.APIWriteTimeout - 5*time.Second
 )
 
 // The default backend timeout (issuer.DefaultBackendTimeout) must be a
@@ -302,193 +294,260 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// serve runs the servers until ctx is done or SIGTERM comes.
+// serve runs the servers until ctx is done or SIGTERM comes. The API's
+// addresses are taken first, so that a taken one fails before the store
+// is opened; then the storage, the API and the pages, the banners, and
+// the servers run.
 func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettings) error {
-	logLevel := slog.LevelInfo
-	if f.quiet {
-		logLevel = slog.LevelWarn
-	}
-	logger := slog.New(redactLogs(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: logLevel})))
+	logger := c.logger(f.quiet)
 	audit, closeAudit, err := c.auditLogger(st.auditLog)
 	if err != nil {
 		return err
 	}
 	defer closeAudit()
-
-	apiLn, err := net.Listen("tcp", st.addr)
+	lns, err := listenAPI(st)
 	if err != nil {
-		return &cliError{msg: "cannot listen on " + st.addr + ": " + err.Error(), hint: "give another address with --addr", err: err}
+		return err
 	}
-	defer apiLn.Close()
-	pageOrigin := "http://" + apiLn.Addr().String()
-	var metricsLn net.Listener
-	if st.metricsAddr != "" && !st.storeOnly() {
-		if metricsLn, err = net.Listen("tcp", st.metricsAddr); err != nil {
-			return &cliError{msg: "cannot listen on " + st.metricsAddr + ": " + err.Error(), hint: "give another address with --metrics-addr", err: err}
-		}
-		defer metricsLn.Close()
+	defer lns.close()
+	stg, err := c.storage(ctx, f, st, logger, lns.pageOrigin())
+	if err != nil {
+		return err
 	}
-
-	var (
-		presigner  *presign.Client
-		s3srv      *http.Server
-		s3Ln       net.Listener
-		storageURL string
-		secret     []byte
-	)
-	if st.external() {
-		creds, region, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile})
-		if err != nil {
-			return err
-		}
-		addressing := presign.AddressingAuto
-		if st.pathStyle {
-			addressing = presign.AddressingPath
-		}
-		presigner, err = presign.New(presign.Config{Credentials: creds, Region: region, Endpoint: st.endpoint, Addressing: addressing})
-		if err != nil {
-			return fromLibrary(err, "serve")
-		}
-		secret = []byte(st.uploadSecret)
-		if len(secret) == 0 {
-			if secret, err = randomSecret(); err != nil {
-				return err
-			}
-			logger.Warn("no upload_secret configured: multipart uploads are tied to this process; set PRESIGN_UPLOAD_SECRET on every replica")
-		}
-	} else {
-		kp, generated, err := f.storeCredentials(st, c.stderr)
-		if err != nil {
-			return err
-		}
-		store, err := disk.OpenWith(st.data, disk.Options{MultipartExpiry: st.multipartExpiry, Logger: logger})
-		if err != nil {
-			return &cliError{msg: "cannot open the data directory " + st.data + ": " + err.Error(),
-				hint: "is another presign serve using it? give another with --data", err: err}
-		}
-		defer store.Close()
-		if st.bucket != "" {
-			if err := store.CreateBucket(ctx, st.bucket); err != nil && !errors.Is(err, objstore.ErrBucketExists) {
-				return &cliError{msg: fmt.Sprintf("cannot create bucket %q: %v", st.bucket, err), hint: "give a valid bucket name with --bucket", usage: errors.Is(err, objstore.ErrInvalidBucketName), err: err}
-			}
-		}
-		opts := s3server.Options{Store: store, Logger: logger, Region: st.region, BaseDomains: st.baseDomains, MaxObjectSize: st.maxObjectSize}
-		// The page's own origin may always upload; without configured
-		// origins any may (a presigned URL is its own authority).
-		origins := []string{"*"}
-		if len(st.corsOrigins) > 0 {
-			origins = append([]string{pageOrigin, strings.Replace(pageOrigin, "127.0.0.1", "localhost", 1)}, st.corsOrigins...)
-		}
-		opts.CORS = &s3server.CORS{AllowedOrigins: origins, MaxAge: time.Hour}
-		opts.Credentials = func(id string) (sigv4.Credentials, bool) {
-			if id != kp.AccessKeyID {
-				return sigv4.Credentials{}, false
-			}
-			return sigv4.Credentials{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey}, true
-		}
-		h, err := s3server.New(opts)
-		if err != nil {
-			return err
-		}
-		if s3Ln, err = net.Listen("tcp", st.s3Addr); err != nil {
-			return &cliError{msg: "cannot listen on " + st.s3Addr + ": " + err.Error(), hint: "give another address with --s3-addr", err: err}
-		}
-		defer s3Ln.Close()
-		storageURL = strings.TrimRight(st.publicURL, "/")
-		if storageURL == "" {
-			storageURL = "http://" + s3Ln.Addr().String()
-		}
-		presigner, err = presign.New(presign.Config{Credentials: credentials.Static{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey},
-			Region: st.region, Endpoint: storageURL})
-		if err != nil {
-			return fromLibrary(err, "serve")
-		}
-		s3srv = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
-			MaxHeaderBytes: s3server.MaxHeaderBytes, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-		fmt.Fprintf(c.stdout, "presign serve: S3 store listening on %s, data in %s, region %s\n", "http://"+s3Ln.Addr().String(), st.data, st.region)
-		fmt.Fprintf(c.stdout, "  access key id: %s\n", kp.AccessKeyID)
-		if f.credFile != "" {
-			fmt.Fprintf(c.stdout, "  credentials:   %s\n", f.credFile)
-		}
-		if generated {
-			fmt.Fprintf(c.stdout, "  secret key:    %s  (new; printed this once, kept in the file above)\n", kp.SecretAccessKey)
-		}
-		if st.bucket != "" {
-			fmt.Fprintf(c.stdout, "  bucket:        s3://%s\n", st.bucket)
-		}
-		if secret, err = dataSecret(st.data, []byte(st.uploadSecret)); err != nil {
-			return err
-		}
-	}
+	defer stg.close()
 
 	if st.storeOnly() {
 		// No bucket to issue URLs for: the S3 store alone.
 		fmt.Fprintln(c.stdout, "presign serve: API and upload page off: no bucket (give --bucket to turn them on)")
-		apiLn.Close()
-		ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
-		defer stop()
-		served := make(chan error, 1)
-		go func() { served <- s3srv.Serve(s3server.Listener(s3Ln)) }()
-		select {
-		case err := <-served:
-			return failf("serving: %w", err)
-		case <-ctx.Done():
-		}
-		fmt.Fprintln(c.stdout, "presign serve: shutting down")
-		shutdownAll(s3srv)
-		<-served
-		return nil
+		lns.api.Close()
+		return c.run(ctx, stg.served())
 	}
-	cfg := issuer.Config{Bucket: st.bucket, Tenants: st.clients, UploadSecret: secret, CORSOrigins: st.corsOrigins,
-		MultipartThreshold: st.multipartThreshold, PartSize: st.partSize, MaxRequestBytes: st.maxRequestBytes}
-	var localKey string
-	if st.localMode {
-		if localKey, err = newAPIKey(); err != nil {
-			return err
-		}
-		cfg.Tenants = []issuer.Tenant{{Name: "local", KeySHA256: issuer.HashKey(localKey), Prefix: "local"}}
-	}
-	api, err := issuer.New(issuer.Options{Config: cfg,
-		Backend: &issuer.Backend{Presigner: presigner, Bucket: st.bucket, Timeout: st.backendTimeout},
-		Audit:   audit, Log: logger, TrustProxy: st.trustProxy,
-		MetricsToken: st.metricsToken, NoMetricsRoute: metricsLn != nil})
-	if err != nil {
-		return &cliError{msg: err.Error(), hint: "presign serve --check-config explains every mistake", usage: true}
-	}
-	storageOrigins := []string{}
-	if u, err := presigner.BucketURL(st.bucket); err == nil {
-		if pu, err := url.Parse(u); err == nil {
-			storageOrigins = append(storageOrigins, pu.Scheme+"://"+pu.Host)
-		}
-	}
-	pages, err := web.New(web.Options{StorageOrigins: storageOrigins, MultipartThreshold: cfg.MultipartThreshold, Bucket: st.bucket})
+	api, localKey, err := newAPI(st, stg, audit, logger, lns.metrics != nil)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", api)
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
-		mux.Handle(p, api)
+	pages, err := web.New(web.Options{StorageOrigins: stack.StorageOrigins(stg.backend), MultipartThreshold: st.multipartThreshold, Bucket: st.bucket})
+	if err != nil {
+		return err
 	}
-	mux.Handle("/", pages)
-	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: apiReadTimeout,
-		WriteTimeout: apiWriteTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-
-	var metricsSrv *http.Server
-	if metricsLn != nil {
+	servers := []served{{srv: stack.APIServer(stack.Mux(api, pages), logger), ln: lns.api}}
+	if stg.local != nil {
+		servers = append(servers, stg.served())
+	}
+	if lns.metrics != nil {
 		mm := http.NewServeMux()
 		mm.Handle("GET /metrics", api.MetricsHandler())
-		metricsSrv = &http.Server{Handler: mm, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: apiReadTimeout,
-			WriteTimeout: apiWriteTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10,
-			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	} else if st.metricsToken == "" && !loopback(apiLn.Addr()) {
-		logger.Warn("/metrics, which names the clients, is open to anyone who reaches " + apiLn.Addr().String() + ": set metrics_token or --metrics-addr")
+		servers = append(servers, served{srv: stack.APIServer(mm, logger), ln: lns.metrics})
+	} else if st.metricsToken == "" && !loopback(lns.api.Addr()) {
+		logger.Warn("/metrics, which names the clients, is open to anyone who reaches " + lns.api.Addr().String() + ": set metrics_token or --metrics-addr")
 	}
+	c.printAPI(st, lns, localKey)
+	return c.run(ctx, servers...)
+}
 
+// logger is the operational log, on stderr: the access log at INFO unless
+// quiet, warnings, every line through [redactLogs].
+func (c *serveCommand) logger(quiet bool) *slog.Logger {
+	level := slog.LevelInfo
+	if quiet {
+		level = slog.LevelWarn
+	}
+	return slog.New(redactLogs(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// apiListeners are the listeners of the API and pages and, with
+// --metrics-addr, of the metrics (nil otherwise).
+type apiListeners struct {
+	api, metrics net.Listener
+}
+
+// listenAPI takes the API's address and, when given and there is an API,
+// the metrics'.
+func listenAPI(st *serveSettings) (*apiListeners, error) {
+	apiLn, err := net.Listen("tcp", st.addr)
+	if err != nil {
+		return nil, &cliError{msg: "cannot listen on " + st.addr + ": " + err.Error(), hint: "give another address with --addr", err: err}
+	}
+	lns := &apiListeners{api: apiLn}
+	if st.metricsAddr != "" && !st.storeOnly() {
+		if lns.metrics, err = net.Listen("tcp", st.metricsAddr); err != nil {
+			apiLn.Close()
+			return nil, &cliError{msg: "cannot listen on " + st.metricsAddr + ": " + err.Error(), hint: "give another address with --metrics-addr", err: err}
+		}
+	}
+	return lns, nil
+}
+
+// pageOrigin is the origin of the upload page.
+func (l *apiListeners) pageOrigin() string { return "http://" + l.api.Addr().String() }
+
+func (l *apiListeners) close() {
+	if l.metrics != nil {
+		l.metrics.Close()
+	}
+	l.api.Close()
+}
+
+// storage is where the issued URLs point: the embedded store (local and
+// its listener set) or an external S3 service.
+type storage struct {
+	backend *issuer.Backend
+	secret  []byte // the upload secret, for multipart tokens
+	local   *stack.Local
+	ln      net.Listener
+}
+
+// served returns the embedded store's server.
+func (s *storage) served() served {
+	return served{srv: s.local.Server, ln: s.ln, serve: s.local.Serve}
+}
+
+// close releases the embedded store's listener and directory.
+func (s *storage) close() {
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.local != nil {
+		s.local.Close()
+	}
+}
+
+// storage opens the storage the settings name.
+func (c *serveCommand) storage(ctx context.Context, f *serveFlags, st *serveSettings, logger *slog.Logger, pageOrigin string) (*storage, error) {
+	if st.external() {
+		return c.external(ctx, st, logger)
+	}
+	return c.local(ctx, f, st, logger, pageOrigin)
+}
+
+// external is the storage of an S3 service, with credentials from the
+// standard AWS chain.
+func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *slog.Logger) (*storage, error) {
+	creds, region, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile})
+	if err != nil {
+		return nil, err
+	}
+	b, err := stack.External(stack.ExternalConfig{Credentials: creds, Region: region, Endpoint: st.endpoint,
+		PathStyle: st.pathStyle, Bucket: st.bucket, Timeout: st.backendTimeout})
+	if err != nil {
+		return nil, fromLibrary(err, "serve")
+	}
+	secret := []byte(st.uploadSecret)
+	if len(secret) == 0 {
+		if secret, err = randomSecret(); err != nil {
+			return nil, err
+		}
+		logger.Warn("no upload_secret configured: multipart uploads are tied to this process; set PRESIGN_UPLOAD_SECRET on every replica")
+	}
+	return &storage{backend: b, secret: secret}, nil
+}
+
+// local opens the embedded store, takes its address and prints its banner.
+func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettings, logger *slog.Logger, pageOrigin string) (_ *storage, err error) {
+	kp, generated, err := f.storeCredentials(st, c.stderr)
+	if err != nil {
+		return nil, err
+	}
+	// The page's own origin may always upload; without configured
+	// origins any may (a presigned URL is its own authority).
+	origins := []string{"*"}
+	if len(st.corsOrigins) > 0 {
+		origins = append([]string{pageOrigin, strings.Replace(pageOrigin, "127.0.0.1", "localhost", 1)}, st.corsOrigins...)
+	}
+	local, err := stack.OpenLocal(ctx, stack.LocalConfig{
+		Dir:             st.data,
+		Bucket:          st.bucket,
+		Credentials:     sigv4.Credentials{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey},
+		Region:          st.region,
+		BaseDomains:     st.baseDomains,
+		CORS:            &s3server.CORS{AllowedOrigins: origins, MaxAge: time.Hour},
+		MaxObjectSize:   st.maxObjectSize,
+		MultipartExpiry: st.multipartExpiry,
+		Logger:          logger,
+	})
+	if err != nil {
+		return nil, openLocalError(err, st)
+	}
+	s := &storage{local: local}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.ln, err = net.Listen("tcp", st.s3Addr); err != nil {
+		return nil, &cliError{msg: "cannot listen on " + st.s3Addr + ": " + err.Error(), hint: "give another address with --s3-addr", err: err}
+	}
+	storageURL := strings.TrimRight(st.publicURL, "/")
+	if storageURL == "" {
+		storageURL = "http://" + s.ln.Addr().String()
+	}
+	if s.backend, err = local.Backend(storageURL, st.backendTimeout); err != nil {
+		return nil, fromLibrary(err, "serve")
+	}
+	fmt.Fprintf(c.stdout, "presign serve: S3 store listening on %s, data in %s, region %s\n", "http://"+s.ln.Addr().String(), st.data, st.region)
+	fmt.Fprintf(c.stdout, "  access key id: %s\n", kp.AccessKeyID)
+	if f.credFile != "" {
+		fmt.Fprintf(c.stdout, "  credentials:   %s\n", f.credFile)
+	}
+	if generated {
+		fmt.Fprintf(c.stdout, "  secret key:    %s  (new; printed this once, kept in the file above)\n", kp.SecretAccessKey)
+	}
+	if st.bucket != "" {
+		fmt.Fprintf(c.stdout, "  bucket:        s3://%s\n", st.bucket)
+	}
+	if s.secret, err = dataSecret(st.data, []byte(st.uploadSecret)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openLocalError explains an error of stack.OpenLocal in the command's
+// terms.
+func openLocalError(err error, st *serveSettings) error {
+	var se *stack.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Op {
+	case stack.OpOpenStore:
+		return &cliError{msg: "cannot open the data directory " + st.data + ": " + se.Err.Error(),
+			hint: "is another presign serve using it? give another with --data", err: err}
+	case stack.OpCreateBucket:
+		return &cliError{msg: fmt.Sprintf("cannot create bucket %q: %v", st.bucket, se.Err), hint: "give a valid bucket name with --bucket",
+			usage: errors.Is(err, objstore.ErrInvalidBucketName), err: err}
+	}
+	return se.Err
+}
+
+// newAPI returns the URL-issuing API on the storage, and in local mode the
+// API key it generated.
+func newAPI(st *serveSettings, stg *storage, audit, logger *slog.Logger, separateMetrics bool) (*issuer.Server, string, error) {
+	cfg := issuer.Config{Bucket: st.bucket, Tenants: st.clients, UploadSecret: stg.secret, CORSOrigins: st.corsOrigins,
+		MultipartThreshold: st.multipartThreshold, PartSize: st.partSize, MaxRequestBytes: st.maxRequestBytes}
+	var localKey string
+	if st.localMode {
+		var err error
+		if localKey, err = newAPIKey(); err != nil {
+			return nil, "", err
+		}
+		cfg.Tenants = []issuer.Tenant{{Name: "local", KeySHA256: issuer.HashKey(localKey), Prefix: "local"}}
+	}
+	api, err := issuer.New(issuer.Options{Config: cfg, Backend: stg.backend,
+		Audit: audit, Log: logger, TrustProxy: st.trustProxy,
+		MetricsToken: st.metricsToken, NoMetricsRoute: separateMetrics})
+	if err != nil {
+		return nil, "", &cliError{msg: err.Error(), hint: "presign serve --check-config explains every mistake", usage: true}
+	}
+	return api, localKey, nil
+}
+
+// printAPI prints where the API, the page and the metrics listen, the
+// storage, and in local mode the API key and a first request.
+func (c *serveCommand) printAPI(st *serveSettings, lns *apiListeners, localKey string) {
+	pageOrigin := lns.pageOrigin()
 	fmt.Fprintf(c.stdout, "presign serve: API and upload page listening on %s\n", pageOrigin)
-	if metricsLn != nil {
-		fmt.Fprintf(c.stdout, "presign serve: metrics listening on http://%s/metrics\n", metricsLn.Addr())
+	if lns.metrics != nil {
+		fmt.Fprintf(c.stdout, "presign serve: metrics listening on http://%s/metrics\n", lns.metrics.Addr())
 	}
 	if st.external() {
 		fmt.Fprintf(c.stdout, "  storage:       %s (%s)\n", st.backendURL, orDefault(st.endpoint, "AWS"))
@@ -497,34 +556,45 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		fmt.Fprintf(c.stdout, "  API key:       %s  (local mode: new at each start, objects under local/)\n", localKey)
 		fmt.Fprintf(c.stdout, "  try:           curl -s -X POST %s/v1/uploads -H 'Authorization: Bearer %s' -d '{\"filename\":\"hello.txt\",\"contentType\":\"text/plain\",\"size\":5}'\n", pageOrigin, localKey)
 	}
+}
 
+// served is a server, its listener, and how it serves on it (nil: Serve).
+type served struct {
+	srv   *http.Server
+	ln    net.Listener
+	serve func(net.Listener) error
+}
+
+// run serves until ctx is done or SIGTERM comes, and then shuts the
+// servers down, letting requests in flight finish; or until one of them
+// fails, and then shuts the others down.
+func (c *serveCommand) run(ctx context.Context, servers ...served) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	served := make(chan error, 3)
-	go func() { served <- apiSrv.Serve(apiLn) }()
-	running := 1
-	if s3srv != nil {
-		running++
-		go func() { served <- s3srv.Serve(s3server.Listener(s3Ln)) }()
-	}
-	if metricsSrv != nil {
-		running++
-		go func() { served <- metricsSrv.Serve(metricsLn) }()
-	}
-	select {
-	case err := <-served:
-		running--
-		shutdownAll(apiSrv, s3srv, metricsSrv)
-		for ; running > 0; running-- {
-			<-served
+	done := make(chan error, len(servers))
+	all := make([]*http.Server, len(servers))
+	for i, s := range servers {
+		all[i] = s.srv
+		serve := s.serve
+		if serve == nil {
+			serve = s.srv.Serve
 		}
-		return failf("serving: %w", err)
-	case <-ctx.Done():
+		go func() { done <- serve(s.ln) }()
 	}
-	fmt.Fprintln(c.stdout, "presign serve: shutting down")
-	shutdownAll(apiSrv, s3srv, metricsSrv)
+	running := len(servers)
+	var failed error
+	select {
+	case failed = <-done:
+		running--
+	case <-ctx.Done():
+		fmt.Fprintln(c.stdout, "presign serve: shutting down")
+	}
+	shutdownAll(all...)
 	for ; running > 0; running-- {
-		<-served
+		<-done
+	}
+	if failed != nil {
+		return failf("serving: %w", failed)
 	}
 	return nil
 }

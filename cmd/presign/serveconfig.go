@@ -16,6 +16,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/presign-dev/presign/internal/stack"
 	"github.com/presign-dev/presign/issuer"
 )
 
@@ -401,7 +402,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	}
 	if timeoutFrom != "" && (s.backendTimeout < time.Second || s.backendTimeout > maxBackendTimeout) {
 		errs = append(errs, fmt.Errorf("%s %v is out of range: give 1s to %v, under the API's %v write timeout, so that a hung storage service gets a 504",
-			timeoutFrom, s.backendTimeout, maxBackendTimeout, apiWriteTimeout))
+			timeoutFrom, s.backendTimeout, maxBackendTimeout, stack.APIWriteTimeout))
 	}
 	if s.metricsToken != "" && len(s.metricsToken) < 16 {
 		errs = append(errs, fmt.Errorf("the metrics token is %d characters: use at least 16 random ones (presign serve --new-key makes one)", len(s.metricsToken)))

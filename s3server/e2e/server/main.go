@@ -1,5 +1,6 @@
 // Command server runs the embedded S3 store alone (objstore/disk behind
-// s3server) on an ephemeral 127.0.0.1 port, for tests that need it in a
+// s3server, assembled by internal/stack as presign serve assembles it) on
+// an ephemeral 127.0.0.1 port, for tests that need it in a
 // process of its own: the memory test of s3server/e2e measures this
 // process's resident set while a 1 GiB object goes through it.
 //
@@ -18,119 +19,53 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/presign-dev/presign/objstore/disk"
+	"github.com/presign-dev/presign/internal/e2eproc"
+	"github.com/presign-dev/presign/internal/stack"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e server:", err)
-		os.Exit(1)
-	}
+	bucket := flag.String("bucket", "e2e", "bucket to create at start")
+	e2eproc.Main(5*time.Minute, "presign-s3e2e-", func(env *e2eproc.Env) error { return run(env, *bucket) })
 }
 
-func run() error {
-	dir := flag.String("dir", "", "data directory (default: a temporary one, removed at exit)")
-	bucket := flag.String("bucket", "e2e", "bucket to create at start")
-	lifetime := flag.Duration("lifetime", 5*time.Minute, "stop after this long whatever happens")
-	verbose := flag.Bool("v", false, "log every request to standard error")
-	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *lifetime)
-	defer cancel()
-	go func() { // standard input closed: the parent is gone
-		io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "presign-s3e2e-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		*dir = d
-	}
-	store, err := disk.Open(*dir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := store.CreateBucket(ctx, *bucket); err != nil {
-		return err
-	}
-
+func run(env *e2eproc.Env, bucket string) error {
 	creds := sigv4.Credentials{
 		AccessKeyID:     os.Getenv("PRESIGN_E2E_ACCESS_KEY_ID"),
 		SecretAccessKey: os.Getenv("PRESIGN_E2E_SECRET_ACCESS_KEY"),
 	}
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
-		creds = sigv4.Credentials{AccessKeyID: "E2E" + randomHex(8), SecretAccessKey: randomHex(20)}
+		creds = sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	h, err := s3server.New(s3server.Options{
-		Store:       store,
-		Credentials: func(id string) (sigv4.Credentials, bool) { return creds, id == creds.AccessKeyID },
-		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-	})
+	local, err := stack.OpenLocal(env.Ctx, stack.LocalConfig{Dir: env.Dir, Bucket: bucket, Credentials: creds, Logger: env.Log})
 	if err != nil {
 		return err
 	}
+	defer local.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: s3server.MaxHeaderBytes}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s3server.Listener(ln)) }()
+	go func() { errc <- local.Serve(ln) }()
 
 	line, err := json.Marshal(map[string]any{
-		"endpoint": "http://" + ln.Addr().String(), "region": s3server.DefaultRegion, "bucket": *bucket,
+		"endpoint": "http://" + ln.Addr().String(), "region": s3server.DefaultRegion, "bucket": bucket,
 		"accessKeyId": creds.AccessKeyID, "secretAccessKey": creds.SecretAccessKey,
-		"dir": *dir, "pid": os.Getpid(),
+		"dir": env.Dir, "pid": os.Getpid(),
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("%s\n", line)
 
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
-	defer done()
-	srv.Shutdown(shutdown)
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	return e2eproc.Wait(env.Ctx, errc, local.Server)
 }

@@ -1,7 +1,8 @@
 // Command server runs the whole upload stack for the browser test, in one
 // process, on 127.0.0.1 only: the embedded S3 store (objstore/disk behind
 // s3server, with CORS for the page's origin), the URL-issuing API and the
-// upload page (web) on one address, the store on another.
+// upload page (web) on one address, the store on another, assembled by
+// internal/stack as presign serve assembles them.
 //
 // It prints one JSON line on standard output once both listen:
 //
@@ -24,26 +25,15 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/presign-dev/presign"
-	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/internal/e2eproc"
+	"github.com/presign-dev/presign/internal/stack"
 	"github.com/presign-dev/presign/issuer"
-	"github.com/presign-dev/presign/objstore/disk"
 	"github.com/presign-dev/presign/s3server"
 	"github.com/presign-dev/presign/sigv4"
 	"github.com/presign-dev/presign/web"
@@ -52,44 +42,10 @@ import (
 const bucket = "uploads"
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e server:", err)
-		os.Exit(1)
-	}
+	e2eproc.Main(10*time.Minute, "presign-e2e-", run)
 }
 
-func run() error {
-	dir := flag.String("dir", "", "data directory (default: a temporary one, removed at exit)")
-	lifetime := flag.Duration("lifetime", 10*time.Minute, "stop after this long whatever happens")
-	verbose := flag.Bool("v", false, "log every request to standard error")
-	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *lifetime)
-	defer cancel()
-	go func() { // standard input closed: the parent is gone
-		io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "presign-e2e-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		*dir = d
-	}
-	store, err := disk.Open(*dir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := store.CreateBucket(ctx, bucket); err != nil {
-		return err
-	}
-
+func run(env *e2eproc.Env) error {
 	pageLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -109,32 +65,29 @@ func run() error {
 	deadURL := "http://" + deadLn.Addr().String()
 	deadLn.Close()
 
-	logLevel := slog.LevelWarn
-	if *verbose {
-		logLevel = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
+	log := env.Log
 
-	creds := sigv4.Credentials{AccessKeyID: "E2E" + randomHex(8), SecretAccessKey: randomHex(20)}
-	s3, err := s3server.New(s3server.Options{
-		Store:       store,
-		Credentials: func(id string) (sigv4.Credentials, bool) { return creds, id == creds.AccessKeyID },
+	creds := sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
+	local, err := stack.OpenLocal(env.Ctx, stack.LocalConfig{
+		Dir:         env.Dir,
+		Bucket:      bucket,
+		Credentials: creds,
 		CORS:        &s3server.CORS{AllowedOrigins: []string{pageURL}, MaxAge: 10 * time.Minute},
 		Logger:      log,
 	})
 	if err != nil {
 		return err
 	}
-
-	presigner, err := presign.New(presign.Config{Credentials: credentials.Static(creds), Region: "us-east-1", Endpoint: storageURL})
+	defer local.Close()
+	backend, err := local.Backend(storageURL, 0)
 	if err != nil {
 		return err
 	}
-	keys := map[string]string{"web": "psk_web_" + randomHex(16), "tiny": "psk_tiny_" + randomHex(16), "slow": "psk_slow_" + randomHex(16)}
+	keys := map[string]string{"web": "psk_web_" + e2eproc.RandomHex(16), "tiny": "psk_tiny_" + e2eproc.RandomHex(16), "slow": "psk_slow_" + e2eproc.RandomHex(16)}
 	api, err := issuer.New(issuer.Options{
 		Config: issuer.Config{
 			Bucket:       bucket,
-			UploadSecret: []byte(randomHex(32)),
+			UploadSecret: []byte(e2eproc.RandomHex(32)),
 			Tenants: []issuer.Tenant{
 				{Name: "web", KeySHA256: issuer.HashKey(keys["web"]), Prefix: "web",
 					Operations:   []string{issuer.OpUpload, issuer.OpMultipart, issuer.OpDownload, issuer.OpDelete},
@@ -143,51 +96,24 @@ func run() error {
 				{Name: "slow", KeySHA256: issuer.HashKey(keys["slow"]), Prefix: "slow", RateLimit: 1, Burst: 1},
 			},
 		},
-		Backend: &issuer.Backend{Presigner: presigner, Bucket: bucket},
+		Backend: backend,
 		Log:     log,
 	})
 	if err != nil {
 		return err
 	}
-	pages, err := web.New(web.Options{StorageOrigins: []string{storageURL, deadURL}, Bucket: bucket})
+	pages, err := web.New(web.Options{StorageOrigins: append(stack.StorageOrigins(backend), deadURL), Bucket: bucket})
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", api)
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
-		mux.Handle(p, api)
-	}
-	mux.Handle("/", pages)
 
-	servers := []*http.Server{
-		{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
-		{Handler: s3, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: s3server.MaxHeaderBytes},
-	}
+	servers := []*http.Server{stack.APIServer(stack.Mux(api, pages), log), local.Server}
 	errc := make(chan error, 2)
 	go func() { errc <- servers[0].Serve(pageLn) }()
-	go func() { errc <- servers[1].Serve(s3server.Listener(s3Ln)) }()
+	go func() { errc <- local.Serve(s3Ln) }()
 
-	line, _ := json.Marshal(map[string]any{"page": pageURL, "storage": storageURL, "deadStorage": deadURL, "bucket": bucket, "keys": keys, "dir": *dir})
+	line, _ := json.Marshal(map[string]any{"page": pageURL, "storage": storageURL, "deadStorage": deadURL, "bucket": bucket, "keys": keys, "dir": env.Dir})
 	fmt.Printf("%s\n", line)
 
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
-	defer done()
-	for _, s := range servers {
-		s.Shutdown(shutdown)
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	return e2eproc.Wait(env.Ctx, errc, servers...)
 }
