@@ -56,6 +56,7 @@ import (
 
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/inspect"
+	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/postpolicy"
 	"github.com/presign-dev/presign/sigv4"
 )
@@ -247,26 +248,6 @@ func (s *Server) originAllowed(origin string) bool {
 	return false
 }
 
-// statusWriter records the status for metrics.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 // route adapts a handler that returns an error: the one place that writes
 // error bodies, logs their causes (once; handlers only return them), and
 // records metrics. An error that is not an [*Error] is answered 500
@@ -274,7 +255,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpx.Recorder{ResponseWriter: w}
 		if err := h(sw, r); err != nil {
 			var ae *Error
 			if !errors.As(err, &ae) {
@@ -292,7 +273,7 @@ func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) e
 			s.m.errors.WithLabelValues(string(ae.Code)).Inc()
 			writeJSON(sw, status, map[string]*Error{"error": ae})
 		}
-		s.m.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
+		s.m.requests.WithLabelValues(name, strconv.Itoa(sw.Status)).Inc()
 		s.m.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	})
 }

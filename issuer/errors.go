@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -89,10 +90,7 @@ var statuses = map[Code]int{
 // Status returns the HTTP status of answers with code c; 500 for a code
 // that is not one of the API's.
 func (c Code) Status() int {
-	if s, ok := statuses[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
+	return cmp.Or(statuses[c], http.StatusInternalServerError)
 }
 
 // Error is an API error, the shape of tailscale tsweb's HTTPError: a

@@ -8,6 +8,7 @@
 package s3err
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -117,10 +118,7 @@ var statuses = map[ErrorCode]int{
 // Status returns the HTTP status S3 sends with c, or 500 for a code this
 // package does not know.
 func (c ErrorCode) Status() int {
-	if s, ok := statuses[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
+	return cmp.Or(statuses[c], http.StatusInternalServerError)
 }
 
 // Detail is one extra element of an S3 error body, such as <Expires> on an

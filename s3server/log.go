@@ -5,57 +5,24 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/sigv4"
 )
-
-// logWriter records the status and size of a response for the access log.
-type logWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-	// writeErr is the first error writing to the client.
-	writeErr error
-}
-
-// WriteHeader records the status.
-func (w *logWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Write records the size, and the status 200 of a response written
-// without WriteHeader.
-func (w *logWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
-	if err != nil && w.writeErr == nil {
-		w.writeErr = err
-	}
-	return n, err
-}
-
-// Unwrap returns the wrapped writer, for http.ResponseController.
-func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // clientGone reports whether the client of r is gone: writing the answer
 // to it failed, or it closed the connection. What is left of the answer
 // cannot reach it, and that is no fault of the server's.
 func clientGone(r *http.Request) bool {
 	st := stateOf(r)
-	return st.w != nil && st.w.writeErr != nil || r.Context().Err() != nil
+	return st.w != nil && st.w.WriteErr != nil || r.Context().Err() != nil
 }
 
 // accessLog writes one record about a finished request, at INFO, or WARN
 // for a 5xx answer. It logs no header, no body and no secret query value
 // ([sigv4.RedactURL]). A client that went away before the whole answer
 // reached it is marked client_gone.
-func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
-	status := w.status
+func (h *Handler) accessLog(r *http.Request, st *reqState, w *httpx.Recorder) {
+	status := w.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -65,7 +32,7 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
 		slog.String("path", sigv4.RedactURL(st.resource)),
 		slog.String("query", sigv4.RedactURL(r.URL.RawQuery)),
 		slog.Int("status", status),
-		slog.Int64("bytes", w.bytes),
+		slog.Int64("bytes", w.Bytes),
 		slog.Duration("duration", h.now().Sub(st.start)),
 		slog.String("remote", r.RemoteAddr),
 	}
@@ -75,7 +42,7 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *logWriter) {
 	if st.code != "" {
 		attrs = append(attrs, slog.String("code", string(st.code)))
 	}
-	if w.writeErr != nil || r.Context().Err() != nil {
+	if w.WriteErr != nil || r.Context().Err() != nil {
 		attrs = append(attrs, slog.Bool("client_gone", true))
 	}
 	level := slog.LevelInfo

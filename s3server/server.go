@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/objstore"
 	"github.com/presign-dev/presign/postpolicy"
 	"github.com/presign-dev/presign/s3err"
@@ -210,7 +211,7 @@ type reqState struct {
 	// code is the S3 error code of the response, for the access log.
 	code s3err.ErrorCode
 	// w is the response writer the first middleware wrapped.
-	w *logWriter
+	w *httpx.Recorder
 }
 
 type stateKey struct{}
@@ -251,7 +252,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	st := stateOf(r)
 	e := h.toS3Error(r, err)
 	st.code = e.Code
-	if st.w != nil && st.w.status != 0 {
+	if st.w != nil && st.w.Status != 0 {
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "s3server: error after the response started",
 			slog.String("request_id", st.id), slog.String("code", string(e.Code)), slog.String("message", e.Message))
 		return
@@ -356,7 +357,7 @@ func newHostID() string {
 func (h *Handler) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &reqState{id: newRequestID(), start: h.now(), resource: rawPath(r)}
-		lw := &logWriter{ResponseWriter: w}
+		lw := &httpx.Recorder{ResponseWriter: w}
 		st.w = lw
 		hdr := w.Header()
 		hdr.Set("X-Amz-Request-Id", st.id)
