@@ -122,3 +122,22 @@ func FuzzSanitizeFilename(f *testing.F) {
 		}
 	})
 }
+
+// TestSanitizeFilenameLong: a name far over the limit (the API's whole
+// 64 KiB body) is cut before it is normalised, keeping its extension, so
+// its cost does not grow with it (BENCHMARKS.md, hostile requests).
+func TestSanitizeFilenameLong(t *testing.T) {
+	for _, name := range []string{
+		strings.Repeat("e\u0301", 16<<10) + ".jpg",
+		strings.Repeat("a", 64<<10) + ".tar.gz",
+		strings.Repeat("\x01", 64<<10) + "x.png",
+	} {
+		got := SanitizeFilename(name)
+		if len(got) > MaxFilenameBytes || !utf8.ValidString(got) {
+			t.Errorf("%d bytes in: %d bytes out (%q...)", len(name), len(got), got[:min(len(got), 20)])
+		}
+		if ext := name[strings.LastIndexByte(name, '.'):]; !strings.HasSuffix(got, ext) {
+			t.Errorf("%d bytes in: %q lost the extension %q", len(name), got, ext)
+		}
+	}
+}
