@@ -22,6 +22,13 @@ const completeKeepAlive = 10 * time.Second
 // MaxParts is the most parts of a multipart upload: S3's 10,000.
 const MaxParts = 10000
 
+// errTooManyParts refuses a CompleteMultipartUpload listing n parts, more
+// than MaxParts.
+func errTooManyParts(n int) *s3err.Error {
+	return s3err.New(s3err.InvalidArgument, "Part number must be an integer between 1 and %d, inclusive: the request lists %d parts.", MaxParts, n).
+		With("ArgumentName", "Part").With("ArgumentValue", itoa(int64(n)))
+}
+
 // partNumber parses the partNumber parameter: 1 to 10000.
 func partNumber(v string) (int, error) {
 	n, err := strconv.Atoi(v)
@@ -161,8 +168,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 		return s3err.New(s3err.MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
 	}
 	if len(req.Parts) > MaxParts {
-		return s3err.New(s3err.InvalidArgument, "Part number must be an integer between 1 and %d, inclusive: the request lists %d parts.", MaxParts, len(req.Parts)).
-			With("ArgumentName", "Part").With("ArgumentValue", itoa(int64(len(req.Parts))))
+		return errTooManyParts(len(req.Parts))
 	}
 	parts := make([]objstore.CompletedPart, len(req.Parts))
 	for i, p := range req.Parts {
