@@ -26,6 +26,13 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *httpx.Recorder) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	if !h.log.Enabled(r.Context(), level) {
+		return // nothing to redact and format for a discarded record
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", st.id),
 		slog.String("method", r.Method),
@@ -44,10 +51,6 @@ func (h *Handler) accessLog(r *http.Request, st *reqState, w *httpx.Recorder) {
 	}
 	if w.WriteErr != nil || r.Context().Err() != nil {
 		attrs = append(attrs, slog.Bool("client_gone", true))
-	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelWarn
 	}
 	h.log.LogAttrs(r.Context(), level, "s3 request", attrs...)
 }
