@@ -1,9 +1,11 @@
 package presign
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/presign-dev/presign/sigv4"
 )
@@ -132,95 +134,146 @@ type Input struct {
 }
 
 // param is one parameter of Input besides Bucket, Key, Metadata, the
-// SSE-C key and Header: its S3 API name, where it goes on the wire, and how
-// to read it. The table [params] is the one list of them: the operations'
-// specs, the check that a set parameter applies, the fast path for an
-// Input with none set and the URL's query and headers all read it, so that
-// adding a parameter is a field of Input and a row here (and its place in
-// the specs of the operations that take it).
+// SSE-C key and Header: its S3 API name, where it goes on the wire, and the
+// Input field that holds it. The table [params] is the one list of them:
+// the operations' specs, the check that a set parameter applies, the fast
+// path for an Input with none set and the URL's query and headers all read
+// it, so that adding a parameter is a field of Input and a row here (and
+// its place in the specs of the operations that take it).
+//
+// A row names its field; init finds the field's offset and type by
+// reflection, once, and get reads it through the offset. Reading by offset
+// rather than through a function value per row keeps the Input on the
+// caller's stack: a function value would make every *Input escape.
 type param struct {
 	name   string // the S3 API name, as in ParamOrder
 	query  string // the query parameter, or
 	header string // the header (lower case)
-	// get returns the wire value in in, and whether it is set.
-	get func(in *Input, p Profile) (string, bool)
+	field  string // the Input field, by its Go name
+
+	off  uintptr   // the field's offset in Input, set by init
+	kind paramKind // the field's type, set by init
 }
 
-// str reads a string field: set when not empty.
-func str(f func(*Input) string) func(*Input, Profile) (string, bool) {
-	return func(in *Input, _ Profile) (string, bool) { v := f(in); return v, v != "" }
-}
+// paramKind is the Go type of a parameter's field.
+type paramKind uint8
 
-// num reads an int field: set when not zero.
-func num(f func(*Input) int) func(*Input, Profile) (string, bool) {
-	return func(in *Input, _ Profile) (string, bool) { v := f(in); return strconv.Itoa(v), v != 0 }
-}
-
-// boolean reads a *bool field: set when not nil; see boolString.
-func boolean(f func(*Input) *bool) func(*Input, Profile) (string, bool) {
-	return func(in *Input, p Profile) (string, bool) { return boolString(f(in), p) }
-}
+const (
+	kindString   paramKind = iota + 1 // string: set when not empty
+	kindInt                           // int: set when not zero
+	kindInt64Ptr                      // *int64: set when not nil
+	kindBoolPtr                       // *bool: set when not nil
+	kindTime                          // time.Time: set when not zero
+)
 
 // params is every parameter. A name may appear twice when operations send
 // it under different wire names (ChecksumAlgorithm).
 var params = []*param{
-	{"VersionId", "versionId", "", str(func(in *Input) string { return in.VersionID })},
-	{"PartNumber", "partNumber", "", num(func(in *Input) int { return in.PartNumber })},
-	{"UploadId", "uploadId", "", str(func(in *Input) string { return in.UploadID })},
-	{"MaxParts", "max-parts", "", num(func(in *Input) int { return in.MaxParts })},
-	{"PartNumberMarker", "part-number-marker", "", str(func(in *Input) string { return in.PartNumberMarker })},
-	{"ResponseCacheControl", "response-cache-control", "", str(func(in *Input) string { return in.ResponseCacheControl })},
-	{"ResponseContentDisposition", "response-content-disposition", "", str(func(in *Input) string { return in.ResponseContentDisposition })},
-	{"ResponseContentEncoding", "response-content-encoding", "", str(func(in *Input) string { return in.ResponseContentEncoding })},
-	{"ResponseContentLanguage", "response-content-language", "", str(func(in *Input) string { return in.ResponseContentLanguage })},
-	{"ResponseContentType", "response-content-type", "", str(func(in *Input) string { return in.ResponseContentType })},
-	{"ResponseExpires", "response-expires", "", func(in *Input, _ Profile) (string, bool) {
-		if in.ResponseExpires.IsZero() {
-			return "", false
-		}
-		return in.ResponseExpires.UTC().Format(time.RFC1123[:len(time.RFC1123)-3] + "GMT"), true
-	}},
-	{"Range", "", "range", str(func(in *Input) string { return in.Range })},
-	{"IfMatch", "", "if-match", str(func(in *Input) string { return in.IfMatch })},
-	{"IfNoneMatch", "", "if-none-match", str(func(in *Input) string { return in.IfNoneMatch })},
-	{"ContentType", "", "content-type", str(func(in *Input) string { return in.ContentType })},
-	{"ContentLength", "", "content-length", func(in *Input, _ Profile) (string, bool) {
-		if in.ContentLength == nil {
-			return "", false
-		}
-		return strconv.FormatInt(*in.ContentLength, 10), true
-	}},
-	{"ContentMD5", "", "content-md5", str(func(in *Input) string { return in.ContentMD5 })},
-	{"CacheControl", "", "cache-control", str(func(in *Input) string { return in.CacheControl })},
-	{"ContentDisposition", "", "content-disposition", str(func(in *Input) string { return in.ContentDisposition })},
-	{"ContentEncoding", "", "content-encoding", str(func(in *Input) string { return in.ContentEncoding })},
-	{"ContentLanguage", "", "content-language", str(func(in *Input) string { return in.ContentLanguage })},
-	{"ACL", "", "x-amz-acl", str(func(in *Input) string { return in.ACL })},
-	{"GrantRead", "", "x-amz-grant-read", str(func(in *Input) string { return in.GrantRead })},
-	{"StorageClass", "", "x-amz-storage-class", str(func(in *Input) string { return in.StorageClass })},
-	{"Tagging", "", "x-amz-tagging", str(func(in *Input) string { return in.Tagging })},
-	{"WebsiteRedirectLocation", "", "x-amz-website-redirect-location", str(func(in *Input) string { return in.WebsiteRedirectLocation })},
-	{"ObjectLockLegalHoldStatus", "", "x-amz-object-lock-legal-hold", str(func(in *Input) string { return in.ObjectLockLegalHoldStatus })},
-	{"ServerSideEncryption", "", "x-amz-server-side-encryption", str(func(in *Input) string { return in.ServerSideEncryption })},
-	{"SSEKMSKeyId", "", "x-amz-server-side-encryption-aws-kms-key-id", str(func(in *Input) string { return in.SSEKMSKeyID })},
-	{"SSEKMSEncryptionContext", "", "x-amz-server-side-encryption-context", str(func(in *Input) string { return in.SSEKMSEncryptionContext })},
-	{"BucketKeyEnabled", "", "x-amz-server-side-encryption-bucket-key-enabled", boolean(func(in *Input) *bool { return in.BucketKeyEnabled })},
-	{"SSECustomerAlgorithm", "", "x-amz-server-side-encryption-customer-algorithm", str(func(in *Input) string { return in.SSECustomerAlgorithm })},
-	{"ChecksumCRC32", "", "x-amz-checksum-crc32", str(func(in *Input) string { return in.ChecksumCRC32 })},
-	{"ChecksumCRC32C", "", "x-amz-checksum-crc32c", str(func(in *Input) string { return in.ChecksumCRC32C })},
-	{"ChecksumCRC64NVME", "", "x-amz-checksum-crc64nvme", str(func(in *Input) string { return in.ChecksumCRC64NVME })},
-	{"ChecksumSHA1", "", "x-amz-checksum-sha1", str(func(in *Input) string { return in.ChecksumSHA1 })},
-	{"ChecksumSHA256", "", "x-amz-checksum-sha256", str(func(in *Input) string { return in.ChecksumSHA256 })},
+	{name: "VersionId", query: "versionId", header: "", field: "VersionID"},
+	{name: "PartNumber", query: "partNumber", header: "", field: "PartNumber"},
+	{name: "UploadId", query: "uploadId", header: "", field: "UploadID"},
+	{name: "MaxParts", query: "max-parts", header: "", field: "MaxParts"},
+	{name: "PartNumberMarker", query: "part-number-marker", header: "", field: "PartNumberMarker"},
+	{name: "ResponseCacheControl", query: "response-cache-control", header: "", field: "ResponseCacheControl"},
+	{name: "ResponseContentDisposition", query: "response-content-disposition", header: "", field: "ResponseContentDisposition"},
+	{name: "ResponseContentEncoding", query: "response-content-encoding", header: "", field: "ResponseContentEncoding"},
+	{name: "ResponseContentLanguage", query: "response-content-language", header: "", field: "ResponseContentLanguage"},
+	{name: "ResponseContentType", query: "response-content-type", header: "", field: "ResponseContentType"},
+	{name: "ResponseExpires", query: "response-expires", header: "", field: "ResponseExpires"},
+	{name: "Range", query: "", header: "range", field: "Range"},
+	{name: "IfMatch", query: "", header: "if-match", field: "IfMatch"},
+	{name: "IfNoneMatch", query: "", header: "if-none-match", field: "IfNoneMatch"},
+	{name: "ContentType", query: "", header: "content-type", field: "ContentType"},
+	{name: "ContentLength", query: "", header: "content-length", field: "ContentLength"},
+	{name: "ContentMD5", query: "", header: "content-md5", field: "ContentMD5"},
+	{name: "CacheControl", query: "", header: "cache-control", field: "CacheControl"},
+	{name: "ContentDisposition", query: "", header: "content-disposition", field: "ContentDisposition"},
+	{name: "ContentEncoding", query: "", header: "content-encoding", field: "ContentEncoding"},
+	{name: "ContentLanguage", query: "", header: "content-language", field: "ContentLanguage"},
+	{name: "ACL", query: "", header: "x-amz-acl", field: "ACL"},
+	{name: "GrantRead", query: "", header: "x-amz-grant-read", field: "GrantRead"},
+	{name: "StorageClass", query: "", header: "x-amz-storage-class", field: "StorageClass"},
+	{name: "Tagging", query: "", header: "x-amz-tagging", field: "Tagging"},
+	{name: "WebsiteRedirectLocation", query: "", header: "x-amz-website-redirect-location", field: "WebsiteRedirectLocation"},
+	{name: "ObjectLockLegalHoldStatus", query: "", header: "x-amz-object-lock-legal-hold", field: "ObjectLockLegalHoldStatus"},
+	{name: "ServerSideEncryption", query: "", header: "x-amz-server-side-encryption", field: "ServerSideEncryption"},
+	{name: "SSEKMSKeyId", query: "", header: "x-amz-server-side-encryption-aws-kms-key-id", field: "SSEKMSKeyID"},
+	{name: "SSEKMSEncryptionContext", query: "", header: "x-amz-server-side-encryption-context", field: "SSEKMSEncryptionContext"},
+	{name: "BucketKeyEnabled", query: "", header: "x-amz-server-side-encryption-bucket-key-enabled", field: "BucketKeyEnabled"},
+	{name: "SSECustomerAlgorithm", query: "", header: "x-amz-server-side-encryption-customer-algorithm", field: "SSECustomerAlgorithm"},
+	{name: "ChecksumCRC32", query: "", header: "x-amz-checksum-crc32", field: "ChecksumCRC32"},
+	{name: "ChecksumCRC32C", query: "", header: "x-amz-checksum-crc32c", field: "ChecksumCRC32C"},
+	{name: "ChecksumCRC64NVME", query: "", header: "x-amz-checksum-crc64nvme", field: "ChecksumCRC64NVME"},
+	{name: "ChecksumSHA1", query: "", header: "x-amz-checksum-sha1", field: "ChecksumSHA1"},
+	{name: "ChecksumSHA256", query: "", header: "x-amz-checksum-sha256", field: "ChecksumSHA256"},
 	// The checksum of an upload's body (PutObject, UploadPart) ...
-	{"ChecksumAlgorithm", "", "x-amz-sdk-checksum-algorithm", str(func(in *Input) string { return in.ChecksumAlgorithm })},
+	{name: "ChecksumAlgorithm", query: "", header: "x-amz-sdk-checksum-algorithm", field: "ChecksumAlgorithm"},
 	// ... and of a multipart upload (CreateMultipartUpload).
-	{"ChecksumAlgorithm", "", "x-amz-checksum-algorithm", str(func(in *Input) string { return in.ChecksumAlgorithm })},
-	{"ChecksumType", "", "x-amz-checksum-type", str(func(in *Input) string { return in.ChecksumType })},
-	{"ChecksumMode", "", "x-amz-checksum-mode", str(func(in *Input) string { return in.ChecksumMode })},
-	{"RequestPayer", "", "x-amz-request-payer", str(func(in *Input) string { return in.RequestPayer })},
-	{"ExpectedBucketOwner", "", "x-amz-expected-bucket-owner", str(func(in *Input) string { return in.ExpectedBucketOwner })},
-	{"MFA", "", "x-amz-mfa", str(func(in *Input) string { return in.MFA })},
-	{"BypassGovernanceRetention", "", "x-amz-bypass-governance-retention", boolean(func(in *Input) *bool { return in.BypassGovernanceRetention })},
+	{name: "ChecksumAlgorithm", query: "", header: "x-amz-checksum-algorithm", field: "ChecksumAlgorithm"},
+	{name: "ChecksumType", query: "", header: "x-amz-checksum-type", field: "ChecksumType"},
+	{name: "ChecksumMode", query: "", header: "x-amz-checksum-mode", field: "ChecksumMode"},
+	{name: "RequestPayer", query: "", header: "x-amz-request-payer", field: "RequestPayer"},
+	{name: "ExpectedBucketOwner", query: "", header: "x-amz-expected-bucket-owner", field: "ExpectedBucketOwner"},
+	{name: "MFA", query: "", header: "x-amz-mfa", field: "MFA"},
+	{name: "BypassGovernanceRetention", query: "", header: "x-amz-bypass-governance-retention", field: "BypassGovernanceRetention"},
+}
+
+func init() {
+	kinds := map[reflect.Type]paramKind{
+		reflect.TypeFor[string](): kindString, reflect.TypeFor[int](): kindInt, reflect.TypeFor[*int64](): kindInt64Ptr,
+		reflect.TypeFor[*bool](): kindBoolPtr, reflect.TypeFor[time.Time](): kindTime,
+	}
+	t := reflect.TypeFor[Input]()
+	for _, p := range params {
+		f, ok := t.FieldByName(p.field)
+		if !ok || kinds[f.Type] == 0 {
+			panic("presign: parameter " + p.name + " names no Input field of a known type: " + p.field)
+		}
+		p.off, p.kind = f.Offset, kinds[f.Type]
+	}
+}
+
+// get returns the parameter's wire value in in, and whether it is set.
+func (f *param) get(in *Input, p Profile) (string, bool) {
+	ptr := unsafe.Add(unsafe.Pointer(in), f.off)
+	switch f.kind {
+	case kindString:
+		v := *(*string)(ptr)
+		return v, v != ""
+	case kindInt:
+		if v := *(*int)(ptr); v != 0 {
+			return strconv.Itoa(v), true
+		}
+	case kindInt64Ptr:
+		if v := *(**int64)(ptr); v != nil {
+			return strconv.FormatInt(*v, 10), true
+		}
+	case kindBoolPtr:
+		return boolString(*(**bool)(ptr), p)
+	case kindTime:
+		if v := *(*time.Time)(ptr); !v.IsZero() {
+			return v.UTC().Format(time.RFC1123[:len(time.RFC1123)-3] + "GMT"), true
+		}
+	}
+	return "", false
+}
+
+// set reports whether the parameter is set in in, without formatting it.
+func (f *param) set(in *Input) bool {
+	ptr := unsafe.Add(unsafe.Pointer(in), f.off)
+	switch f.kind {
+	case kindString:
+		return *(*string)(ptr) != ""
+	case kindInt:
+		return *(*int)(ptr) != 0
+	case kindInt64Ptr:
+		return *(**int64)(ptr) != nil
+	case kindBoolPtr:
+		return *(**bool)(ptr) != nil
+	case kindTime:
+		return !(*time.Time)(ptr).IsZero()
+	}
+	return false
 }
 
 // wire returns the params with these wire names (query parameters or
@@ -325,7 +378,7 @@ func (in *Input) bare() bool {
 		return false
 	}
 	for _, f := range params {
-		if _, set := f.get(in, ProfileDefault); set {
+		if f.set(in) {
 			return false
 		}
 	}

@@ -590,7 +590,7 @@ func checkKey(key string) error {
 // checkParams rejects parameters op does not take, and missing required ones.
 func checkParams(op Operation, spec *opSpec, in *Input) error {
 	for _, f := range params {
-		if _, set := f.get(in, ProfileDefault); !set || spec.takes(f.name) {
+		if !f.set(in) || spec.takes(f.name) {
 			continue
 		}
 		return inputErr(f.name, "remove it or choose another operation", "%s does not take %s", op, f.name)
