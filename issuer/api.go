@@ -32,6 +32,7 @@
 package issuer
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	_ "embed"
@@ -88,16 +89,32 @@ type Options struct {
 	Now func() time.Time
 	// TrustProxy takes the remote address from X-Forwarded-For.
 	TrustProxy bool
+	// Lane bounds how many requests with a large body (over heavyBody
+	// bytes, or of unknown length) are handled at once, so that many of
+	// them take only the lane's share of the CPU; sharing the store's
+	// (s3server.Options.Lane) bounds both servers together. Nil lets every
+	// request through. Enter waits for a slot until the lane's wait is over
+	// or ctx ends; the slot is left by the function it returns.
+	Lane interface {
+		Enter(ctx context.Context) (leave func(), ok bool)
+	}
 }
+
+// heavyBody is the size from which a request body is large: the API's
+// own bodies are under a few hundred bytes.
+const heavyBody = 4 << 10
 
 // Server is the API's http.Handler.
 type Server struct {
-	cfg      Config
-	backend  *Backend
-	audit    *slog.Logger
-	log      *slog.Logger
-	now      func() time.Time
-	proxy    bool
+	cfg     Config
+	backend *Backend
+	audit   *slog.Logger
+	log     *slog.Logger
+	now     func() time.Time
+	proxy   bool
+	lane    interface {
+		Enter(ctx context.Context) (leave func(), ok bool)
+	}
 	clients  map[string]*tenantState // by key hash
 	mux      *http.ServeMux
 	registry *prometheus.Registry
@@ -130,7 +147,7 @@ func New(o Options) (*Server, error) {
 	}
 	discard := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	s := &Server{cfg: o.Config, backend: o.Backend, audit: o.Audit, log: o.Log, now: o.Now, proxy: o.TrustProxy,
-		clients: map[string]*tenantState{}, registry: o.Registry}
+		clients: map[string]*tenantState{}, registry: o.Registry, lane: o.Lane}
 	if s.audit == nil {
 		s.audit = discard
 	}
@@ -267,7 +284,7 @@ func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) e
 					slog.Int("status", status), slog.String("code", string(ae.Code)),
 					slog.String("err", sigv4.RedactURL(ae.Err.Error())))
 			}
-			if ae.Code == CodeRateLimited {
+			if ae.Code == CodeRateLimited || ae.Code == CodeSlowDown {
 				sw.Header().Set("Retry-After", "1")
 			}
 			s.m.errors.WithLabelValues(string(ae.Code)).Inc()
@@ -330,6 +347,13 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 			return apiErr(CodeRateLimited, "too many requests for this API key; retry shortly")
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxRequestBytes())
+		if s.lane != nil && (r.ContentLength > heavyBody || r.ContentLength < 0 && r.Body != http.NoBody) {
+			leave, ok := s.lane.Enter(r.Context())
+			if !ok {
+				return apiErr(CodeSlowDown, "the service is busy with large requests; retry shortly")
+			}
+			defer leave()
+		}
 		out, err := h(&request{Request: r, w: w, client: c})
 		if err != nil {
 			return err

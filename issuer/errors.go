@@ -20,6 +20,9 @@ const (
 	CodeForbidden Code = "forbidden"
 	// CodeRateLimited: the API key's rate limit is spent; retry shortly (429).
 	CodeRateLimited Code = "rate_limited"
+	// CodeSlowDown: too many large requests are being handled; retry
+	// shortly (503).
+	CodeSlowDown Code = "slow_down"
 	// CodeUnsupportedMediaType: the request body is not JSON (415).
 	CodeUnsupportedMediaType Code = "unsupported_media_type"
 	// CodeRequestTooLarge: the request body is over the service's limit (413).
@@ -68,6 +71,7 @@ var statuses = map[Code]int{
 	CodeUnauthorized:          http.StatusUnauthorized,
 	CodeForbidden:             http.StatusForbidden,
 	CodeRateLimited:           http.StatusTooManyRequests,
+	CodeSlowDown:              http.StatusServiceUnavailable,
 	CodeUnsupportedMediaType:  http.StatusUnsupportedMediaType,
 	CodeRequestTooLarge:       http.StatusRequestEntityTooLarge,
 	CodeInvalidJSON:           http.StatusBadRequest,

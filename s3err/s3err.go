@@ -65,6 +65,7 @@ const (
 	RequestHeaderSectionTooLarge      ErrorCode = "RequestHeaderSectionTooLarge"
 	RequestTimeTooSkewed              ErrorCode = "RequestTimeTooSkewed"
 	SignatureDoesNotMatch             ErrorCode = "SignatureDoesNotMatch"
+	SlowDown                          ErrorCode = "SlowDown"
 	XAmzContentSHA256Mismatch         ErrorCode = "XAmzContentSHA256Mismatch"
 )
 
@@ -112,6 +113,7 @@ var statuses = map[ErrorCode]int{
 	RequestHeaderSectionTooLarge:      http.StatusBadRequest,
 	RequestTimeTooSkewed:              http.StatusForbidden,
 	SignatureDoesNotMatch:             http.StatusForbidden,
+	SlowDown:                          http.StatusServiceUnavailable,
 	XAmzContentSHA256Mismatch:         http.StatusBadRequest,
 }
 

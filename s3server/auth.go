@@ -41,6 +41,7 @@ func (h *Handler) withAuth(next http.Handler) http.Handler {
 			return s3err.New(s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 		}
 		a, err := h.verifier.Verify(r)
+		st.leaveLane() // the expensive part of a large request is done
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,16 @@ const (
 	// (431, rewritten as S3 XML by [Listener]); below it the handler
 	// answers with the limits above.
 	MaxHeaderBytes = 64 << 10
+	// HeavyHead is the size of request line or of header section from
+	// which a request is large: it is parsed and its signature verified in
+	// the lane of large requests (Options.Lane), so that many of them take
+	// only the lane's share of the CPU. Ordinary presigned URLs and SDK
+	// requests are under 2 KiB.
+	HeavyHead = 4 << 10
+	// heavyBody is the size of XML body from which it is parsed in the
+	// lane: a DeleteObjects or CompleteMultipartUpload of a few hundred
+	// entries.
+	heavyBody = 64 << 10
 	// DefaultBodyIdleTimeout is how long a request body may go without a
 	// byte arriving before the request is cut: a slow but live upload
 	// survives any total duration.
@@ -53,9 +63,18 @@ func (h *Handler) withLimits(next http.Handler) http.Handler {
 			return s3err.New(s3err.InvalidArgument, "The request has %d query parameters; at most %d are accepted.", n, MaxQueryParams).
 				With("ArgumentName", "query").With("ArgumentValue", strconv.Itoa(n))
 		}
-		if n := headerSection(r); n > MaxHeaderSection {
+		n := headerSection(r)
+		if n > MaxHeaderSection {
 			return s3err.New(s3err.RequestHeaderSectionTooLarge, "Your request header section exceeds the maximum allowed size.").
 				With("MaxSizeAllowed", strconv.Itoa(MaxHeaderSection))
+		}
+		if n > HeavyHead || len(r.RequestURI) > HeavyHead {
+			// Left once the signature is verified (withAuth), or at the
+			// latest when the request is done.
+			if err := enterLane(r); err != nil {
+				return err
+			}
+			defer stateOf(r).leaveLane()
 		}
 		if r.Body != nil && r.Body != http.NoBody && h.bodyIdle > 0 {
 			r.Body = &idleBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: h.bodyIdle}
@@ -63,6 +82,30 @@ func (h *Handler) withLimits(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 		return nil
 	})
+}
+
+// enterLane waits for a slot in the lane of large requests, unless the
+// request holds one already; it answers 503 SlowDown, as S3 does under
+// load, when none comes in time.
+func enterLane(r *http.Request) error {
+	st := stateOf(r)
+	if st.leave != nil || st.lane == nil {
+		return nil
+	}
+	leave, ok := st.lane.Enter(r.Context())
+	if !ok {
+		return s3err.New(s3err.SlowDown, "Please reduce your request rate.")
+	}
+	st.leave = leave
+	return nil
+}
+
+// leaveLane leaves the lane of large requests, if the request is in it.
+func (st *reqState) leaveLane() {
+	if st.leave != nil {
+		st.leave()
+		st.leave = nil
+	}
 }
 
 // headerSection is the size of r's header section as sent: "Name: value"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/s3err"
 )
 
@@ -212,4 +213,37 @@ func (ts *testServer) presignURL(method, path string, _ map[string]string) strin
 		ts.t.Fatal(err)
 	}
 	return u.RequestURI()
+}
+
+// TestLargeRequestLane: a request with a large head, a POST form and a
+// large XML body wait for the lane of large requests, and get 503
+// SlowDown when no slot comes in time; small requests never wait for it.
+func TestLargeRequestLane(t *testing.T) {
+	lane := httpx.NewLane(1, 200*time.Millisecond)
+	ts := newTestServer(t, func(o *Options) { o.Lane = lane })
+	ts.mkBucket("bkt")
+	ts.put("bkt", "k", []byte("v"), nil)
+	large := map[string]string{"X-Pad": strings.Repeat("p", HeavyHead)}
+	form := mustRequest(t, "POST", ts.url+"/bkt", "multipart/form-data; boundary=B",
+		"--B\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--B--\r\n")
+	bigXML := "<Delete>" + strings.Repeat("<Object><Key>k</Key></Object>", 3000) + "</Delete>"
+
+	// Free lane: all are served.
+	ts.must(200, req{method: "GET", target: "/bkt/k", header: large})
+	leave, _ := lane.Enter(context.Background())
+	// Full lane: the large ones wait, then SlowDown; the small one passes.
+	wantError(t, ts.do(req{method: "GET", target: "/bkt/k", header: large}), s3err.SlowDown)
+	wantError(t, ts.send(form), s3err.SlowDown)
+	wantError(t, ts.do(req{method: "POST", target: "/bkt?delete", body: []byte(bigXML)}), s3err.SlowDown)
+	ts.must(200, req{method: "GET", target: "/bkt/k"})
+	leave()
+	// The lane is left after each request: it is free again.
+	for i := 0; i < 3; i++ {
+		ts.must(200, req{method: "GET", target: "/bkt/k", header: large})
+	}
+	if l, ok := lane.Enter(context.Background()); !ok {
+		t.Fatal("a request kept its slot after it was answered")
+	} else {
+		l()
+	}
 }

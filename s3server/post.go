@@ -103,6 +103,13 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || params["boundary"] == "" {
 		return malformedPost("The Content-Type has no boundary.")
 	}
+	// The fields are read, parsed and evaluated in the lane of large
+	// requests (anyone can send up to 60 KiB of them); the file streams
+	// outside it.
+	if err := enterLane(r); err != nil {
+		return err
+	}
+	defer st.leaveLane()
 	body := &preDataReader{r: r.Body, limit: maxPostPreDataWire}
 	mr := multipart.NewReader(body, params["boundary"])
 	var (
@@ -147,6 +154,7 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 		fields = append(fields, postpolicy.Field{Name: name, Value: string(value)})
 	}
 	up, err := h.post.Evaluate(&postpolicy.EvaluateInput{Bucket: bucket, Fields: fields, Filename: filename})
+	st.leaveLane()
 	if err != nil {
 		return err
 	}

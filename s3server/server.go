@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -66,6 +67,19 @@ type Options struct {
 	// arriving before the request is cut; zero means
 	// [DefaultBodyIdleTimeout], negative means no limit.
 	BodyIdleTimeout time.Duration
+	// Lane bounds how many large requests (see [HeavyHead]) are parsed and
+	// verified at once; a server that shares it with another (the API)
+	// bounds both together. Nil means a lane of its own with half the
+	// CPUs' slots (at least one) and a 30-second wait.
+	Lane Lane
+}
+
+// Lane bounds how many requests of one kind do their work at once; the
+// module's internal/httpx.Lane is the implementation. Enter waits for a
+// slot until the lane's wait is over or ctx ends, and returns the function
+// that leaves it (safe to call twice), or false when no slot came in time.
+type Lane interface {
+	Enter(ctx context.Context) (leave func(), ok bool)
 }
 
 // Handler serves the S3 REST API. It is safe for concurrent use.
@@ -80,6 +94,7 @@ type Handler struct {
 	log      *slog.Logger
 	maxSize  int64
 	bodyIdle time.Duration
+	lane     Lane
 	mux      *http.ServeMux
 	chain    http.Handler
 	// keepAlive is completeKeepAlive; tests shorten it.
@@ -101,6 +116,7 @@ func New(opts Options) (*Handler, error) {
 		maxSize: opts.MaxObjectSize,
 
 		bodyIdle:  opts.BodyIdleTimeout,
+		lane:      opts.Lane,
 		keepAlive: completeKeepAlive,
 	}
 	if h.region == "" {
@@ -127,6 +143,9 @@ func New(opts Options) (*Handler, error) {
 	}
 	if h.bodyIdle == 0 {
 		h.bodyIdle = DefaultBodyIdleTimeout
+	}
+	if h.lane == nil {
+		h.lane = httpx.NewLane(runtime.GOMAXPROCS(0)/2, 30*time.Second)
 	}
 	h.verifier = opts.Verifier
 	if h.verifier == nil {
@@ -208,6 +227,10 @@ type reqState struct {
 	auth *sigv4.Auth
 	// chunked decodes an aws-chunked body; nil otherwise.
 	chunked *chunkedReader
+	// lane is the handler's lane of large requests; leave, when set,
+	// leaves the slot the request holds in it.
+	lane  Lane
+	leave func()
 	// code is the S3 error code of the response, for the access log.
 	code s3err.ErrorCode
 	// w is the response writer the first middleware wrapped.
@@ -356,7 +379,7 @@ func newHostID() string {
 // response headers, and writes the access log when the request is done.
 func (h *Handler) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &reqState{id: newRequestID(), start: h.now(), resource: rawPath(r)}
+		st := &reqState{id: newRequestID(), start: h.now(), resource: rawPath(r), lane: h.lane}
 		lw := &httpx.Recorder{ResponseWriter: w}
 		st.w = lw
 		hdr := w.Header()

@@ -53,6 +53,12 @@ func readXML(r *http.Request, v interface{ unknown() []string }) error {
 	if r.Body == nil {
 		return errEmptyBody
 	}
+	if r.ContentLength > heavyBody || r.ContentLength < 0 {
+		if err := enterLane(r); err != nil {
+			return err
+		}
+		defer stateOf(r).leaveLane()
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxXMLBody+1))
 	if err != nil {
 		return err

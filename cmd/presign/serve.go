@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/internal/stack"
 	"github.com/presign-dev/presign/issuer"
 	"github.com/presign-dev/presign/objstore"
@@ -395,6 +396,8 @@ type storage struct {
 	secret  []byte // the upload secret, for multipart tokens
 	local   *stack.Local
 	ln      net.Listener
+	// lane is the lane of large requests the store and the API share.
+	lane *httpx.Lane
 }
 
 // served returns the embedded store's server.
@@ -439,7 +442,7 @@ func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *
 		}
 		logger.Warn("no upload_secret configured: multipart uploads are tied to this process; set PRESIGN_UPLOAD_SECRET on every replica")
 	}
-	return &storage{backend: b, secret: secret}, nil
+	return &storage{backend: b, secret: secret, lane: stack.NewLane()}, nil
 }
 
 // local opens the embedded store, takes its address and prints its banner.
@@ -454,6 +457,7 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 	if len(st.corsOrigins) > 0 {
 		origins = append([]string{pageOrigin, strings.Replace(pageOrigin, "127.0.0.1", "localhost", 1)}, st.corsOrigins...)
 	}
+	lane := stack.NewLane()
 	local, err := stack.OpenLocal(ctx, stack.LocalConfig{
 		Dir:             st.data,
 		Bucket:          st.bucket,
@@ -464,11 +468,12 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 		MaxObjectSize:   st.maxObjectSize,
 		MultipartExpiry: st.multipartExpiry,
 		Logger:          logger,
+		Lane:            lane,
 	})
 	if err != nil {
 		return nil, openLocalError(err, st)
 	}
-	s := &storage{local: local}
+	s := &storage{local: local, lane: lane}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -534,7 +539,7 @@ func newAPI(st *serveSettings, stg *storage, audit, logger *slog.Logger, separat
 	}
 	api, err := issuer.New(issuer.Options{Config: cfg, Backend: stg.backend,
 		Audit: audit, Log: logger, TrustProxy: st.trustProxy,
-		MetricsToken: st.metricsToken, NoMetricsRoute: separateMetrics})
+		MetricsToken: st.metricsToken, NoMetricsRoute: separateMetrics, Lane: stg.lane})
 	if err != nil {
 		return nil, "", &cliError{msg: err.Error(), hint: "presign serve --check-config explains every mistake", usage: true}
 	}

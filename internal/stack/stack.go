@@ -17,10 +17,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"time"
 
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/issuer"
 	"github.com/presign-dev/presign/objstore"
 	"github.com/presign-dev/presign/objstore/disk"
@@ -147,7 +149,16 @@ type LocalConfig struct {
 	// Logger gets the store's access log and its expiry lines, and the
 	// server's errors; nil discards the first two.
 	Logger *slog.Logger
+	// Lane is the lane of large requests, shared with the API ([NewLane]);
+	// nil gives the store one of its own.
+	Lane s3server.Lane
 }
+
+// NewLane returns the lane of large requests that the store and the API
+// share: half the CPUs' slots (at least one), so that large requests,
+// however many, leave the other half to ordinary ones, and a 30-second
+// wait before a 503.
+func NewLane() *httpx.Lane { return httpx.NewLane(runtime.GOMAXPROCS(0)/2, 30*time.Second) }
 
 // Local is the embedded store: the disk store, its s3server handler and
 // the http.Server that serves it.
@@ -221,6 +232,7 @@ func OpenLocal(ctx context.Context, cfg LocalConfig) (*Local, error) {
 		BaseDomains:   cfg.BaseDomains,
 		MaxObjectSize: cfg.MaxObjectSize,
 		CORS:          cfg.CORS,
+		Lane:          cfg.Lane,
 		Credentials: func(id string) (sigv4.Credentials, bool) {
 			if id != creds.AccessKeyID {
 				return sigv4.Credentials{}, false
