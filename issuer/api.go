@@ -32,6 +32,7 @@
 package issuer
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -348,6 +349,17 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxRequestBytes())
 		if s.lane != nil && (r.ContentLength > heavyBody || r.ContentLength < 0 && r.Body != http.NoBody) {
+			// Read first, then handle in the lane: a slow client never
+			// holds a slot while it sends.
+			body, err := io.ReadAll(r.Body)
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return apiErr(CodeRequestTooLarge, "the request body is over %d bytes", mbe.Limit)
+			}
+			if err != nil {
+				return apiErr(CodeInvalidJSON, "the request body could not be read: %v", err)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			leave, ok := s.lane.Enter(r.Context())
 			if !ok {
 				return apiErr(CodeSlowDown, "the service is busy with large requests; retry shortly")

@@ -1,6 +1,7 @@
 package s3server
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -103,14 +104,19 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || params["boundary"] == "" {
 		return malformedPost("The Content-Type has no boundary.")
 	}
-	// The fields are read, parsed and evaluated in the lane of large
-	// requests (anyone can send up to 60 KiB of them); the file streams
-	// outside it.
+	// The fields are parsed and evaluated in the lane of large requests
+	// (anyone can send up to 60 KiB of them, no signature needed), from
+	// bytes read before it is entered, so that a slow client never holds a
+	// slot while it sends them; the file streams outside the lane.
+	head, err := io.ReadAll(io.LimitReader(r.Body, maxPostPreDataWire+1))
+	if err != nil {
+		return malformedPost("%v", err)
+	}
 	if err := enterLane(r); err != nil {
 		return err
 	}
 	defer st.leaveLane()
-	body := &preDataReader{r: r.Body, limit: maxPostPreDataWire}
+	body := &preDataReader{r: io.MultiReader(bytes.NewReader(head), r.Body), limit: maxPostPreDataWire}
 	mr := multipart.NewReader(body, params["boundary"])
 	var (
 		fields   postpolicy.Fields

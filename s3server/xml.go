@@ -53,18 +53,20 @@ func readXML(r *http.Request, v interface{ unknown() []string }) error {
 	if r.Body == nil {
 		return errEmptyBody
 	}
-	if r.ContentLength > heavyBody || r.ContentLength < 0 {
-		if err := enterLane(r); err != nil {
-			return err
-		}
-		defer stateOf(r).leaveLane()
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxXMLBody+1))
 	if err != nil {
 		return err
 	}
 	if len(body) > maxXMLBody {
 		return s3err.New(s3err.MalformedXML, "The XML you provided is larger than %d bytes.", maxXMLBody)
+	}
+	// A large document is parsed in the lane of large requests, once it
+	// has all come: a slow client never holds a slot while it sends.
+	if len(body) > heavyBody {
+		if err := enterLane(r); err != nil {
+			return err
+		}
+		defer stateOf(r).leaveLane()
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errEmptyBody
