@@ -313,35 +313,15 @@ func (s *Store) load() error {
 	return nil
 }
 
-// loadIndex reads the header of every object of b.
+// loadIndex reads the header of every object of b, in its fan-out
+// directories (named by the first two hex digits of their files' names).
 func (s *Store) loadIndex(b *bucket) error {
-	objects := filepath.Join(b.dir, objectsName)
-	fans, err := os.ReadDir(objects)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("disk: open: %w", err)
-	}
-	for _, fan := range fans {
-		fanPath := filepath.Join(objects, fan.Name())
-		if !fan.IsDir() || len(fan.Name()) != 2 {
-			if err := s.setAside(fanPath); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := tighten(fanPath); err != nil {
-			return fmt.Errorf("disk: open: %w", err)
-		}
-		files, err := os.ReadDir(fanPath)
-		if err != nil {
-			return fmt.Errorf("disk: open: %w", err)
-		}
+	fanOut := func(_, name string) bool { return len(name) == 2 }
+	err := s.loadDirs(filepath.Join(b.dir, objectsName), fanOut, func(fan string, files []fs.DirEntry) error {
 		for _, file := range files {
-			path := filepath.Join(fanPath, file.Name())
+			path := filepath.Join(fan, file.Name())
 			h, err := loadObjectFile(path)
-			if err != nil || file.Name() != keyHash(h.Key) || fan.Name() != file.Name()[:2] || h.Part != 0 {
+			if err != nil || file.Name() != keyHash(h.Key) || filepath.Base(fan) != file.Name()[:2] || h.Part != 0 {
 				if err := s.setAside(path); err != nil {
 					return err
 				}
@@ -349,8 +329,46 @@ func (s *Store) loadIndex(b *bucket) error {
 			}
 			b.idx = append(b.idx, h.entry())
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	slices.SortFunc(b.idx, func(x, y *entry) int { return strings.Compare(x.key, y.key) })
+	return nil
+}
+
+// loadDirs walks, at Open, a directory of directories, parent (none if it
+// does not exist): a file, or a directory whose path and name valid
+// refuses, is set aside into damaged; each other directory has its mode
+// tightened and is handed to load with its entries.
+func (s *Store) loadDirs(parent string, valid func(dir, name string) bool, load func(dir string, files []fs.DirEntry) error) error {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("disk: open: %w", err)
+	}
+	for _, e := range ents {
+		dir := filepath.Join(parent, e.Name())
+		if !e.IsDir() || !valid(dir, e.Name()) {
+			if err := s.setAside(dir); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := tighten(dir); err != nil {
+			return fmt.Errorf("disk: open: %w", err)
+		}
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("disk: open: %w", err)
+		}
+		if err := load(dir, files); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -394,44 +412,36 @@ func (s *Store) bucket(name string) (*bucket, error) {
 	return b, nil
 }
 
+// findBucket returns the open bucket called name, which must be valid,
+// and then checks ctx: a missing bucket is reported before ctx's error.
+func (s *Store) findBucket(ctx context.Context, name string) (*bucket, error) {
+	b, err := s.bucket(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // CreateBucket creates a bucket; its directory is built in tmp and renamed
 // into place.
 func (s *Store) CreateBucket(ctx context.Context, name string) error {
-	if err := objstore.CheckBucketName(name); err != nil {
+	unlock, err := s.lockBuckets(ctx, name)
+	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer unlock()
 	if s.buckets[name] != nil {
 		return objstore.ErrBucketExists
 	}
 	created := s.now()
-	tmp := s.tmpPath("bucket")
-	if err := mkdir(tmp); err != nil {
+	tmp, err := s.buildDir("bucket", bucketFile, bucketRecord{Created: created}, objectsName, uploadsName)
+	if err != nil {
 		return fmt.Errorf("disk: create bucket: %w", err)
 	}
-	err := func() error {
-		for _, d := range []string{objectsName, uploadsName} {
-			if err := mkdir(filepath.Join(tmp, d)); err != nil {
-				return err
-			}
-		}
-		if err := writeJSONFile(filepath.Join(tmp, bucketFile), bucketRecord{Created: created}); err != nil {
-			return err
-		}
-		if err := syncDir(tmp); err != nil {
-			return err
-		}
-		root := filepath.Join(s.dir, bucketsName)
-		if err := os.Rename(tmp, filepath.Join(root, name)); err != nil {
-			return err
-		}
-		return syncDir(root)
-	}()
-	if err != nil {
+	if err := placeDir(tmp, filepath.Join(s.dir, bucketsName), name); err != nil {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("disk: create bucket: %w", err)
 	}
@@ -441,14 +451,11 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 
 // DeleteBucket removes an empty bucket with its multipart uploads.
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
-	if err := objstore.CheckBucketName(name); err != nil {
+	unlock, err := s.lockBuckets(ctx, name)
+	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer unlock()
 	b := s.buckets[name]
 	if b == nil {
 		return objstore.ErrNoSuchBucket
@@ -469,6 +476,55 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	os.RemoveAll(trash) // what is left is removed at the next Open
 	return nil
+}
+
+// lockBuckets checks the bucket name and ctx, in that order, and then
+// locks s.mu for a change to the set of buckets; unlock unlocks it.
+func (s *Store) lockBuckets(ctx context.Context, name string) (unlock func(), err error) {
+	if err := objstore.CheckBucketName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	return s.mu.Unlock, nil
+}
+
+// buildDir makes a new directory in tmp (kind names it there) holding the
+// JSON file name with record and the empty directories subdirs, fsyncs it
+// and returns its path, for placeDir to move into place. On error nothing
+// is left behind.
+func (s *Store) buildDir(kind, name string, record any, subdirs ...string) (string, error) {
+	tmp := s.tmpPath(kind)
+	if err := mkdir(tmp); err != nil {
+		return "", err
+	}
+	err := func() error {
+		for _, d := range subdirs {
+			if err := mkdir(filepath.Join(tmp, d)); err != nil {
+				return err
+			}
+		}
+		if err := writeJSONFile(filepath.Join(tmp, name), record); err != nil {
+			return err
+		}
+		return syncDir(tmp)
+	}()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// placeDir renames the directory tmp to parent/name, the one step that
+// makes it visible, and fsyncs parent.
+func placeDir(tmp, parent, name string) error {
+	if err := os.Rename(tmp, filepath.Join(parent, name)); err != nil {
+		return err
+	}
+	return syncDir(parent)
 }
 
 // HeadBucket reports whether a bucket exists.
@@ -552,12 +608,8 @@ func writeJSONFile(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	f, err := openFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
-		return err
-	}
-	if err := f.Chmod(fileMode); err != nil {
-		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -579,18 +631,28 @@ func mkdir(path string) error {
 	return os.Chmod(path, dirMode)
 }
 
-// createTemp makes a new file in dir as os.CreateTemp does, with fileMode
-// whatever the umask.
-func createTemp(dir, pattern string) (*os.File, error) {
-	f, err := os.CreateTemp(dir, pattern)
+// openFile opens path as os.OpenFile does with flag, and sets the file's
+// mode to fileMode, whatever the umask. If it cannot, it closes the file,
+// and removes it if flag has os.O_EXCL (the file is one it made).
+func openFile(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag, fileMode)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Chmod(fileMode); err != nil {
-		discard(f)
+		f.Close()
+		if flag&os.O_EXCL != 0 {
+			os.Remove(path)
+		}
 		return nil, err
 	}
 	return f, nil
+}
+
+// createTemp makes a new file, for reading and writing, at a fresh path
+// in tmp (see tmpPath), with fileMode whatever the umask.
+func (s *Store) createTemp(kind string) (*os.File, error) {
+	return openFile(s.tmpPath(kind), os.O_RDWR|os.O_CREATE|os.O_EXCL)
 }
 
 // tighten sets the mode of the directory or regular file at path to

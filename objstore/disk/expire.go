@@ -22,37 +22,18 @@ func (s *Store) expired(initiated time.Time) bool {
 // upload directory with a readable upload.json is set aside into damaged,
 // and the modes of the rest and of their files are tightened.
 func (s *Store) loadUploads(b *bucket) error {
-	uploads := filepath.Join(b.dir, uploadsName)
-	ents, err := os.ReadDir(uploads)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("disk: open: %w", err)
-	}
-	for _, e := range ents {
-		dir := filepath.Join(uploads, e.Name())
+	isUpload := func(dir, name string) bool {
 		var rec uploadRecord
-		if !e.IsDir() || !validUploadID(e.Name()) || readJSON(filepath.Join(dir, uploadFile), &rec) != nil {
-			if err := s.setAside(dir); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := tighten(dir); err != nil {
-			return fmt.Errorf("disk: open: %w", err)
-		}
-		files, err := os.ReadDir(dir)
-		if err != nil {
-			return fmt.Errorf("disk: open: %w", err)
-		}
+		return validUploadID(name) && readJSON(filepath.Join(dir, uploadFile), &rec) == nil
+	}
+	return s.loadDirs(filepath.Join(b.dir, uploadsName), isUpload, func(dir string, files []fs.DirEntry) error {
 		for _, f := range files {
 			if err := tighten(filepath.Join(dir, f.Name())); err != nil {
 				return fmt.Errorf("disk: open: %w", err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // sweep removes every upload that has expired, each with one rename (see

@@ -156,8 +156,15 @@ func appendHeader(f *os.File, h *header) error {
 	return nil
 }
 
-// finish appends h to the temporary file f, fsyncs and closes it.
-func finish(f *os.File, h *header) error {
+// finish appends h to the temporary file f, fsyncs and closes it, and
+// then checks ctx a last time before the rename that will make the file
+// visible. On error it discards f.
+func finish(ctx context.Context, f *os.File, h *header) (err error) {
+	defer func() {
+		if err != nil {
+			discard(f)
+		}
+	}()
 	if err := appendHeader(f, h); err != nil {
 		return err
 	}
@@ -167,7 +174,7 @@ func finish(f *os.File, h *header) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("disk: close: %w", err)
 	}
-	return nil
+	return ctx.Err()
 }
 
 // discard closes and removes a temporary file that will not be committed.
@@ -194,7 +201,7 @@ func (s *Store) spool(ctx context.Context, body io.Reader, want int64) (f *os.Fi
 	if err := ctx.Err(); err != nil {
 		return nil, 0, sum, err
 	}
-	tmp, err := createTemp(s.tmp, "put-*")
+	tmp, err := s.createTemp("put")
 	if err != nil {
 		return nil, 0, sum, fmt.Errorf("disk: %w", err)
 	}

@@ -62,11 +62,8 @@ func (s *Store) ListObjects(ctx context.Context, bucketName string, opts objstor
 		}
 		marker = string(m)
 	}
-	b, err := s.bucket(bucketName)
+	b, err := s.findBucket(ctx, bucketName)
 	if err != nil {
-		return objstore.ListResult{}, err
-	}
-	if err := ctx.Err(); err != nil {
 		return objstore.ListResult{}, err
 	}
 

@@ -12,12 +12,8 @@ import (
 // it, which the kernel releases when the file is closed or the process
 // dies.
 func lockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+	f, err := openFile(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(fileMode); err != nil {
-		f.Close()
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

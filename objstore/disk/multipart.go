@@ -65,31 +65,51 @@ func parsePartName(name string) (int, bool) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(s)
-	return n, err == nil && n >= 1 && n <= 10000
+	return n, err == nil && validPartNumber(n)
 }
+
+// validPartNumber reports whether n is a part number: 1 to 10000.
+func validPartNumber(n int) bool { return 1 <= n && n <= 10000 }
 
 // uploadDir is the directory of upload id in b.
 func (b *bucket) uploadDir(id string) string {
 	return filepath.Join(b.dir, uploadsName, id)
 }
 
-// loadUpload returns the upload id of key in b, and its directory.
-func (s *Store) loadUpload(b *bucket, key, id string) (*uploadRecord, string, error) {
+// upload is a multipart upload that exists and has not expired.
+type upload struct {
+	bucket *bucket
+	dir    string // the upload's directory
+	rec    uploadRecord
+}
+
+// openUpload finds the bucket called bucketName and in it the upload id of
+// key (see loadUpload).
+func (s *Store) openUpload(bucketName, key, id string) (*upload, error) {
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadUpload(b, key, id)
+}
+
+// loadUpload returns the upload id of key in b: ErrNoSuchUpload if there is
+// none, it is another key's, or it has expired.
+func (s *Store) loadUpload(b *bucket, key, id string) (*upload, error) {
 	if !validUploadID(id) {
-		return nil, "", objstore.ErrNoSuchUpload
+		return nil, objstore.ErrNoSuchUpload
 	}
-	dir := b.uploadDir(id)
-	var rec uploadRecord
-	if err := readJSON(filepath.Join(dir, uploadFile), &rec); err != nil {
+	u := &upload{bucket: b, dir: b.uploadDir(id)}
+	if err := readJSON(filepath.Join(u.dir, uploadFile), &u.rec); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "", objstore.ErrNoSuchUpload
+			return nil, objstore.ErrNoSuchUpload
 		}
-		return nil, "", fmt.Errorf("disk: reading upload: %w", err)
+		return nil, fmt.Errorf("disk: reading upload: %w", err)
 	}
-	if rec.Key != key || s.expired(rec.Initiated) {
-		return nil, "", objstore.ErrNoSuchUpload
+	if u.rec.Key != key || s.expired(u.rec.Initiated) {
+		return nil, objstore.ErrNoSuchUpload
 	}
-	return &rec, dir, nil
+	return u, nil
 }
 
 // CreateMultipartUpload builds the upload's directory in tmp and renames
@@ -101,36 +121,22 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucketName, key strin
 	if err := objstore.CheckMetadata(&meta); err != nil {
 		return "", err
 	}
-	b, err := s.bucket(bucketName)
+	b, err := s.findBucket(ctx, bucketName)
 	if err != nil {
 		return "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
 	id := newUploadID()
-	tmp := s.tmpPath("upload")
+	tmp, err := s.buildDir("upload", uploadFile, uploadRecord{Key: key, Initiated: s.now(), Meta: cloneMeta(meta)})
+	if err != nil {
+		return "", fmt.Errorf("disk: create multipart upload: %w", err)
+	}
 	err = func() error {
-		if err := mkdir(tmp); err != nil {
-			return err
-		}
-		rec := uploadRecord{Key: key, Initiated: s.now(), Meta: cloneMeta(meta)}
-		if err := writeJSONFile(filepath.Join(tmp, uploadFile), rec); err != nil {
-			return err
-		}
-		if err := syncDir(tmp); err != nil {
-			return err
-		}
 		b.mu.RLock()
 		defer b.mu.RUnlock()
 		if b.deleted {
 			return objstore.ErrNoSuchBucket
 		}
-		uploads := filepath.Join(b.dir, uploadsName)
-		if err := os.Rename(tmp, filepath.Join(uploads, id)); err != nil {
-			return err
-		}
-		return syncDir(uploads)
+		return placeDir(tmp, filepath.Join(b.dir, uploadsName), id)
 	}()
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -147,67 +153,54 @@ func (s *Store) UploadPart(ctx context.Context, bucketName, key, uploadID string
 	if err := checkObject(bucketName, key); err != nil {
 		return objstore.PartInfo{}, err
 	}
-	if partNumber < 1 || partNumber > 10000 {
+	if !validPartNumber(partNumber) {
 		return objstore.PartInfo{}, objstore.ErrInvalidArgument
 	}
-	b, err := s.bucket(bucketName)
+	u, err := s.openUpload(bucketName, key, uploadID)
 	if err != nil {
 		return objstore.PartInfo{}, err
 	}
-	_, dir, err := s.loadUpload(b, key, uploadID)
+	h := &header{Key: key, Part: partNumber}
+	f, err := s.receive(ctx, bucketName, h, body, opts)
 	if err != nil {
 		return objstore.PartInfo{}, err
 	}
-	f, n, sum, err := s.spool(ctx, body, opts.Size)
-	if err != nil {
+	if err := u.commitPart(ctx, f, h); err != nil {
 		return objstore.PartInfo{}, err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			discard(f)
-		}
-	}()
-	h := &header{Key: key, Part: partNumber, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: s.now()}
-	if opts.Precommit != nil {
-		info := h.info(bucketName)
-		if err := opts.Precommit(&info); err != nil {
-			return objstore.PartInfo{}, err
-		}
-		if err := objstore.CheckMetadata(&info.Metadata); err != nil {
-			return objstore.PartInfo{}, err
-		}
-		h.Meta.Checksums = cloneMeta(info.Metadata).Checksums
+	return h.partInfo(), nil
+}
+
+// commitPart finishes the temporary file f with h and renames it over the
+// file of part h.Part of u, under the bucket's read lock, so that a
+// deleted bucket gets no part. Until the rename, an error discards f.
+func (u *upload) commitPart(ctx context.Context, f *os.File, h *header) error {
+	if err := finish(ctx, f, h); err != nil {
+		return err
 	}
-	if err := finish(f, h); err != nil {
-		return objstore.PartInfo{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return objstore.PartInfo{}, err
-	}
-	err = func() error {
-		b.mu.RLock()
-		defer b.mu.RUnlock()
-		if b.deleted {
+	err := func() error {
+		u.bucket.mu.RLock()
+		defer u.bucket.mu.RUnlock()
+		if u.bucket.deleted {
 			return objstore.ErrNoSuchBucket
 		}
-		err := os.Rename(f.Name(), filepath.Join(dir, partName(partNumber)))
+		err := os.Rename(f.Name(), filepath.Join(u.dir, partName(h.Part)))
 		if errors.Is(err, fs.ErrNotExist) {
 			return objstore.ErrNoSuchUpload // aborted or completed meanwhile
 		}
 		return err
 	}()
-	if err == objstore.ErrNoSuchBucket || err == objstore.ErrNoSuchUpload {
-		return objstore.PartInfo{}, err
-	}
 	if err != nil {
-		return objstore.PartInfo{}, fmt.Errorf("disk: upload part: %w", err)
+		discard(f)
+		if err == objstore.ErrNoSuchBucket || err == objstore.ErrNoSuchUpload {
+			return err
+		}
+		return fmt.Errorf("disk: upload part: %w", err)
 	}
-	committed = true
-	if err := syncDir(dir); err != nil {
-		return objstore.PartInfo{}, fmt.Errorf("disk: upload part: %w", err)
+	if err := syncDir(u.dir); err != nil {
+		return fmt.Errorf("disk: upload part: %w", err)
 	}
-	return h.partInfo(), nil
+	return nil
 }
 
 // partInfo is the PartInfo of a part with this header.
@@ -246,15 +239,11 @@ func (s *Store) ListParts(ctx context.Context, bucketName, key, uploadID string,
 	if maxParts == 0 {
 		maxParts = 1000
 	}
-	b, err := s.bucket(bucketName)
+	u, err := s.openUpload(bucketName, key, uploadID)
 	if err != nil {
 		return nil, false, err
 	}
-	_, dir, err := s.loadUpload(b, key, uploadID)
-	if err != nil {
-		return nil, false, err
-	}
-	nums, err := partNumbers(dir)
+	nums, err := partNumbers(u.dir)
 	if err != nil {
 		return nil, false, err
 	}
@@ -266,7 +255,7 @@ func (s *Store) ListParts(ctx context.Context, bucketName, key, uploadID string,
 		if len(parts) == maxParts {
 			return parts, true, nil
 		}
-		h, err := readHeaderFile(filepath.Join(dir, partName(n)))
+		h, err := readHeaderFile(filepath.Join(u.dir, partName(n)))
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, false, objstore.ErrNoSuchUpload
@@ -288,11 +277,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 	if len(parts) == 0 {
 		return objstore.ObjectInfo{}, objstore.ErrInvalidArgument
 	}
-	b, err := s.bucket(bucketName)
-	if err != nil {
-		return objstore.ObjectInfo{}, err
-	}
-	rec, dir, err := s.loadUpload(b, key, uploadID)
+	u, err := s.openUpload(bucketName, key, uploadID)
 	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
@@ -305,12 +290,12 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 	etags := make([]string, len(parts))
 	var size int64
 	for i, p := range parts {
-		if p.PartNumber < 1 || p.PartNumber > 10000 {
+		if !validPartNumber(p.PartNumber) {
 			return objstore.ObjectInfo{}, objstore.ErrInvalidPart
 		}
-		h, err := readHeaderFile(filepath.Join(dir, partName(p.PartNumber)))
+		h, err := readHeaderFile(filepath.Join(u.dir, partName(p.PartNumber)))
 		if errors.Is(err, fs.ErrNotExist) {
-			return objstore.ObjectInfo{}, missingPart(dir)
+			return objstore.ObjectInfo{}, missingPart(u.dir)
 		}
 		if err != nil {
 			return objstore.ObjectInfo{}, fmt.Errorf("disk: reading part %d: %w", p.PartNumber, err)
@@ -325,28 +310,17 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		size += h.Size
 	}
 	// Second pass: copy; a part replaced meanwhile fails the completion.
-	f, err := createTemp(s.tmp, "complete-*")
+	f, err := s.createTemp("complete")
 	if err != nil {
 		return objstore.ObjectInfo{}, fmt.Errorf("disk: complete: %w", err)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			discard(f)
-		}
-	}()
+	if err := u.appendParts(ctx, f, parts, etags); err != nil {
+		discard(f)
+		return objstore.ObjectInfo{}, err
+	}
 	sums := md5.New()
-	for i, p := range parts {
-		if err := ctx.Err(); err != nil {
-			return objstore.ObjectInfo{}, err
-		}
-		if err := appendPart(f, filepath.Join(dir, partName(p.PartNumber)), etags[i]); err != nil {
-			if err == objstore.ErrInvalidPart {
-				err = missingPart(dir)
-			}
-			return objstore.ObjectInfo{}, err
-		}
-		raw, _ := hex.DecodeString(etags[i])
+	for _, etag := range etags {
+		raw, _ := hex.DecodeString(etag)
 		sums.Write(raw)
 	}
 	h := &header{
@@ -355,17 +329,33 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		ETag:     fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(parts)),
 		Modified: s.now(),
 		Parts:    len(parts),
-		Meta:     rec.Meta,
+		Meta:     u.rec.Meta,
 	}
-	if err := s.commitObject(ctx, b, f, h); err != nil {
+	if err := s.commitObject(ctx, u.bucket, f, h); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	committed = true
 	// The object is visible; end the upload. Should this fail or the
 	// process die here, the upload stays and can be completed or aborted
 	// again.
-	s.removeUpload(dir, "completed")
+	s.removeUpload(u.dir, "completed")
 	return h.info(bucketName), nil
+}
+
+// appendParts copies the listed parts of u to f, each provided its ETag is
+// still the one in etags, checking ctx before each.
+func (u *upload) appendParts(ctx context.Context, f *os.File, parts []objstore.CompletedPart, etags []string) error {
+	for i, p := range parts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := appendPart(f, filepath.Join(u.dir, partName(p.PartNumber)), etags[i]); err != nil {
+			if err == objstore.ErrInvalidPart {
+				err = missingPart(u.dir)
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // missingPart is the error for a part that is not in the upload directory
@@ -412,18 +402,15 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucketName, key, uploa
 	if err := checkObject(bucketName, key); err != nil {
 		return err
 	}
-	b, err := s.bucket(bucketName)
+	b, err := s.findBucket(ctx, bucketName)
 	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	_, dir, err := s.loadUpload(b, key, uploadID)
+	u, err := s.loadUpload(b, key, uploadID)
 	if err != nil {
 		return err
 	}
-	err = s.removeUpload(dir, "aborted")
+	err = s.removeUpload(u.dir, "aborted")
 	if err != nil && err != objstore.ErrNoSuchUpload {
 		return fmt.Errorf("disk: abort: %w", err)
 	}
@@ -456,11 +443,8 @@ func (s *Store) ListUploads(ctx context.Context, bucketName, prefix string) ([]o
 	if err := objstore.CheckBucketName(bucketName); err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(bucketName)
+	b, err := s.findBucket(ctx, bucketName)
 	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	ents, err := os.ReadDir(filepath.Join(b.dir, uploadsName))

@@ -27,43 +27,59 @@ func (s *Store) PutObject(ctx context.Context, bucketName, key string, body io.R
 	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	f, n, sum, err := s.spool(ctx, body, opts.Size)
+	h := &header{Key: key, Meta: cloneMeta(meta)}
+	f, err := s.receive(ctx, bucketName, h, body, opts)
 	if err != nil {
 		return objstore.ObjectInfo{}, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			discard(f)
-		}
-	}()
-	h := &header{Key: key, Size: n, ETag: hex.EncodeToString(sum[:]), Modified: s.now(), Meta: cloneMeta(meta)}
-	if opts.Precommit != nil {
-		info := h.info(bucketName)
-		if err := opts.Precommit(&info); err != nil {
-			return objstore.ObjectInfo{}, err
-		}
-		if err := objstore.CheckMetadata(&info.Metadata); err != nil {
-			return objstore.ObjectInfo{}, err
-		}
-		h.Meta = cloneMeta(info.Metadata)
 	}
 	if err := s.commitObject(ctx, b, f, h); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	committed = true
 	return h.info(bucketName), nil
 }
 
-// commitObject finishes the temporary file f with h and renames it over
-// the object's path, updating the index under the bucket's lock. Once it
-// has renamed the file it closes f, and its error, if any, is about
-// durability of a visible object.
-func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *header) error {
-	if err := finish(f, h); err != nil {
-		return err
+// receive spools body into a temporary file for the object or part h (see
+// spool), fills in h's Size, ETag and Modified, and then calls
+// opts.Precommit, if set, with the info of the object h in bucketName. Of
+// the metadata Precommit leaves, an object keeps all and a part (h.Part
+// not 0) its checksums only. On error nothing is left behind.
+func (s *Store) receive(ctx context.Context, bucketName string, h *header, body io.Reader, opts objstore.PutOptions) (*os.File, error) {
+	f, n, sum, err := s.spool(ctx, body, opts.Size)
+	if err != nil {
+		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	h.Size, h.ETag, h.Modified = n, hex.EncodeToString(sum[:]), s.now()
+	if opts.Precommit == nil {
+		return f, nil
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			discard(f) // Precommit failed, or panicked
+		}
+	}()
+	info := h.info(bucketName)
+	if err := opts.Precommit(&info); err != nil {
+		return nil, err
+	}
+	if err := objstore.CheckMetadata(&info.Metadata); err != nil {
+		return nil, err
+	}
+	if h.Part == 0 {
+		h.Meta = cloneMeta(info.Metadata)
+	} else {
+		h.Meta.Checksums = cloneMeta(info.Metadata).Checksums
+	}
+	kept = true
+	return f, nil
+}
+
+// commitObject finishes the temporary file f with h and renames it over
+// the object's path, updating the index under the bucket's lock. Until the
+// rename, an error discards f; after it, an error is about durability of
+// a visible object.
+func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *header) error {
+	if err := finish(ctx, f, h); err != nil {
 		return err
 	}
 	final := b.objectPath(h.Key)
@@ -71,6 +87,7 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 	b.mu.Lock()
 	if b.deleted {
 		b.mu.Unlock()
+		discard(f)
 		return objstore.ErrNoSuchBucket
 	}
 	err := os.Rename(f.Name(), final)
@@ -84,6 +101,7 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 	}
 	if err != nil {
 		b.mu.Unlock()
+		discard(f)
 		return fmt.Errorf("disk: commit: %w", err)
 	}
 	b.set(h.entry())
@@ -94,8 +112,13 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 	return nil
 }
 
-// openObject opens the file of key in b and reads its header.
-func (s *Store) openObject(b *bucket, key string) (*os.File, *header, error) {
+// openObject finds the bucket called bucketName, checks ctx, opens the
+// file of key in the bucket and reads its header.
+func (s *Store) openObject(ctx context.Context, bucketName, key string) (*os.File, *header, error) {
+	b, err := s.findBucket(ctx, bucketName)
+	if err != nil {
+		return nil, nil, err
+	}
 	f, err := os.Open(b.objectPath(key))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -121,14 +144,7 @@ func (s *Store) GetObject(ctx context.Context, bucketName, key string, rng *objs
 	if err := checkObject(bucketName, key); err != nil {
 		return nil, objstore.ObjectInfo{}, err
 	}
-	b, err := s.bucket(bucketName)
-	if err != nil {
-		return nil, objstore.ObjectInfo{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, objstore.ObjectInfo{}, err
-	}
-	f, h, err := s.openObject(b, key)
+	f, h, err := s.openObject(ctx, bucketName, key)
 	if err != nil {
 		return nil, objstore.ObjectInfo{}, err
 	}
@@ -187,14 +203,7 @@ func (s *Store) HeadObject(ctx context.Context, bucketName, key string) (objstor
 	if err := checkObject(bucketName, key); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	b, err := s.bucket(bucketName)
-	if err != nil {
-		return objstore.ObjectInfo{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return objstore.ObjectInfo{}, err
-	}
-	f, h, err := s.openObject(b, key)
+	f, h, err := s.openObject(ctx, bucketName, key)
 	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
@@ -207,11 +216,8 @@ func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error 
 	if err := checkObject(bucketName, key); err != nil {
 		return err
 	}
-	b, err := s.bucket(bucketName)
+	b, err := s.findBucket(ctx, bucketName)
 	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
 		return err
 	}
 	path := b.objectPath(key)
@@ -250,18 +256,14 @@ func (s *Store) CopyObject(ctx context.Context, in objstore.CopyInput) (objstore
 			return objstore.ObjectInfo{}, err
 		}
 	}
-	sb, err := s.bucket(srcBucket)
-	if err != nil {
-		return objstore.ObjectInfo{}, err
-	}
+	// The destination bucket is looked up before the source's (in
+	// openObject): a missing one, of either, is the same ErrNoSuchBucket,
+	// reported before ctx is checked.
 	db, err := s.bucket(dstBucket)
 	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	if err := ctx.Err(); err != nil {
-		return objstore.ObjectInfo{}, err
-	}
-	src, sh, err := s.openObject(sb, srcKey)
+	src, sh, err := s.openObject(ctx, srcBucket, srcKey)
 	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
@@ -271,7 +273,7 @@ func (s *Store) CopyObject(ctx context.Context, in objstore.CopyInput) (objstore
 	etag := sh.ETag
 	if sh.Parts == 0 {
 		// The ETag of a single-part object is the MD5 of its bytes already.
-		if f, err = createTemp(s.tmp, "copy-*"); err != nil {
+		if f, err = s.createTemp("copy"); err != nil {
 			return objstore.ObjectInfo{}, fmt.Errorf("disk: copy: %w", err)
 		}
 		n, err := io.Copy(f, &io.LimitedReader{R: src, N: sh.Size})
@@ -289,12 +291,6 @@ func (s *Store) CopyObject(ctx context.Context, in objstore.CopyInput) (objstore
 		}
 		etag = hex.EncodeToString(sum[:])
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			discard(f)
-		}
-	}()
 
 	var m objstore.Metadata
 	if meta == nil {
@@ -312,7 +308,6 @@ func (s *Store) CopyObject(ctx context.Context, in objstore.CopyInput) (objstore
 	if err := s.commitObject(ctx, db, f, h); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	committed = true
 	return h.info(dstBucket), nil
 }
 

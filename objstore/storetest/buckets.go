@@ -185,10 +185,7 @@ func testMissingBucket(t *testing.T, s objstore.Store) {
 func testDeleteBucketAbortsUploads(t *testing.T, s objstore.Store) {
 	ctx := t.Context()
 	b := bucket(t, s, "uploads")
-	id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, "k", objstore.Metadata{})
 	if _, err := s.UploadPart(ctx, b, "k", id, 1, bytes.NewReader([]byte("part")), objstore.PutOptions{Size: 4}); err != nil {
 		t.Fatal(err)
 	}

@@ -81,15 +81,10 @@ func testConcurrentWriters(t *testing.T, s objstore.Store) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	head, err := s.HeadObject(ctx, b, "k")
-	if err != nil {
-		t.Fatal(err)
+	head := wantOneOf(t, s, b, "k", bodies)
+	if head.User["etag"] != head.ETag {
+		t.Fatalf("after concurrent writers, HeadObject = %+v: its metadata is not its own writer's", head)
 	}
-	want, ok := bodies[head.ETag]
-	if !ok || head.User["etag"] != head.ETag {
-		t.Fatalf("after concurrent writers, HeadObject = %+v: not one of theirs", head)
-	}
-	wantBody(t, s, b, "k", want)
 	res, err := s.ListObjects(ctx, b, objstore.ListOptions{})
 	if err != nil || len(res.Objects) != 1 || res.Objects[0].ETag != head.ETag || res.Objects[0].Size != head.Size {
 		t.Fatalf("listing after concurrent writers = %+v, %v; want the one version HeadObject shows", res.Objects, err)
@@ -110,10 +105,7 @@ func testConcurrentCompletions(t *testing.T, s objstore.Store) {
 	}
 	var ups []upload
 	for u := range uploads {
-		id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := createUpload(t, s, b, "k", objstore.Metadata{})
 		var ps [][]byte
 		var done []objstore.CompletedPart
 		for i, n := range []int{objstore.MinPartSize, 1000 + u} {
@@ -146,16 +138,24 @@ func testConcurrentCompletions(t *testing.T, s objstore.Store) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	head, err := s.HeadObject(ctx, b, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, ok := bodies[head.ETag]
-	if !ok {
-		t.Fatalf("HeadObject = %+v: not one of the writers' objects", head)
-	}
-	wantBody(t, s, b, "k", want)
+	wantOneOf(t, s, b, "k", bodies)
 	if ups, err := s.ListUploads(ctx, b, ""); err != nil || len(ups) != 0 {
 		t.Fatalf("ListUploads after completing all = %+v, %v", ups, err)
 	}
+}
+
+// wantOneOf checks that key holds one of bodies (found by its ETag), whole,
+// and returns its info.
+func wantOneOf(t *testing.T, s objstore.Store, b, key string, bodies map[string][]byte) objstore.ObjectInfo {
+	t.Helper()
+	head, err := s.HeadObject(t.Context(), b, key)
+	if err != nil {
+		t.Fatalf("HeadObject(%q): %v", key, err)
+	}
+	want, ok := bodies[head.ETag]
+	if !ok {
+		t.Fatalf("HeadObject(%q) = %+v: not one of the writers' objects", key, head)
+	}
+	wantBody(t, s, b, key, want)
+	return head
 }

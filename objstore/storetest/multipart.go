@@ -34,6 +34,16 @@ func multipartETag(parts ...[]byte) string {
 
 var multipartETagRE = regexp.MustCompile(`^[0-9a-f]{32}-[0-9]+$`)
 
+// createUpload begins a multipart upload of key and returns its id.
+func createUpload(t *testing.T, s objstore.Store, b, key string, meta objstore.Metadata) string {
+	t.Helper()
+	id, err := s.CreateMultipartUpload(t.Context(), b, key, meta)
+	if err != nil {
+		t.Fatalf("CreateMultipartUpload(%q): %v", key, err)
+	}
+	return id
+}
+
 // uploadPart uploads body as part n and checks the returned info.
 func uploadPart(t *testing.T, s objstore.Store, b, key, id string, n int, body []byte) objstore.PartInfo {
 	t.Helper()
@@ -52,10 +62,7 @@ func uploadPart(t *testing.T, s objstore.Store, b, key, id string, n int, body [
 func completeUpload(t *testing.T, s objstore.Store, b, key string, sizes []int, meta objstore.Metadata) []byte {
 	t.Helper()
 	ctx := t.Context()
-	id, err := s.CreateMultipartUpload(ctx, b, key, meta)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, key, meta)
 	var bodies [][]byte
 	var done []objstore.CompletedPart
 	for i, n := range sizes {
@@ -102,10 +109,7 @@ func testMultipartComplete(t *testing.T, s objstore.Store) {
 		completeUpload(t, s, b, "empty", []int{0}, objstore.Metadata{})
 	})
 	t.Run("parts left out", func(t *testing.T) {
-		id, err := s.CreateMultipartUpload(ctx, b, "gaps", objstore.Metadata{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := createUpload(t, s, b, "gaps", objstore.Metadata{})
 		p1 := Body("p1", objstore.MinPartSize)
 		p2, p3 := Body("p2", 100), Body("p3", 200)
 		e1 := uploadPart(t, s, b, "gaps", id, 1, p1).ETag
@@ -128,10 +132,7 @@ func testMultipartComplete(t *testing.T, s objstore.Store) {
 func testMultipartCompleteErrors(t *testing.T, s objstore.Store) {
 	ctx := t.Context()
 	b := bucket(t, s, "mp-errors")
-	id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, "k", objstore.Metadata{})
 	big, small := Body("big", objstore.MinPartSize), Body("small", 1000)
 	e1 := uploadPart(t, s, b, "k", id, 1, big).ETag
 	e2 := uploadPart(t, s, b, "k", id, 2, small).ETag
@@ -173,10 +174,7 @@ func testMultipartCompleteErrors(t *testing.T, s objstore.Store) {
 func testMultipartReplacePart(t *testing.T, s objstore.Store) {
 	ctx := t.Context()
 	b := bucket(t, s, "mp-replace")
-	id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, "k", objstore.Metadata{})
 	first, second := Body("first", 1000), Body("second", 2000)
 	e1 := uploadPart(t, s, b, "k", id, 1, first).ETag
 	e2 := uploadPart(t, s, b, "k", id, 1, second).ETag
@@ -196,15 +194,12 @@ func testMultipartReplacePart(t *testing.T, s objstore.Store) {
 func testMultipartAbort(t *testing.T, s objstore.Store) {
 	ctx := t.Context()
 	b := bucket(t, s, "mp-abort")
-	id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, "k", objstore.Metadata{})
 	e := uploadPart(t, s, b, "k", id, 1, []byte("part")).ETag
 	if err := s.AbortMultipartUpload(ctx, b, "k", id); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.ListParts(ctx, b, "k", id, 0, 0)
+	_, _, err := s.ListParts(ctx, b, "k", id, 0, 0)
 	wantErr(t, "ListParts after abort", err, objstore.ErrNoSuchUpload)
 	_, err = s.UploadPart(ctx, b, "k", id, 2, bytes.NewReader([]byte("x")), objstore.PutOptions{Size: 1})
 	wantErr(t, "UploadPart after abort", err, objstore.ErrNoSuchUpload)
@@ -224,10 +219,7 @@ func testMultipartAbort(t *testing.T, s objstore.Store) {
 func testListParts(t *testing.T, s objstore.Store) {
 	ctx := t.Context()
 	b := bucket(t, s, "mp-parts")
-	id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, "k", objstore.Metadata{})
 	nums := []int{7, 1, 10000, 3, 2, 5}
 	for _, n := range nums {
 		uploadPart(t, s, b, "k", id, n, Body(fmt.Sprint(n), n%97))
@@ -281,10 +273,7 @@ func testListUploads(t *testing.T, s objstore.Store) {
 	ids := map[string]string{} // id → key
 	var order []string         // ids of "a" in creation order
 	for i, k := range keys {
-		id, err := s.CreateMultipartUpload(ctx, b, k, objstore.Metadata{User: map[string]string{"i": fmt.Sprint(i)}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := createUpload(t, s, b, k, objstore.Metadata{User: map[string]string{"i": fmt.Sprint(i)}})
 		if len(id) < 16 || url.PathEscape(id) != id || url.QueryEscape(id) != id {
 			t.Fatalf("upload id %q is short or not URL-safe", id)
 		}
@@ -329,10 +318,7 @@ func testListUploads(t *testing.T, s objstore.Store) {
 func testMultipartWrongUpload(t *testing.T, s objstore.Store) {
 	ctx := t.Context()
 	b := bucket(t, s, "mp-wrong")
-	id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createUpload(t, s, b, "k", objstore.Metadata{})
 	e := uploadPart(t, s, b, "k", id, 1, []byte("x")).ETag
 	tests := []struct{ key, id string }{
 		{"other", id},

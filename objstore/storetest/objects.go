@@ -359,11 +359,8 @@ func testSizeMismatch(t *testing.T, s objstore.Store) {
 				_, err := s.PutObject(ctx, b, key, bytes.NewReader(tt.body), objstore.Metadata{}, objstore.PutOptions{Size: tt.size})
 				return err
 			})
-			id, err := s.CreateMultipartUpload(ctx, b, "mp", objstore.Metadata{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = s.UploadPart(ctx, b, "mp", id, 1, bytes.NewReader(tt.body), objstore.PutOptions{Size: tt.size})
+			id := createUpload(t, s, b, "mp", objstore.Metadata{})
+			_, err := s.UploadPart(ctx, b, "mp", id, 1, bytes.NewReader(tt.body), objstore.PutOptions{Size: tt.size})
 			wantErr(t, "UploadPart", err, objstore.ErrIncompleteBody)
 			if parts, _, err := s.ListParts(ctx, b, "mp", id, 0, 0); err != nil || len(parts) != 0 {
 				t.Fatalf("ListParts after a failed UploadPart = %+v, %v; want none", parts, err)
@@ -401,11 +398,8 @@ func testFailingReader(t *testing.T, s objstore.Store) {
 				_, err := s.PutObject(ctx, b, key, &failingReader{data: tt.data, err: tt.err}, objstore.Metadata{}, objstore.PutOptions{Size: tt.size})
 				return err
 			})
-			id, err := s.CreateMultipartUpload(ctx, b, "mp", objstore.Metadata{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = s.UploadPart(ctx, b, "mp", id, 1, &failingReader{data: tt.data, err: tt.err}, objstore.PutOptions{Size: tt.size})
+			id := createUpload(t, s, b, "mp", objstore.Metadata{})
+			_, err := s.UploadPart(ctx, b, "mp", id, 1, &failingReader{data: tt.data, err: tt.err}, objstore.PutOptions{Size: tt.size})
 			wantErr(t, "UploadPart", err, tt.err)
 			if parts, _, err := s.ListParts(ctx, b, "mp", id, 0, 0); err != nil || len(parts) != 0 {
 				t.Fatalf("ListParts after a failed UploadPart = %+v, %v; want none", parts, err)
@@ -486,12 +480,9 @@ func testPrecommit(t *testing.T, s objstore.Store) {
 	})
 	t.Run("part", func(t *testing.T) {
 		b := bucket(t, s, "precommit-part")
-		id, err := s.CreateMultipartUpload(ctx, b, "k", objstore.Metadata{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := createUpload(t, s, b, "k", objstore.Metadata{})
 		errBad := errors.New("storetest: bad part")
-		_, err = s.UploadPart(ctx, b, "k", id, 1, bytes.NewReader(body), objstore.PutOptions{Size: -1, Precommit: func(*objstore.ObjectInfo) error { return errBad }})
+		_, err := s.UploadPart(ctx, b, "k", id, 1, bytes.NewReader(body), objstore.PutOptions{Size: -1, Precommit: func(*objstore.ObjectInfo) error { return errBad }})
 		wantErr(t, "UploadPart with a failing Precommit", err, errBad)
 		if parts, _, err := s.ListParts(ctx, b, "k", id, 0, 0); err != nil || len(parts) != 0 {
 			t.Fatalf("ListParts after a failed Precommit = %+v, %v; want none", parts, err)
