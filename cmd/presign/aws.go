@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -37,9 +38,82 @@ const (
 	networkTimeout = 30 * time.Second
 )
 
-// awsFlags are the flags of every command that signs.
+// awsFlags are the flags of every command that signs: where the
+// credentials, the region and the endpoint come from.
 type awsFlags struct {
-	profile, region string
+	profile, region, endpoint string
+	pathStyle                 bool
+}
+
+// register adds --region, --profile, --endpoint and --path-style to fs.
+func (f *awsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.region, "region", "", "")
+	fs.StringVar(&f.profile, "profile", "", "")
+	fs.StringVar(&f.endpoint, "endpoint", "", "")
+	fs.BoolVar(&f.pathStyle, "path-style", false, "")
+}
+
+// signFlags are the flags "presign url" and "presign post" share.
+type signFlags struct {
+	awsFlags
+	expires, compat, signingTime, output string
+}
+
+// register adds the flags to fs; output is --output's default.
+func (f *signFlags) register(fs *flag.FlagSet, output string) {
+	f.awsFlags.register(fs)
+	fs.StringVar(&f.expires, "expires", "", "")
+	fs.StringVar(&f.compat, "compat", "default", "")
+	fs.StringVar(&f.signingTime, "signing-time", "", "")
+	fs.StringVar(&f.output, "output", output, "")
+}
+
+// signing is what [signFlags.parse] makes of the flags.
+type signing struct {
+	expires     time.Duration // zero when --expires is not given
+	signingTime time.Time     // zero when --signing-time is not given
+	config      presign.Config
+	output      string
+}
+
+// parse checks the flags; set holds the flags given, outputs the values
+// --output accepts.
+func (f *signFlags) parse(set map[string]bool, outputs ...string) (signing, error) {
+	var s signing
+	var err error
+	if set["expires"] {
+		if s.expires, err = parseExpires(f.expires); err != nil {
+			return s, err
+		}
+	}
+	if f.signingTime != "" {
+		t, err := time.Parse(time.RFC3339, f.signingTime)
+		if err != nil {
+			return s, usageErrorf("give an RFC 3339 time such as 2026-01-15T12:00:00Z",
+				"--signing-time %q is not an RFC 3339 time", f.signingTime)
+		}
+		s.signingTime = t.UTC()
+	}
+	if s.config.Profile, err = presign.ParseProfile(f.compat); err != nil {
+		return s, usageErrorf("use default, js or botocore", "unknown --compat %q", f.compat)
+	}
+	if !slices.Contains(outputs, f.output) {
+		return s, usageErrorf("use "+joinWords(outputs), "unknown --output %q", f.output)
+	}
+	s.output = f.output
+	s.config.Endpoint = f.endpoint
+	if f.pathStyle {
+		s.config.Addressing = presign.AddressingPath
+	}
+	return s, nil
+}
+
+// joinWords joins words as a sentence does: "a, b or c".
+func joinWords(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // loadAWS resolves the region and a credentials provider from the

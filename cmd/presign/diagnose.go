@@ -75,21 +75,11 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("diagnose")
 	var cf credFlags
 	cf.register(fs)
+	var u urlArgs
+	u.register(fs, true)
 	response := fs.String("response", "", "")
-	method := fs.String("method", "", "")
 	asJSON := fs.Bool("json", false, "")
-	nowFlag := fs.String("now", "", "")
-	var headerFlags listFlag
-	fs.Var(&headerFlags, "header", "")
 	pos, _, err := parseCommand("diagnose", diagnoseUsage, fs, args, c.stdout)
-	if err != nil {
-		return err
-	}
-	now, err := parseNow(*nowFlag, "diagnose")
-	if err != nil {
-		return err
-	}
-	header, err := parseHeaders(headerFlags)
 	if err != nil {
 		return err
 	}
@@ -97,13 +87,9 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	if len(pos) == 1 && pos[0] == "-" && fromStdin {
 		return usageErrorf("give the body with --response FILE, or the URL as an argument", "standard input cannot hold both the URL and S3's error body")
 	}
-	raw, err := urlArg("diagnose", pos, c.stdin)
+	in, header, err := u.parse(pos, c.stdin)
 	if err != nil {
 		return err
-	}
-	in, err := inspect.Parse(raw, *method, now)
-	if err != nil {
-		return fromInspect(err)
 	}
 	body, err := c.readBody(*response, fromStdin)
 	if err != nil {
@@ -121,13 +107,8 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fromInspect(err)
 	}
-	if *asJSON {
-		err = writeJSON(c.stdout, diagnoseJSON{Inspection: in, Diagnosis: d})
-	} else {
-		err = d.WriteText(c.stdout)
-	}
-	if err != nil {
-		return failf("writing the output: %w", err)
+	if err := writeOutput(c.stdout, *asJSON, diagnoseJSON{Inspection: in, Diagnosis: d}, d.WriteText); err != nil {
+		return err
 	}
 	return &cliError{msg: "S3 refused the request: " + string(d.Code), hint: "likely cause: " + d.Causes[0].Code.String()}
 }

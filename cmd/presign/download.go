@@ -103,7 +103,7 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	raw, err := urlArg("download", pos, c.stdin)
+	raw, err := urlArg(pos, c.stdin)
 	if err != nil {
 		return err
 	}

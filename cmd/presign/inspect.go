@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/presign-dev/presign/inspect"
+	"github.com/presign-dev/presign/sigv4"
 )
 
 const inspectUsage = `Usage: presign inspect URL [flags]
@@ -47,34 +49,74 @@ func newInspectCommand(s streams) command { return &inspectCommand{streams: s, s
 // Run parses args, inspects the URL and prints the inspection.
 func (c *inspectCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("inspect")
-	method := fs.String("method", "", "")
+	var u urlArgs
+	u.register(fs, false)
 	asJSON := fs.Bool("json", false, "")
-	nowFlag := fs.String("now", "", "")
 	pos, _, err := parseCommand("inspect", inspectUsage, fs, args, c.stdout)
 	if err != nil {
 		return err
 	}
-	now, err := parseNow(*nowFlag, "inspect")
+	in, _, err := u.parse(pos, c.stdin)
 	if err != nil {
 		return err
 	}
-	raw, err := urlArg("inspect", pos, c.stdin)
-	if err != nil {
+	if err := writeOutput(c.stdout, *asJSON, in, in.WriteText); err != nil {
 		return err
 	}
-	in, err := inspect.Parse(raw, *method, now)
-	if err != nil {
-		return fromInspect(err)
+	return inspectionError(in)
+}
+
+// urlArgs are the flags of the commands that read a presigned URL
+// (inspect, verify, diagnose): --method, --now and, for the commands that
+// compute a signature, the headers the request was sent with.
+type urlArgs struct {
+	method, now string
+	headers     listFlag
+}
+
+// register adds the flags to fs; headers adds --header.
+func (u *urlArgs) register(fs *flag.FlagSet, headers bool) {
+	fs.StringVar(&u.method, "method", "", "")
+	fs.StringVar(&u.now, "now", "", "")
+	if headers {
+		fs.Var(&u.headers, "header", "")
 	}
-	if *asJSON {
-		err = writeJSON(c.stdout, in)
+}
+
+// parse checks the flags and parses the URL argument (read from stdin for
+// "-"), returning the inspection and the headers given.
+func (u *urlArgs) parse(pos []string, stdin io.Reader) (*inspect.Inspection, []sigv4.Param, error) {
+	now, err := parseNow(u.now)
+	if err != nil {
+		return nil, nil, err
+	}
+	header, err := parseHeaders(u.headers)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := urlArg(pos, stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := inspect.Parse(raw, u.method, now)
+	if err != nil {
+		return nil, nil, fromInspect(err)
+	}
+	return in, header, nil
+}
+
+// writeOutput writes v as JSON when asJSON is set, and with text otherwise.
+func writeOutput(w io.Writer, asJSON bool, v any, text func(io.Writer) error) error {
+	var err error
+	if asJSON {
+		err = writeJSON(w, v)
 	} else {
-		err = in.WriteText(c.stdout)
+		err = text(w)
 	}
 	if err != nil {
 		return failf("writing the output: %w", err)
 	}
-	return inspectionError(in)
+	return nil
 }
 
 // inspectionError is the error that sets the exit status of a URL that
@@ -97,7 +139,7 @@ func inspectionError(in *inspect.Inspection) error {
 
 // urlArg returns the URL argument: the one positional argument, or the
 // first line of stdin for "-".
-func urlArg(cmd string, pos []string, stdin io.Reader) (string, error) {
+func urlArg(pos []string, stdin io.Reader) (string, error) {
 	switch len(pos) {
 	case 0:
 		return "", usageErrorf("give the presigned URL in quotes, or - to read it from standard input", "missing the URL argument")
@@ -121,7 +163,7 @@ func urlArg(cmd string, pos []string, stdin io.Reader) (string, error) {
 }
 
 // parseNow parses --now; empty means the current time.
-func parseNow(s, cmd string) (time.Time, error) {
+func parseNow(s string) (time.Time, error) {
 	if s == "" {
 		return time.Now(), nil
 	}

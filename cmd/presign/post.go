@@ -74,25 +74,16 @@ func newPostCommand(s streams) command { return &postCommand{streams: s} }
 
 // postFlags are the flags of "presign post", as given.
 type postFlags struct {
-	awsFlags
-	expires, endpoint, compat, signingTime, output string
-	contentType, contentTypePrefix                 string
-	maxSize, minSize, successStatus, redirect      string
-	pathStyle                                      bool
-	fields, conditions                             listFlag
-	set                                            map[string]bool
+	signFlags
+	contentType, contentTypePrefix            string
+	maxSize, minSize, successStatus, redirect string
+	fields, conditions                        listFlag
+	set                                       map[string]bool
 }
 
 func (f *postFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("post")
-	fs.StringVar(&f.expires, "expires", "", "")
-	fs.StringVar(&f.region, "region", "", "")
-	fs.StringVar(&f.profile, "profile", "", "")
-	fs.StringVar(&f.endpoint, "endpoint", "", "")
-	fs.BoolVar(&f.pathStyle, "path-style", false, "")
-	fs.StringVar(&f.compat, "compat", "default", "")
-	fs.StringVar(&f.signingTime, "signing-time", "", "")
-	fs.StringVar(&f.output, "output", outputJSON, "")
+	f.signFlags.register(fs, outputJSON)
 	fs.StringVar(&f.contentType, "content-type", "", "")
 	fs.StringVar(&f.contentTypePrefix, "content-type-prefix", "", "")
 	fs.StringVar(&f.maxSize, "max-size", "", "")
@@ -170,32 +161,11 @@ func (f *postFlags) request(pos []string) (*postRequest, error) {
 	in := &r.input
 	in.Bucket, in.Key = bucket, key
 
-	if f.set["expires"] {
-		if in.Expires, err = parseExpires(f.expires); err != nil {
-			return nil, err
-		}
+	sg, err := f.signFlags.parse(f.set, outputJSON, outputHTML, outputCurl)
+	if err != nil {
+		return nil, err
 	}
-	if f.signingTime != "" {
-		t, err := time.Parse(time.RFC3339, f.signingTime)
-		if err != nil {
-			return nil, usageErrorf("give an RFC 3339 time such as 2026-01-15T12:00:00Z",
-				"--signing-time %q is not an RFC 3339 time", f.signingTime)
-		}
-		in.SigningTime = t.UTC()
-	}
-	if r.config.Profile, err = presign.ParseProfile(f.compat); err != nil {
-		return nil, usageErrorf("use default, js or botocore", "unknown --compat %q", f.compat)
-	}
-	switch f.output {
-	case outputJSON, outputHTML, outputCurl:
-		r.output = f.output
-	default:
-		return nil, usageErrorf("use json, html or curl", "unknown --output %q", f.output)
-	}
-	r.config.Endpoint = f.endpoint
-	if f.pathStyle {
-		r.config.Addressing = presign.AddressingPath
-	}
+	in.Expires, in.SigningTime, r.config, r.output = sg.expires, sg.signingTime, sg.config, sg.output
 
 	// Fields, each with the exact-match condition it needs. The library
 	// adds those itself under the default and JS shapes; botocore's

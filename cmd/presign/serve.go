@@ -133,14 +133,13 @@ func newServeCommand(s streams) command { return &serveCommand{streams: s} }
 
 // serveFlags are the flags of "presign serve", as given.
 type serveFlags struct {
-	config, hashKey                                            string
-	checkConfig, exampleConfig, newKey                         bool
-	addr, s3Addr, data, publicURL, bucket, region, maxSize     string
-	multipartExpiry                                            string
-	backend, endpoint, profile, auditLog, accessKey, secretKey string
-	pathStyle, quiet                                           bool
-	baseDomains, corsOrigins                                   listFlag
-	metricsAddr, backendTimeout                                string
+	awsFlags                                          // of the external backend; --region is the store's too
+	config, hashKey                                   string
+	checkConfig, exampleConfig, newKey, quiet         bool
+	addr, s3Addr, data, publicURL, bucket, maxSize    string
+	multipartExpiry, backend, auditLog                string
+	accessKey, secretKey, metricsAddr, backendTimeout string
+	baseDomains, corsOrigins                          listFlag
 	// credFile is the credentials file in use; empty when the key pair
 	// came from the flags or the environment.
 	credFile string
@@ -158,11 +157,8 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.data, "data", "", "")
 	fs.StringVar(&f.publicURL, "public-url", "", "")
 	fs.StringVar(&f.bucket, "bucket", "", "")
-	fs.StringVar(&f.region, "region", "", "")
+	f.awsFlags.register(fs)
 	fs.StringVar(&f.backend, "backend", "", "")
-	fs.StringVar(&f.endpoint, "endpoint", "", "")
-	fs.BoolVar(&f.pathStyle, "path-style", false, "")
-	fs.StringVar(&f.profile, "profile", "", "")
 	fs.StringVar(&f.accessKey, "access-key", "", "")
 	fs.StringVar(&f.secretKey, "secret-key", "", "")
 	fs.StringVar(&f.maxSize, "max-object-size", "", "")

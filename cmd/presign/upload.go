@@ -146,7 +146,7 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	case len(pos) > 2:
 		return usageErrorf("give FILE and one URL, in quotes: an unquoted & or space splits it", "too many arguments (%d)", len(pos))
 	default:
-		raw, err := urlArg("upload", pos[1:], c.stdin)
+		raw, err := urlArg(pos[1:], c.stdin)
 		if err != nil {
 			return err
 		}

@@ -92,28 +92,20 @@ func newURLCommand(s streams) command { return &urlCommand{streams: s} }
 
 // urlFlags are the flags of "presign url", as given.
 type urlFlags struct {
-	awsFlags
-	expires, endpoint, compat, signingTime, output  string
+	signFlags
 	contentType, contentLength, checksumFile        string
 	versionID, uploadID, partNumber                 string
 	responseContentDisposition, responseContentType string
-	pathStyle, dualstack, accelerate                bool
+	dualstack, accelerate                           bool
 	metadata, header, signable, unhoist, hoist      listFlag
 	set                                             map[string]bool // the flags given
 }
 
 func (f *urlFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("url")
-	fs.StringVar(&f.expires, "expires", "", "")
-	fs.StringVar(&f.region, "region", "", "")
-	fs.StringVar(&f.profile, "profile", "", "")
-	fs.StringVar(&f.endpoint, "endpoint", "", "")
-	fs.BoolVar(&f.pathStyle, "path-style", false, "")
+	f.signFlags.register(fs, outputURL)
 	fs.BoolVar(&f.dualstack, "dualstack", false, "")
 	fs.BoolVar(&f.accelerate, "accelerate", false, "")
-	fs.StringVar(&f.compat, "compat", "default", "")
-	fs.StringVar(&f.signingTime, "signing-time", "", "")
-	fs.StringVar(&f.output, "output", "url", "")
 	fs.StringVar(&f.contentType, "content-type", "", "")
 	fs.StringVar(&f.contentLength, "content-length", "", "")
 	fs.StringVar(&f.checksumFile, "checksum-sha256", "", "")
@@ -237,34 +229,13 @@ func (f *urlFlags) request(pos []string) (*urlRequest, error) {
 		}
 	}
 
-	if f.set["expires"] {
-		if r.opts.Expires, err = parseExpires(f.expires); err != nil {
-			return nil, err
-		}
+	sg, err := f.signFlags.parse(f.set, outputURL, outputJSON, outputCurl)
+	if err != nil {
+		return nil, err
 	}
-	if f.signingTime != "" {
-		t, err := time.Parse(time.RFC3339, f.signingTime)
-		if err != nil {
-			return nil, usageErrorf("give an RFC 3339 time such as 2026-01-15T12:00:00Z",
-				"--signing-time %q is not an RFC 3339 time", f.signingTime)
-		}
-		r.opts.SigningTime = t.UTC()
-	}
-	if r.config.Profile, err = presign.ParseProfile(f.compat); err != nil {
-		return nil, usageErrorf("use default, js or botocore", "unknown --compat %q", f.compat)
-	}
-	switch f.output {
-	case outputURL, outputJSON, outputCurl:
-		r.output = f.output
-	default:
-		return nil, usageErrorf("use url, json or curl", "unknown --output %q", f.output)
-	}
-	r.config.Endpoint = f.endpoint
+	r.opts.Expires, r.opts.SigningTime, r.config, r.output = sg.expires, sg.signingTime, sg.config, sg.output
 	r.config.UseDualStack = f.dualstack
 	r.config.UseAccelerate = f.accelerate
-	if f.pathStyle {
-		r.config.Addressing = presign.AddressingPath
-	}
 
 	in := &r.input
 	in.ContentType = f.contentType
@@ -432,10 +403,7 @@ func joinOps(ops []presign.Operation) string {
 	for i, op := range ops {
 		s[i] = string(op)
 	}
-	if len(s) == 1 {
-		return s[0]
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+	return joinWords(s)
 }
 
 // fileSHA256 returns the base64 SHA-256 of the file at name.

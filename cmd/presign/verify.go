@@ -122,30 +122,16 @@ func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("verify")
 	var cf credFlags
 	cf.register(fs)
-	method := fs.String("method", "", "")
+	var u urlArgs
+	u.register(fs, true)
 	explain := fs.Bool("explain", false, "")
-	nowFlag := fs.String("now", "", "")
-	var headerFlags listFlag
-	fs.Var(&headerFlags, "header", "")
 	pos, _, err := parseCommand("verify", verifyUsage, fs, args, c.stdout)
 	if err != nil {
 		return err
 	}
-	now, err := parseNow(*nowFlag, "verify")
+	in, header, err := u.parse(pos, c.stdin)
 	if err != nil {
 		return err
-	}
-	header, err := parseHeaders(headerFlags)
-	if err != nil {
-		return err
-	}
-	raw, err := urlArg("verify", pos, c.stdin)
-	if err != nil {
-		return err
-	}
-	in, err := inspect.Parse(raw, *method, now)
-	if err != nil {
-		return fromInspect(err)
 	}
 	if in.Method == "" {
 		return usageErrorf("add --method POST, DELETE or GET", "the URL does not say its method: it is CompleteMultipartUpload, AbortMultipartUpload or ListParts")
