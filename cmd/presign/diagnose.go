@@ -115,25 +115,20 @@ func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 
 // readBody reads S3's error body from the file or standard input.
 func (c *diagnoseCommand) readBody(path string, fromStdin bool) ([]byte, error) {
-	var r io.Reader
-	name := path
 	if fromStdin {
 		if c.stdinTerminal != nil && c.stdinTerminal() {
 			return nil, usageErrorf("give it with --response FILE, or pipe it in: curl -s URL | presign diagnose URL",
 				"S3's error body is missing")
 		}
-		r, name = c.stdin, "standard input"
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, usageErrorf("give the file S3's error body was saved in", "cannot read --response %s: %v", path, errors.Unwrap(err))
-		}
-		defer f.Close()
-		r = f
+		path = "-"
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	b, name, err := readLimited(path, c.stdin, maxBody)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, usageErrorf("give the file S3's error body was saved in", "cannot read --response %s: %s", path, errText(err))
+	}
 	if err != nil {
-		return nil, failf("reading %s: %w", name, err)
+		return nil, err
 	}
 	if len(b) > maxBody {
 		return nil, usageErrorf("S3's error bodies are a few kilobytes", "%s holds more than 1 MiB", name)

@@ -228,6 +228,27 @@ func (f *orderedFields) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// readLimited reads the file at path, or stdin for "-", up to one byte
+// more than limit, so that the caller can tell a larger input; it also
+// returns the source's name to show. A file that cannot be opened is an
+// *os.PathError.
+func readLimited(path string, stdin io.Reader, limit int) ([]byte, string, error) {
+	r, src := stdin, "standard input"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, path, err
+		}
+		defer f.Close()
+		r, src = f, path
+	}
+	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, src, failf("reading %s: %w", src, err)
+	}
+	return b, src, nil
+}
+
 // maxDoc bounds the JSON read: a form is a few kilobytes.
 const maxDoc = 1 << 20
 
@@ -235,21 +256,13 @@ const maxDoc = 1 << 20
 // standard input for "-".
 func (c *uploadCommand) readDoc(flagName, name string) (*transferDoc, error) {
 	docHint := "give the JSON of presign url --output json, presign post --output json or the API's upload answer"
-	var r io.Reader
-	src := name
-	if name == "-" {
-		r, src = c.stdin, "standard input"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, usageErrorf(docHint, "cannot read --%s %s: %s", flagName, name, errText(err))
-		}
-		defer f.Close()
-		r = f
+	b, src, err := readLimited(name, c.stdin, maxDoc)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, usageErrorf(docHint, "cannot read --%s %s: %s", flagName, name, errText(err))
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxDoc+1))
 	if err != nil {
-		return nil, failf("reading %s: %w", src, err)
+		return nil, err
 	}
 	if len(b) > maxDoc {
 		return nil, usageErrorf(docHint, "the --%s JSON in %s is over 1 MiB", flagName, src)
