@@ -116,10 +116,22 @@ func joinWords(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
-// loadAWS resolves the region and a credentials provider from the
-// standard AWS sources; f overrides the profile and region. Credentials
-// are retrieved later, by the provider, with the timeouts above.
-func loadAWS(ctx context.Context, f awsFlags) (credentials.Provider, string, error) {
+// awsSettings is what the standard AWS sources resolve for S3.
+type awsSettings struct {
+	creds  credentials.Provider
+	region string
+	// endpoint is --endpoint, else S3's configured endpoint, as the AWS
+	// SDKs find it (see [s3Endpoint]); empty for AWS itself.
+	endpoint string
+	// endpointFrom names where endpoint came from, for errors.
+	endpointFrom string
+}
+
+// loadAWS resolves the region, a credentials provider and S3's endpoint
+// from the standard AWS sources; f overrides the profile, region and
+// endpoint. Credentials are retrieved later, by the provider, with the
+// timeouts above.
+func loadAWS(ctx context.Context, f awsFlags) (awsSettings, error) {
 	// The SDK logs warnings (such as an IMDSv1 fallback) to stderr; the
 	// command prints one line per error instead.
 	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
@@ -135,23 +147,73 @@ func loadAWS(ctx context.Context, f awsFlags) (credentials.Provider, string, err
 	if err != nil {
 		var pe config.SharedConfigProfileNotExistError
 		if errors.As(err, &pe) {
-			return nil, "", &cliError{
+			return awsSettings{}, &cliError{
 				msg:   fmt.Sprintf("AWS profile %q is not in the shared config or credentials files", pe.Profile),
 				hint:  "check --profile and AWS_PROFILE; 'aws configure list-profiles' lists the profiles",
 				usage: f.profile != "", err: err,
 			}
 		}
-		return nil, "", &cliError{msg: "cannot load the AWS configuration: " + err.Error(),
+		return awsSettings{}, &cliError{msg: "cannot load the AWS configuration: " + err.Error(),
 			hint: "check the files AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name, ~/.aws/config and ~/.aws/credentials by default", err: err}
 	}
 	if cfg.Region == "" {
-		return nil, "", usageErrorf("give --region, set AWS_REGION, or set region in the AWS profile",
+		return awsSettings{}, usageErrorf("give --region, set AWS_REGION, or set region in the AWS profile",
 			"no AWS region is set")
 	}
 	if cfg.Credentials == nil {
-		return nil, "", errNoCredentials(nil)
+		return awsSettings{}, errNoCredentials(nil)
 	}
-	return newAWSProvider(cfg.Credentials), cfg.Region, nil
+	out := awsSettings{creds: newAWSProvider(cfg.Credentials), region: cfg.Region, endpoint: f.endpoint, endpointFrom: "--endpoint"}
+	if out.endpoint == "" {
+		out.endpoint, out.endpointFrom = s3Endpoint(ctx, cfg)
+	}
+	return out, nil
+}
+
+// s3Endpoint returns S3's configured endpoint and where it is set, as the
+// AWS SDKs resolve it (the "service-specific endpoints" of the AWS SDKs
+// and tools reference guide): AWS_ENDPOINT_URL_S3, then the profile's
+// services section (s3 = endpoint_url = ...), then AWS_ENDPOINT_URL or the
+// profile's endpoint_url; none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+// or the profile's ignore_configured_endpoint_urls is true.
+func s3Endpoint(ctx context.Context, cfg aws.Config) (string, string) {
+	type ignorer interface {
+		GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error)
+	}
+	type serviceEndpoint interface {
+		GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
+	}
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(ignorer); ok {
+			if ignore, found, err := p.GetIgnoreConfiguredEndpoints(ctx); err == nil && found {
+				if ignore {
+					return "", ""
+				}
+				break
+			}
+		}
+	}
+	for _, src := range cfg.ConfigSources {
+		p, ok := src.(serviceEndpoint)
+		if !ok {
+			continue
+		}
+		if v, found, err := p.GetServiceBaseEndpoint(ctx, "S3"); err == nil && found && v != "" {
+			if _, env := src.(config.EnvConfig); env {
+				return v, "AWS_ENDPOINT_URL_S3"
+			}
+			return v, "the AWS profile's services section"
+		}
+	}
+	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
+		for _, src := range cfg.ConfigSources {
+			if e, ok := src.(config.EnvConfig); ok && e.BaseEndpoint != "" {
+				return *cfg.BaseEndpoint, "AWS_ENDPOINT_URL"
+			}
+		}
+		return *cfg.BaseEndpoint, "the AWS profile's endpoint_url"
+	}
+	return "", ""
 }
 
 // awsProvider adapts an aws-sdk-go-v2 credentials provider to
@@ -257,18 +319,30 @@ func (a *awsProvider) explain(ctx context.Context, err error) error {
 	return e
 }
 
-// newClient returns a presigner for cfg with the region and credentials of
-// the standard AWS chain (f overriding the profile and region); cmd names
-// the subcommand in errors.
+// newClient returns a presigner for cfg with the region, credentials and
+// endpoint of the standard AWS chain (f overriding the profile, region and
+// endpoint); cmd names the subcommand in errors.
 func newClient(ctx context.Context, cfg presign.Config, f awsFlags, cmd string) (*presign.Client, error) {
-	creds, region, err := loadAWS(ctx, f)
+	st, err := loadAWS(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Credentials, cfg.Region = creds, region
+	cfg.Credentials, cfg.Region, cfg.Endpoint = st.creds, st.region, st.endpoint
 	client, err := presign.New(cfg)
 	if err != nil {
-		return nil, fromLibrary(err, cmd)
+		return nil, st.endpointError(fromLibrary(err, cmd))
 	}
 	return client, nil
+}
+
+// endpointError names where the endpoint came from in an error about it,
+// when the AWS configuration set it.
+func (s awsSettings) endpointError(err error) error {
+	var ce *cliError
+	var ie *presign.InputError
+	if s.endpointFrom == "" || s.endpointFrom == "--endpoint" || !errors.As(err, &ce) || !errors.As(err, &ie) || ie.Field != "Endpoint" {
+		return err
+	}
+	ce.msg += " (the endpoint is set by " + s.endpointFrom + ")"
+	return ce
 }

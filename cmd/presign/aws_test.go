@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
 	"net/url"
 	"os"
@@ -248,5 +249,80 @@ func TestCredentialProcess(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEndpointSettings checks that url and post reach the endpoint the AWS
+// configuration names, with the AWS SDKs' precedence: --endpoint, then
+// AWS_ENDPOINT_URL_S3, the profile's services section, AWS_ENDPOINT_URL,
+// the profile's endpoint_url; and none at all when configured endpoints
+// are ignored.
+func TestEndpointSettings(t *testing.T) {
+	const config = `[default]
+endpoint_url = http://global-profile.test:9000
+services = local
+
+[profile svc]
+services = local
+
+[services local]
+s3 =
+  endpoint_url = http://s3-profile.test:9000
+
+[profile ignoring]
+endpoint_url = http://global-profile.test:9000
+ignore_configured_endpoint_urls = true
+`
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // the URL's scheme and host
+	}{
+		{"the profile's services section beats its endpoint_url", nil, nil, "http://s3-profile.test:9000"},
+		{"AWS_ENDPOINT_URL_S3 beats the profile", map[string]string{"AWS_ENDPOINT_URL_S3": "http://s3-env.test:9000"}, nil, "http://s3-env.test:9000"},
+		{"the services section beats AWS_ENDPOINT_URL", map[string]string{"AWS_ENDPOINT_URL": "http://global-env.test:9000"}, nil, "http://s3-profile.test:9000"},
+		{"AWS_ENDPOINT_URL", map[string]string{"AWS_ENDPOINT_URL": "http://global-env.test:9000", "AWS_PROFILE": "ignoring", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false"}, nil, "http://global-env.test:9000"},
+		{"--endpoint beats them all", map[string]string{"AWS_ENDPOINT_URL_S3": "http://s3-env.test:9000"}, []string{"--endpoint", "http://flag.test:9000"}, "http://flag.test:9000"},
+		{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", map[string]string{"AWS_ENDPOINT_URL_S3": "http://s3-env.test:9000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, nil, "https://s3.us-east-1.amazonaws.com"},
+		{"the profile's ignore_configured_endpoint_urls", map[string]string{"AWS_PROFILE": "ignoring"}, nil, "https://s3.us-east-1.amazonaws.com"},
+		{"a profile's own services section", map[string]string{"AWS_PROFILE": "svc"}, nil, "http://s3-profile.test:9000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testEnv(t)
+			writeFile(t, filepath.Join(dir, "config"), config)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			for _, cmd := range [][]string{{"url", "s3://b/k"}, {"post", "s3://b/k"}} {
+				r := runCLI(t, append(append(cmd, tt.args...), "--output", "json", "--signing-time", testTime)...)
+				if r.code != 0 {
+					t.Fatalf("presign %s: exit %d: %s", cmd[0], r.code, r.stderr)
+				}
+				var doc struct{ URL string }
+				if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+					t.Fatal(err)
+				}
+				u, err := url.Parse(doc.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := u.Scheme + "://" + u.Host; got != tt.want {
+					t.Errorf("presign %s: URL %s, want it on %s", cmd[0], doc.URL, tt.want)
+				}
+				if tt.want != "https://s3.us-east-1.amazonaws.com" && u.Path != "/b" && !strings.HasPrefix(u.Path, "/b/") {
+					t.Errorf("presign %s: a custom endpoint is path-style: %s", cmd[0], doc.URL)
+				}
+			}
+		})
+	}
+
+	// A bad endpoint in the configuration says where it is set.
+	testEnv(t)
+	t.Setenv("AWS_ENDPOINT_URL_S3", "ftp://nope")
+	r := runCLI(t, "url", "s3://b/k")
+	if r.code == 0 || !strings.Contains(r.stderr, "AWS_ENDPOINT_URL_S3") || !strings.Contains(r.stderr, "ftp://nope") {
+		t.Errorf("a bad AWS_ENDPOINT_URL_S3: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -53,6 +53,9 @@ func testEnv(t *testing.T) string {
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "",
 		"AWS_DEFAULTS_MODE":                      "",
+		"AWS_ENDPOINT_URL":                       "",
+		"AWS_ENDPOINT_URL_S3":                    "",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS":    "",
 	} {
 		t.Setenv(k, v)
 	}

@@ -32,6 +32,8 @@ Flags:
   --region R               the bucket's region; default AWS_REGION or the profile's
   --profile P              the AWS profile to take credentials and region from
   --endpoint URL           a custom endpoint (MinIO, Ceph, ...): http://127.0.0.1:9000
+                           default: AWS_ENDPOINT_URL_S3, the profile's services
+                           section, AWS_ENDPOINT_URL or the profile's endpoint_url
   --path-style             name the bucket in the path, not in the host name
   --compat C               form shape: default, js (@aws-sdk/s3-presigned-post
                            createPresignedPost) or botocore (generate_presigned_post)

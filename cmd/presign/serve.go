@@ -422,14 +422,14 @@ func (c *serveCommand) storage(ctx context.Context, f *serveFlags, st *serveSett
 // external is the storage of an S3 service, with credentials from the
 // standard AWS chain.
 func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *slog.Logger) (*storage, error) {
-	creds, region, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile})
+	aws, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile, endpoint: st.endpoint})
 	if err != nil {
 		return nil, err
 	}
-	b, err := stack.External(stack.ExternalConfig{Credentials: creds, Region: region, Endpoint: st.endpoint,
+	b, err := stack.External(stack.ExternalConfig{Credentials: aws.creds, Region: aws.region, Endpoint: aws.endpoint,
 		PathStyle: st.pathStyle, Bucket: st.bucket, Timeout: st.backendTimeout})
 	if err != nil {
-		return nil, fromLibrary(err, "serve")
+		return nil, aws.endpointError(fromLibrary(err, "serve"))
 	}
 	secret := []byte(st.uploadSecret)
 	if len(secret) == 0 {

@@ -39,6 +39,8 @@ Flags:
   --region R             the bucket's region; default AWS_REGION or the profile's
   --profile P            the AWS profile to take credentials and region from
   --endpoint URL         a custom endpoint (MinIO, Ceph, ...): http://127.0.0.1:9000
+                         default: AWS_ENDPOINT_URL_S3, the profile's services
+                         section, AWS_ENDPOINT_URL or the profile's endpoint_url
   --path-style           name the bucket in the path, not in the host name
   --dualstack            use the IPv4+IPv6 endpoints
   --accelerate           use S3 Transfer Acceleration

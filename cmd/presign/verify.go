@@ -87,11 +87,11 @@ func (f *credFlags) credentials(ctx context.Context, cmd string, in *inspect.Ins
 	}
 	// The region does not matter to the signature check; the URL's spares
 	// a configuration without one.
-	p, _, err := loadAWS(ctx, awsFlags{profile: f.profile, region: in.Scope.Region})
+	aws, err := loadAWS(ctx, awsFlags{profile: f.profile, region: in.Scope.Region})
 	if err != nil {
 		return sigv4.Credentials{}, err
 	}
-	creds, err := p.Retrieve(ctx)
+	creds, err := aws.creds.Retrieve(ctx)
 	if err != nil {
 		return sigv4.Credentials{}, err
 	}
