@@ -62,7 +62,19 @@ func (s *tmuxServer) start(name, cmd string) *paneRun {
 
 func (p *paneRun) screen() string {
 	p.s.t.Helper()
-	out, err := p.s.run("capture-pane", "-p", "-t", p.session)
+	return p.capture("-p")
+}
+
+// joined is the screen with the rows a long line was wrapped over joined
+// (tmux's -J), so a message can be matched whatever column it wrapped at.
+func (p *paneRun) joined() string {
+	p.s.t.Helper()
+	return p.capture("-p", "-J")
+}
+
+func (p *paneRun) capture(flags ...string) string {
+	p.s.t.Helper()
+	out, err := p.s.run(append(append([]string{"capture-pane"}, flags...), "-t", p.session)...)
 	if err != nil {
 		p.s.t.Fatalf("capture-pane: %v\n%s", err, out)
 	}
@@ -111,10 +123,7 @@ func (p *paneRun) checkFinal(code, screen, what, result string) {
 	}
 	// -J joins the rows a long line was wrapped over: a bar wider than
 	// the pane would wrap, and its redraws would pile up.
-	joined, err := p.s.run("capture-pane", "-p", "-J", "-t", p.session)
-	if err != nil {
-		t.Fatalf("capture-pane: %v\n%s", err, joined)
-	}
+	joined := p.joined()
 	var bar, res string
 	for _, line := range strings.Split(joined, "\n") {
 		line = strings.TrimRight(line, " ")
@@ -240,7 +249,7 @@ func TestTransferProgressInTmux(t *testing.T) {
 		}
 		code, screen = p.until(nil)
 		t.Logf("interrupted:\n%s", strings.TrimRight(screen, "\n"))
-		if code != "1" || !strings.Contains(strings.Join(strings.Fields(screen), " "), "resumed.bin.part is kept: run the same command again to resume") {
+		if code != "1" || !strings.Contains(p.joined(), "resumed.bin.part is kept: run the same command again to resume") {
 			t.Fatalf("exit %s after Ctrl-C", code)
 		}
 		fi, err := os.Stat(out + ".part")
