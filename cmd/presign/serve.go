@@ -49,6 +49,9 @@ Flags:
   --example-config   print an example config file and exit
   --hash-key KEY     print the key_sha256 of an API key for the config, and exit
   --new-key          print a new random API key and its key_sha256, and exit
+  --print-env        print the export line that points the AWS CLI, boto3, the
+                     AWS SDKs and presign at the embedded store, and exit:
+                     eval "$(presign serve --print-env --data DIR)"
   --addr A           the API and upload page; default 127.0.0.1:8080
   --s3-addr A        the embedded S3 store; default 127.0.0.1:9000
   --data DIR         the embedded store's data directory; default ./presign-data
@@ -135,7 +138,7 @@ func newServeCommand(s streams) command { return &serveCommand{streams: s} }
 type serveFlags struct {
 	awsFlags                                          // of the external backend; --region is the store's too
 	config, hashKey                                   string
-	checkConfig, exampleConfig, newKey, quiet         bool
+	checkConfig, exampleConfig, newKey, quiet, env    bool
 	addr, s3Addr, data, publicURL, bucket, maxSize    string
 	multipartExpiry, backend, auditLog                string
 	accessKey, secretKey, metricsAddr, backendTimeout string
@@ -150,6 +153,7 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.config, "config", "", "")
 	fs.BoolVar(&f.checkConfig, "check-config", false, "")
 	fs.BoolVar(&f.exampleConfig, "example-config", false, "")
+	fs.BoolVar(&f.env, "print-env", false, "")
 	fs.StringVar(&f.hashKey, "hash-key", "", "")
 	fs.BoolVar(&f.newKey, "new-key", false, "")
 	fs.StringVar(&f.addr, "addr", "", "")
@@ -211,6 +215,9 @@ func (c *serveCommand) Run(ctx context.Context, args []string) error {
 	st, errs := c.settings(&f, set)
 	if f.checkConfig {
 		return c.report(st, errs)
+	}
+	if f.env && len(errs) == 0 {
+		return c.printEnv(&f, st)
 	}
 	if len(errs) > 0 {
 		for _, e := range errs[1:] {
@@ -496,10 +503,56 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 	if st.bucket != "" {
 		fmt.Fprintf(c.stdout, "  bucket:        s3://%s\n", st.bucket)
 	}
+	fmt.Fprintln(c.stdout, "  for the AWS CLI, boto3, the AWS SDKs and presign itself, with no flags:")
+	if generated {
+		fmt.Fprintf(c.stdout, "    %s\n", exportLine(storeURL(storageURL), kp, st.region))
+	} else {
+		fmt.Fprintf(c.stdout, "    eval \"$(presign serve --print-env --data %s)\"\n", shellQuote(st.data))
+	}
 	if s.secret, err = dataSecret(st.data, []byte(st.uploadSecret)); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// printEnv is --print-env: the export line of the embedded store's
+// endpoint, key pair and region, to eval in a shell.
+func (c *serveCommand) printEnv(f *serveFlags, st *serveSettings) error {
+	if st.external() {
+		return usageErrorf("--print-env is for the embedded store; the AWS tools reach "+st.backendURL+" with their own settings",
+			"presign serve runs on an external S3 service here")
+	}
+	if st.publicURL == "" && st.s3Addr == "" {
+		return usageErrorf("give --s3-addr or --public-url", "the embedded store has no address")
+	}
+	kp, _, err := f.storeCredentials(st, c.stderr)
+	if err != nil {
+		return err
+	}
+	u := strings.TrimRight(st.publicURL, "/")
+	if u == "" {
+		u = storeURL("http://" + st.s3Addr)
+	}
+	fmt.Fprintln(c.stdout, exportLine(u, kp, st.region))
+	return nil
+}
+
+// exportLine is the shell line that points the AWS tools at the store.
+func exportLine(endpoint string, kp keyPair, region string) string {
+	return fmt.Sprintf("export AWS_ENDPOINT_URL_S3=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s",
+		shellQuote(endpoint), shellQuote(kp.AccessKeyID), shellQuote(kp.SecretAccessKey), shellQuote(region))
+}
+
+// storeURL is how a client on this machine reaches a store listening on
+// the URL u: an unspecified address (0.0.0.0, [::]) is reached on the
+// loopback address.
+func storeURL(u string) string {
+	for _, any := range []string{"://0.0.0.0:", "://[::]:", "://:"} {
+		if strings.Contains(u, any) {
+			return strings.Replace(u, any, "://127.0.0.1:", 1)
+		}
+	}
+	return u
 }
 
 // openLocalError explains an error of stack.OpenLocal in the command's
