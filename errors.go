@@ -1,55 +1,36 @@
 package presign
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/presign-dev/presign/sigv4"
+	"github.com/presign-dev/presign/internal/inputerr"
 )
 
 // InputError is the error of [New], [Client.Presign], [Client.PresignHTTP]
 // and [Client.PresignPost] for a configuration or an input they refuse. It
 // prints as "presign: MSG; HINT". Code that needs to tell errors apart
-// uses [errors.As] and the fields, never the text.
-type InputError struct {
-	// Field names what is at fault: a field of the Go API, such as
-	// "Region", "Endpoint", "Bucket", "Key", "Header" or "Expires", or a
-	// parameter of [Input] by its S3 API name, such as "VersionId"; empty
-	// when no one field is.
-	Field string
-	// Msg says what is wrong.
-	Msg string
-	// Hint says how to fix it, in terms of this package's API; may be empty.
-	Hint string
-	// Err is the cause, if any, such as a *[sigv4.InputError].
-	Err error
-}
+// uses [errors.As] and the fields, never the text. Its fields:
+//
+//   - Field names what is at fault: a field of the Go API, such as
+//     "Region", "Endpoint", "Bucket", "Key", "Header" or "Expires", or a
+//     parameter of [Input] by its S3 API name, such as "VersionId"; empty
+//     when no one field is.
+//   - Msg says what is wrong.
+//   - Hint says how to fix it, in terms of this package's API; may be empty.
+//   - Err is the cause, if any, such as a *[sigv4.InputError], which
+//     Unwrap returns.
+//
+// It is the one input error type of the core packages, instanced for this
+// package: a *[postpolicy.InputError] has the same fields but is another
+// type, and prints as "postpolicy: MSG; HINT".
+type InputError = inputerr.Error[inputerr.Presign]
 
-// Error returns "presign: MSG; HINT", or "presign: MSG" without a hint.
-func (e *InputError) Error() string {
-	s := "presign: " + e.Msg
-	if e.Hint != "" {
-		s += "; " + e.Hint
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *InputError) Unwrap() error { return e.Err }
-
-func inputErr(field, hint, format string, args ...any) *InputError {
-	return &InputError{Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint}
-}
+// inputErr returns the *InputError of field with hint and a formatted message.
+var inputErr = inputerr.New[inputerr.Presign]
 
 // fromSigv4 takes an error of sigv4's input checks into an *InputError.
-func fromSigv4(err error) error {
-	var se *sigv4.InputError
-	if errors.As(err, &se) {
-		return &InputError{Field: se.Field, Msg: se.Msg, Err: err}
-	}
-	return fmt.Errorf("presign: %w", err)
-}
+var fromSigv4 = inputerr.FromSigv4[inputerr.Presign]
 
 // LifetimeError is the error for an expiry longer than temporary
 // credentials allow (see [Options.CapToCredentials] and
