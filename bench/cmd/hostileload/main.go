@@ -661,6 +661,12 @@ func (e *env) signedNames(over bool, i int) (maker, string, error) {
 	return fixedGET(u, h), fmt.Sprintf("%d signed names, %d unsigned headers, %d-byte header section", n+1, len(h)-1, target), nil
 }
 
+// credential is the access key's credential for S3 in the region on the
+// day of date, an X-Amz-Date: "AKID/yyyymmdd/region/s3/aws4_request".
+func (e *env) credential(date string) string {
+	return e.o.accessKey + "/" + sigv4.Scope{Date: date[:8], Region: e.o.region, Service: "s3"}.String()
+}
+
 // headerAuth: a GET of the object signed (wrongly) by an Authorization
 // header whose SignedHeaders lists as many names as fit in the header
 // section; none of them is sent, so each is signed with an empty value,
@@ -673,7 +679,7 @@ func (e *env) headerAuth(over bool, i int) (maker, string, error) {
 	}
 	date := time.Now().UTC().Format(sigv4.TimeFormat)
 	auth := func(date string, names string) string {
-		return sigv4.Algorithm + " Credential=" + e.o.accessKey + "/" + date[:8] + "/" + e.o.region + "/s3/aws4_request, SignedHeaders=" +
+		return sigv4.Algorithm + " Credential=" + e.credential(date) + ", SignedHeaders=" +
 			names + ", Signature=" + strings.Repeat("0", 64)
 	}
 	base := http.Header{
@@ -744,7 +750,7 @@ func (e *env) postForm(n int) ([]byte, string) {
 	field("key", "local/hostileload/post")
 	field("policy", base64.StdEncoding.EncodeToString(policy))
 	field("x-amz-algorithm", sigv4.Algorithm)
-	field("x-amz-credential", e.o.accessKey+"/"+date[:8]+"/"+e.o.region+"/s3/aws4_request")
+	field("x-amz-credential", e.credential(date))
 	field("x-amz-date", date)
 	field("x-amz-signature", strings.Repeat("0", 64))
 	for j := range n {
