@@ -188,14 +188,14 @@ func New(o Options) (*Server, error) {
 	api := func(pattern string, op string, h func(*request) (any, error)) {
 		mux.Handle(pattern, s.route(pattern, s.authed(op, h)))
 	}
-	api("POST /v1/uploads", OpUpload, s.upload)
-	api("POST /v1/uploads/multipart", OpMultipart, s.multipartCreate)
+	api("POST /v1/uploads", OpUpload, withBody(s.upload))
+	api("POST /v1/uploads/multipart", OpMultipart, withBody(s.multipartCreate))
 	api("POST /v1/uploads/multipart/{id}/parts", OpMultipart, s.multipartParts)
 	api("POST /v1/uploads/multipart/{id}/complete", OpMultipart, s.multipartComplete)
 	api("DELETE /v1/uploads/multipart/{id}", OpMultipart, s.multipartAbort)
-	api("POST /v1/downloads", OpDownload, s.download)
-	api("POST /v1/presign", "", s.presignURL)
-	api("POST /v1/inspect", "", s.inspectURL)
+	api("POST /v1/downloads", OpDownload, withBody(s.download))
+	api("POST /v1/presign", "", withBody(s.presignURL))
+	api("POST /v1/inspect", "", withBody(s.inspectURL))
 	mux.Handle("GET /healthz", s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
@@ -391,6 +391,18 @@ func bearerToken(r *http.Request) (string, bool) {
 }
 
 // decode reads a JSON body strictly: one object, known fields, right types.
+// withBody adapts a handler of a JSON body of type T: the body is decoded
+// (strictly, as decode does) before h runs.
+func withBody[T any](h func(*request, *T) (any, error)) func(*request) (any, error) {
+	return func(r *request) (any, error) {
+		var v T
+		if err := decode(r, &v); err != nil {
+			return nil, err
+		}
+		return h(r, &v)
+	}
+}
+
 func decode(r *request, v any) error {
 	// JSON, or curl's default for -d (form-urlencoded), read as JSON: the
 	// bearer key already keeps cross-site forms out, as a form cannot set
@@ -493,13 +505,12 @@ type uploadRequest struct {
 
 // UploadResponse is the answer to POST /v1/uploads.
 type UploadResponse struct {
-	Key       string            `json:"key"`
-	Method    string            `json:"method"`
-	URL       string            `json:"url"`
-	Headers   map[string]string `json:"headers,omitempty"`
-	Fields    postpolicy.Fields `json:"fields,omitempty"`
-	ExpiresAt time.Time         `json:"expiresAt"`
-	ExpiresIn int64             `json:"expiresIn"`
+	Key     string            `json:"key"`
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Fields  postpolicy.Fields `json:"fields,omitempty"`
+	Expiry
 }
 
 // checkUpload validates what every upload shares and returns the key.
@@ -566,12 +577,8 @@ func headerMap(params []sigv4.Param) map[string]string {
 	return h
 }
 
-func (s *Server) upload(r *request) (any, error) {
-	var u uploadRequest
-	if err := decode(r, &u); err != nil {
-		return nil, err
-	}
-	key, err := s.checkUpload(r, &u)
+func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
+	key, err := s.checkUpload(r, u)
 	if err != nil {
 		return nil, err
 	}
@@ -603,7 +610,7 @@ func (s *Server) upload(r *request) (any, error) {
 			return nil, s.presignErr(err)
 		}
 		s.issued(r, "PutObject", key, res.Expires)
-		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
 	case "POST":
 		form, err := s.backend.Presigner.PresignPost(r.Context(), &presign.PostInput{
 			Bucket: s.backend.Bucket, Key: key, Expires: d, SigningTime: now, CapToCredentials: true,
@@ -614,7 +621,7 @@ func (s *Server) upload(r *request) (any, error) {
 			return nil, s.presignErr(err)
 		}
 		s.issued(r, "PostObject", key, form.Expires)
-		return &UploadResponse{Key: key, Method: http.MethodPost, URL: form.URL, Fields: form.Fields, ExpiresAt: form.Expires.UTC(), ExpiresIn: int64(form.Expires.Sub(now) / time.Second)}, nil
+		return &UploadResponse{Key: key, Method: http.MethodPost, URL: form.URL, Fields: form.Fields, Expiry: expiry(form.Expires, now)}, nil
 	}
 	return nil, invalidField("method", "method %q is not PUT or POST", u.Method)
 }
@@ -632,20 +639,26 @@ type downloadRequest struct {
 	ExpiresIn int64  `json:"expiresIn,omitempty"`
 }
 
-// DownloadResponse is the answer to POST /v1/downloads.
-type DownloadResponse struct {
-	Key       string    `json:"key"`
-	Method    string    `json:"method"`
-	URL       string    `json:"url"`
+// Expiry is when a URL or form handed out stops working.
+type Expiry struct {
 	ExpiresAt time.Time `json:"expiresAt"`
-	ExpiresIn int64     `json:"expiresIn"`
+	ExpiresIn int64     `json:"expiresIn"` // seconds from the answer
 }
 
-func (s *Server) download(r *request) (any, error) {
-	var d downloadRequest
-	if err := decode(r, &d); err != nil {
-		return nil, err
-	}
+// expiry is the Expiry of a URL that expires at at, answered at now.
+func expiry(at, now time.Time) Expiry {
+	return Expiry{ExpiresAt: at.UTC(), ExpiresIn: int64(at.Sub(now) / time.Second)}
+}
+
+// DownloadResponse is the answer to POST /v1/downloads.
+type DownloadResponse struct {
+	Key    string `json:"key"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Expiry
+}
+
+func (s *Server) download(r *request, d *downloadRequest) (any, error) {
 	if err := CheckKey(r.client.Prefix, d.Key); err != nil {
 		return nil, keyErr(err)
 	}
@@ -665,7 +678,7 @@ func (s *Server) download(r *request) (any, error) {
 		return nil, s.presignErr(err)
 	}
 	s.issued(r, "GetObject", d.Key, res.Expires)
-	return &DownloadResponse{Key: d.Key, Method: res.Method, URL: res.URL, ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+	return &DownloadResponse{Key: d.Key, Method: res.Method, URL: res.URL, Expiry: expiry(res.Expires, now)}, nil
 }
 
 // uploadToken is what a multipart upload id carries, signed: a stateless
@@ -740,15 +753,11 @@ type MultipartResponse struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-func (s *Server) multipartCreate(r *request) (any, error) {
-	var u uploadRequest
-	if err := decode(r, &u); err != nil {
-		return nil, err
-	}
+func (s *Server) multipartCreate(r *request, u *uploadRequest) (any, error) {
 	if field := firstSet(member{"method", u.Method != ""}, member{"checksumSHA256", u.ChecksumSHA256 != ""}, member{"expiresIn", u.ExpiresIn != 0}); field != "" {
 		return nil, invalidField(field, "multipart uploads take filename, contentType and size only: no method, checksumSHA256 or expiresIn (part URLs live as long as the client's upload expiry)")
 	}
-	key, err := s.checkUpload(r, &u)
+	key, err := s.checkUpload(r, u)
 	if err != nil {
 		return nil, err
 	}
@@ -814,9 +823,8 @@ type PartURL struct {
 
 // PartsResponse is the answer to POST /v1/uploads/multipart/{id}/parts.
 type PartsResponse struct {
-	Parts     []PartURL `json:"parts"`
-	ExpiresAt time.Time `json:"expiresAt"`
-	ExpiresIn int64     `json:"expiresIn"`
+	Parts []PartURL `json:"parts"`
+	Expiry
 }
 
 // openWithBody opens the request's upload id, then decodes its body into v.
@@ -844,7 +852,7 @@ func (s *Server) multipartParts(r *request) (any, error) {
 		return nil, err
 	}
 	now := s.now()
-	out := &PartsResponse{ExpiresAt: now.Add(d).UTC(), ExpiresIn: int64(d / time.Second)}
+	out := &PartsResponse{Expiry: expiry(now.Add(d), now)}
 	for _, n := range body.PartNumbers {
 		if n < 1 || n > t.partCount() {
 			return nil, invalidField("partNumbers", "part number %d is out of range: this upload has parts 1 to %d", n, t.partCount())
@@ -921,18 +929,13 @@ type PresignResponse struct {
 	URL           string            `json:"url"`
 	Headers       map[string]string `json:"headers,omitempty"`
 	SignedHeaders []string          `json:"signedHeaders"`
-	ExpiresAt     time.Time         `json:"expiresAt"`
-	ExpiresIn     int64             `json:"expiresIn"`
+	Expiry
 }
 
 // presignURL builds a URL for a method and a key under the client's
 // prefix, within the client's rights: GET and HEAD need download, PUT
 // upload (with an allowed type and size), DELETE delete.
-func (s *Server) presignURL(r *request) (any, error) {
-	var p presignRequest
-	if err := decode(r, &p); err != nil {
-		return nil, err
-	}
+func (s *Server) presignURL(r *request, p *presignRequest) (any, error) {
 	c := r.client
 	var op presign.Operation
 	var right string
@@ -996,7 +999,7 @@ func (s *Server) presignURL(r *request) (any, error) {
 	}
 	s.issued(r, string(op), p.Key, res.Expires)
 	return &PresignResponse{Key: p.Key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), SignedHeaders: res.SignedHeaders,
-		ExpiresAt: res.Expires.UTC(), ExpiresIn: int64(res.Expires.Sub(now) / time.Second)}, nil
+		Expiry: expiry(res.Expires, now)}, nil
 }
 
 // inspectRequest is the body of POST /v1/inspect.
@@ -1007,11 +1010,7 @@ type inspectRequest struct {
 
 // inspectURL explains a presigned URL: its parameters, expiry and the
 // risks found (package inspect). It needs no secret and fetches nothing.
-func (s *Server) inspectURL(r *request) (any, error) {
-	var q inspectRequest
-	if err := decode(r, &q); err != nil {
-		return nil, err
-	}
+func (s *Server) inspectURL(r *request, q *inspectRequest) (any, error) {
 	if q.URL == "" || len(q.URL) > 16<<10 {
 		return nil, invalidField("url", "url is required (at most 16 KiB)")
 	}

@@ -73,31 +73,26 @@ const maxBody = 1 << 20
 // Run parses args, reads S3's error and explains it.
 func (c *diagnoseCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("diagnose")
-	var cf credFlags
-	cf.register(fs)
-	var u urlArgs
-	u.register(fs, true)
 	response := fs.String("response", "", "")
 	asJSON := fs.Bool("json", false, "")
-	pos, _, err := parseCommand("diagnose", diagnoseUsage, fs, args, c.stdout)
-	if err != nil {
-		return err
-	}
-	fromStdin := *response == "" || *response == "-"
-	if len(pos) == 1 && pos[0] == "-" && fromStdin {
+	fromStdin := func() bool { return *response == "" || *response == "-" }
+	u := urlArgs{signed: true, stdinTaken: func() error {
+		if !fromStdin() {
+			return nil
+		}
 		return usageErrorf("give the body with --response FILE, or the URL as an argument", "standard input cannot hold both the URL and S3's error body")
-	}
-	in, header, err := u.parse(pos, c.stdin)
+	}}
+	in, header, err := u.read("diagnose", diagnoseUsage, fs, args, c.stdout, c.stdin)
 	if err != nil {
 		return err
 	}
-	body, err := c.readBody(*response, fromStdin)
+	body, err := c.readBody(*response, fromStdin())
 	if err != nil {
 		return err
 	}
 	local := inspect.Local{Header: header}
-	if cf.given() {
-		creds, err := cf.credentials(ctx, "diagnose", in)
+	if u.creds.given() {
+		creds, err := u.creds.credentials(ctx, "diagnose", in)
 		if err != nil {
 			return err
 		}

@@ -56,14 +56,9 @@ Examples:
 
 // downloadCommand is "presign download": it saves the object of a
 // presigned GET URL, resuming an interrupted download.
-type downloadCommand struct {
-	transfer
-	stdin io.Reader
-}
+type downloadCommand struct{ transfer }
 
-func newDownloadCommand(s streams) command {
-	return &downloadCommand{transfer: newTransfer(s), stdin: os.Stdin}
-}
+func newDownloadCommand(s streams) command { return &downloadCommand{newTransfer(s)} }
 
 // download is one download's state.
 type download struct {

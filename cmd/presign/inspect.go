@@ -49,14 +49,9 @@ func newInspectCommand(s streams) command { return &inspectCommand{streams: s, s
 // Run parses args, inspects the URL and prints the inspection.
 func (c *inspectCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("inspect")
-	var u urlArgs
-	u.register(fs, false)
 	asJSON := fs.Bool("json", false, "")
-	pos, _, err := parseCommand("inspect", inspectUsage, fs, args, c.stdout)
-	if err != nil {
-		return err
-	}
-	in, _, err := u.parse(pos, c.stdin)
+	var u urlArgs
+	in, _, err := u.read("inspect", inspectUsage, fs, args, c.stdout, c.stdin)
 	if err != nil {
 		return err
 	}
@@ -68,24 +63,38 @@ func (c *inspectCommand) Run(ctx context.Context, args []string) error {
 
 // urlArgs are the flags of the commands that read a presigned URL
 // (inspect, verify, diagnose): --method, --now and, for the commands that
-// compute a signature, the headers the request was sent with.
+// check a signature, the headers the request was sent with and the
+// signer's credentials.
 type urlArgs struct {
 	method, now string
 	headers     listFlag
+	creds       credFlags
+	// signed adds --header and the credential flags.
+	signed bool
+	// stdinTaken, when set, is the error for "-" as the URL: standard
+	// input holds something else.
+	stdinTaken func() error
 }
 
-// register adds the flags to fs; headers adds --header.
-func (u *urlArgs) register(fs *flag.FlagSet, headers bool) {
+// read parses a URL-reading command's arguments, fs holding the command's
+// own flags, and parses the URL argument (read from stdin for "-"),
+// returning the inspection and the headers given.
+func (u *urlArgs) read(name, usage string, fs *flag.FlagSet, args []string, out io.Writer, stdin io.Reader) (*inspect.Inspection, []sigv4.Param, error) {
 	fs.StringVar(&u.method, "method", "", "")
 	fs.StringVar(&u.now, "now", "", "")
-	if headers {
+	if u.signed {
 		fs.Var(&u.headers, "header", "")
+		u.creds.register(fs)
 	}
-}
-
-// parse checks the flags and parses the URL argument (read from stdin for
-// "-"), returning the inspection and the headers given.
-func (u *urlArgs) parse(pos []string, stdin io.Reader) (*inspect.Inspection, []sigv4.Param, error) {
+	pos, _, err := parseCommand(name, usage, fs, args, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.stdinTaken != nil && len(pos) == 1 && pos[0] == "-" {
+		if err := u.stdinTaken(); err != nil {
+			return nil, nil, err
+		}
+	}
 	now, err := parseNow(u.now)
 	if err != nil {
 		return nil, nil, err

@@ -80,7 +80,6 @@ type postFlags struct {
 	contentType, contentTypePrefix            string
 	maxSize, minSize, successStatus, redirect string
 	fields, conditions                        listFlag
-	set                                       map[string]bool
 }
 
 func (f *postFlags) flagSet() *flag.FlagSet {
@@ -113,13 +112,7 @@ type postRequest struct {
 // Run parses args, signs the form and prints it.
 func (c *postCommand) Run(ctx context.Context, args []string) error {
 	var f postFlags
-	fs := f.flagSet()
-	pos, set, err := parseCommand("post", postUsage, fs, args, c.stdout)
-	if err != nil {
-		return err
-	}
-	f.set = set
-	req, err := f.request(pos)
+	req, err := parseRequest("post", postUsage, &f, args, c.stdout)
 	if err != nil {
 		return err
 	}
@@ -163,7 +156,7 @@ func (f *postFlags) request(pos []string) (*postRequest, error) {
 	in := &r.input
 	in.Bucket, in.Key = bucket, key
 
-	sg, err := f.signFlags.parse(f.set, outputJSON, outputHTML, outputCurl)
+	sg, err := f.signFlags.parse(outputJSON, outputHTML, outputCurl)
 	if err != nil {
 		return nil, err
 	}

@@ -164,15 +164,16 @@ func runConfigured(t *testing.T, stdin io.Reader, edit func(*transfer), args ...
 	if edit != nil {
 		edit(&tr)
 	}
+	tr.stdin = stdin
 	if stdin == nil {
-		stdin = strings.NewReader("")
+		tr.stdin = strings.NewReader("")
 	}
 	var c command
 	switch args[0] {
 	case "upload":
-		c = &uploadCommand{transfer: tr, stdin: stdin}
+		c = &uploadCommand{tr}
 	case "download":
-		c = &downloadCommand{transfer: tr, stdin: stdin}
+		c = &downloadCommand{tr}
 	default:
 		t.Fatalf("runCommand %s", args[0])
 	}

@@ -72,14 +72,9 @@ Examples:
 
 // uploadCommand is "presign upload": it uploads a file through a
 // presigned URL or POST form.
-type uploadCommand struct {
-	transfer
-	stdin io.Reader
-}
+type uploadCommand struct{ transfer }
 
-func newUploadCommand(s streams) command {
-	return &uploadCommand{transfer: newTransfer(s), stdin: os.Stdin}
-}
+func newUploadCommand(s streams) command { return &uploadCommand{newTransfer(s)} }
 
 // uploadPlan is a validated upload: what to send where.
 type uploadPlan struct {

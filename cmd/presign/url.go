@@ -100,7 +100,6 @@ type urlFlags struct {
 	responseContentDisposition, responseContentType string
 	dualstack, accelerate                           bool
 	metadata, header, signable, unhoist, hoist      listFlag
-	set                                             map[string]bool // the flags given
 }
 
 func (f *urlFlags) flagSet() *flag.FlagSet {
@@ -166,13 +165,7 @@ type urlRequest struct {
 // Run parses args, presigns and prints.
 func (c *urlCommand) Run(ctx context.Context, args []string) error {
 	var f urlFlags
-	fs := f.flagSet()
-	pos, set, err := parseCommand("url", urlUsage, fs, args, c.stdout)
-	if err != nil {
-		return err
-	}
-	f.set = set
-	req, err := f.request(pos)
+	req, err := parseRequest("url", urlUsage, &f, args, c.stdout)
 	if err != nil {
 		return err
 	}
@@ -231,7 +224,7 @@ func (f *urlFlags) request(pos []string) (*urlRequest, error) {
 		}
 	}
 
-	sg, err := f.signFlags.parse(f.set, outputURL, outputJSON, outputCurl)
+	sg, err := f.signFlags.parse(outputURL, outputJSON, outputCurl)
 	if err != nil {
 		return nil, err
 	}

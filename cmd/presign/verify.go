@@ -120,23 +120,16 @@ func parseHeaders(list listFlag) ([]sigv4.Param, error) {
 // Run parses args and checks the signature.
 func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("verify")
-	var cf credFlags
-	cf.register(fs)
-	var u urlArgs
-	u.register(fs, true)
 	explain := fs.Bool("explain", false, "")
-	pos, _, err := parseCommand("verify", verifyUsage, fs, args, c.stdout)
-	if err != nil {
-		return err
-	}
-	in, header, err := u.parse(pos, c.stdin)
+	u := urlArgs{signed: true}
+	in, header, err := u.read("verify", verifyUsage, fs, args, c.stdout, c.stdin)
 	if err != nil {
 		return err
 	}
 	if in.Method == "" {
 		return usageErrorf("add --method POST, DELETE or GET", "the URL does not say its method: it is CompleteMultipartUpload, AbortMultipartUpload or ListParts")
 	}
-	creds, err := cf.credentials(ctx, "verify", in)
+	creds, err := u.creds.credentials(ctx, "verify", in)
 	if err != nil {
 		return err
 	}
