@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -61,28 +60,8 @@ type signFlags struct {
 	set                                  map[string]bool // the flags given, of the whole command
 }
 
-// requestFlags are the flags of a signing command (url, post): its flag
-// set, and the validation of what was given into a request R.
-type requestFlags[R any] interface {
-	flagSet() *flag.FlagSet
-	given(set map[string]bool)
-	request(pos []string) (R, error)
-}
-
 // given records which flags the command line set.
 func (f *signFlags) given(set map[string]bool) { f.set = set }
-
-// parseRequest parses a signing command's arguments into f and validates
-// them into its request; it loads no configuration.
-func parseRequest[R any](name, usage string, f requestFlags[R], args []string, out io.Writer) (R, error) {
-	pos, set, err := parseCommand(name, usage, f.flagSet(), args, out)
-	if err != nil {
-		var zero R
-		return zero, err
-	}
-	f.given(set)
-	return f.request(pos)
-}
 
 // register adds the flags to fs; output is --output's default.
 func (f *signFlags) register(fs *flag.FlagSet, output string) {

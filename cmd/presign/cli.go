@@ -243,3 +243,23 @@ func parseCommand(name, usage string, fs *flag.FlagSet, args []string, out io.Wr
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	return pos, set, nil
 }
+
+// requestFlags are the flags of a signing command (url, post): its flag
+// set, and the validation of what was given into a request R.
+type requestFlags[R any] interface {
+	flagSet() *flag.FlagSet
+	given(set map[string]bool)
+	request(pos []string) (R, error)
+}
+
+// parseRequest parses a signing command's arguments into f and validates
+// them into its request; it loads no configuration.
+func parseRequest[R any](name, usage string, f requestFlags[R], args []string, out io.Writer) (R, error) {
+	pos, set, err := parseCommand(name, usage, f.flagSet(), args, out)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	f.given(set)
+	return f.request(pos)
+}

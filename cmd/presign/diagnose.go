@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 
 	"github.com/presign-dev/presign/inspect"
@@ -48,15 +47,18 @@ Examples:
 // diagnoseCommand is "presign diagnose": it explains S3's refusal.
 type diagnoseCommand struct {
 	streams
-	stdin io.Reader
 	// stdinTerminal reports whether standard input is a terminal, where no
 	// error body is coming.
 	stdinTerminal func() bool
 }
 
 func newDiagnoseCommand(s streams) command {
-	return &diagnoseCommand{streams: s, stdin: os.Stdin, stdinTerminal: func() bool {
-		fi, err := os.Stdin.Stat()
+	return &diagnoseCommand{streams: s, stdinTerminal: func() bool {
+		f, ok := s.stdin.(*os.File)
+		if !ok {
+			return false
+		}
+		fi, err := f.Stat()
 		return err == nil && fi.Mode()&os.ModeCharDevice != 0
 	}}
 }

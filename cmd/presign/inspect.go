@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -41,10 +40,9 @@ Examples:
 // inspectCommand is "presign inspect": it explains a presigned URL.
 type inspectCommand struct {
 	streams
-	stdin io.Reader
 }
 
-func newInspectCommand(s streams) command { return &inspectCommand{streams: s, stdin: os.Stdin} }
+func newInspectCommand(s streams) command { return &inspectCommand{streams: s} }
 
 // Run parses args, inspects the URL and prints the inspection.
 func (c *inspectCommand) Run(ctx context.Context, args []string) error {

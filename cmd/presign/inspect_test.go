@@ -116,13 +116,14 @@ func TestInspectVerifyDiagnoseCLI(t *testing.T) {
 func runWith(t *testing.T, cmd command, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
+	s := streams{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb}
 	switch c := cmd.(type) {
 	case *inspectCommand:
-		c.streams, c.stdin = streams{&out, &errb}, strings.NewReader(stdin)
+		c.streams = s
 	case *verifyCommand:
-		c.streams, c.stdin = streams{&out, &errb}, strings.NewReader(stdin)
+		c.streams = s
 	case *diagnoseCommand:
-		c.streams, c.stdin = streams{&out, &errb}, strings.NewReader(stdin)
+		c.streams = s
 		c.stdinTerminal = func() bool { return false }
 	}
 	code = report(&errb, cmd.Run(context.Background(), args))
@@ -182,7 +183,7 @@ func TestDiagnoseStdinAndJSON(t *testing.T) {
 
 	c := newDiagnoseCommand(streams{}).(*diagnoseCommand)
 	var out2, err2 bytes.Buffer
-	c.streams = streams{&out2, &err2}
+	c.streams = streams{stdout: &out2, stderr: &err2}
 	c.stdinTerminal = func() bool { return true }
 	if code := report(&err2, c.Run(context.Background(), []string{url})); code != 2 || !strings.Contains(err2.String(), "S3's error body is missing") {
 		t.Errorf("terminal stdin: exit %d: %s", code, err2.String())

@@ -30,6 +30,7 @@ type command interface {
 
 // streams are where a command writes its output and its notes.
 type streams struct {
+	stdin          io.Reader // a URL or a document given as "-"
 	stdout, stderr io.Writer
 }
 
@@ -85,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == name {
-			err := c.new(streams{stdout: stdout, stderr: stderr}).Run(ctx, rest)
+			err := c.new(streams{stdin: os.Stdin, stdout: stdout, stderr: stderr}).Run(ctx, rest)
 			return report(stderr, err)
 		}
 	}

@@ -41,7 +41,6 @@ const (
 // transfer is the machinery of one transfer command.
 type transfer struct {
 	streams
-	stdin  io.Reader // a URL or a JSON document given as "-"
 	client *http.Client
 	// terminal reports whether stderr is a terminal, where the progress
 	// bar is drawn.
@@ -62,7 +61,6 @@ func newTransfer(s streams) transfer {
 	tr.DisableCompression = true
 	return transfer{
 		streams: s,
-		stdin:   os.Stdin,
 		client: &http.Client{
 			Transport: tr,
 			// A presigned URL is signed for its host: never send the

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/presign-dev/presign/inspect"
@@ -49,10 +47,9 @@ Examples:
 // verifyCommand is "presign verify": it checks a URL's signature.
 type verifyCommand struct {
 	streams
-	stdin io.Reader
 }
 
-func newVerifyCommand(s streams) command { return &verifyCommand{streams: s, stdin: os.Stdin} }
+func newVerifyCommand(s streams) command { return &verifyCommand{streams: s} }
 
 // credFlags are the credential flags of verify and diagnose.
 type credFlags struct {
