@@ -21,7 +21,12 @@
 //	POST   /v1/downloads                        a GET URL
 //	POST   /v1/presign                          a URL for a chosen method, key and headers
 //	POST   /v1/inspect                          explain a presigned URL
+//	POST   /v1/session, DELETE /v1/session      a session cookie for a same-origin page
+//	POST   /v1/uppy/sign                        Uppy's signRequest mode
+//	GET    /s3/params, /s3/multipart/...        Uppy's companionEndpoint mode (Companion's routes)
 //	GET    /healthz, /readyz, /metrics, /openapi.json
+//
+// See uppy.go for Uppy's routes and how the size policy holds on them.
 //
 // # Errors
 //
@@ -186,8 +191,9 @@ func New(o Options) (*Server, error) {
 
 	mux := http.NewServeMux()
 	api := func(pattern string, op string, h func(*request) (any, error)) {
-		mux.Handle(pattern, s.route(pattern, s.authed(op, h)))
+		mux.Handle(pattern, s.route(pattern, s.authed(op, false, h)))
 	}
+	s.uppyRoutes(mux)
 	api("POST /v1/uploads", OpUpload, withBody(s.upload))
 	api("POST /v1/uploads/multipart", OpMultipart, withBody(s.multipartCreate))
 	api("POST /v1/uploads/multipart/{id}/parts", OpMultipart, s.multipartParts)
@@ -327,19 +333,13 @@ type request struct {
 
 // authed authenticates the bearer key, applies the client's operation
 // right and rate limit, and writes the handler's result as JSON.
-func (s *Server) authed(op string, h func(*request) (any, error)) func(http.ResponseWriter, *http.Request) error {
+// With session set, a route also takes the session cookie of a
+// same-origin page (see [Server.session]) in place of the bearer key.
+func (s *Server) authed(op string, session bool, h func(*request) (any, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		token, ok := bearerToken(r)
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="presign"`)
-			return apiErr(CodeUnauthorized, "send the API key as \"Authorization: Bearer <key>\"")
-		}
-		// A map lookup by the key's hash: the lookup's timing depends only
-		// on the hash, which tells nothing about any stored key.
-		c := s.clients[HashKey(token)]
-		if c == nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="presign", error="invalid_token"`)
-			return apiErr(CodeUnauthorized, "the API key is not valid")
+		c, err := s.authenticate(w, r, session)
+		if err != nil {
+			return err
 		}
 		if op != "" && !c.allows(op) {
 			return forbidden(op)
@@ -376,6 +376,32 @@ func (s *Server) authed(op string, h func(*request) (any, error)) func(http.Resp
 		}
 		return writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// authenticate finds the client of a request: by its bearer key or, where
+// session allows, by its session cookie.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, session bool) (*tenantState, error) {
+	token, ok := bearerToken(r)
+	if !ok && session {
+		if ck, err := r.Cookie(sessionCookie); err == nil {
+			return s.openSession(r, ck.Value)
+		}
+	}
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="presign"`)
+		if session {
+			return nil, apiErr(CodeUnauthorized, "send the API key as \"Authorization: Bearer <key>\", or open a session first (POST /v1/session with the key)")
+		}
+		return nil, apiErr(CodeUnauthorized, "send the API key as \"Authorization: Bearer <key>\"")
+	}
+	// A map lookup by the key's hash: the lookup's timing depends only
+	// on the hash, which tells nothing about any stored key.
+	c := s.clients[HashKey(token)]
+	if c == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="presign", error="invalid_token"`)
+		return nil, apiErr(CodeUnauthorized, "the API key is not valid")
+	}
+	return c, nil
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>"
@@ -533,19 +559,30 @@ func (s *Server) checkUpload(r *request, u *uploadRequest) (string, error) {
 // signs against the client's policy: the one check of both, for
 // /v1/uploads, /v1/uploads/multipart and a PUT from /v1/presign.
 func checkObject(c *Tenant, contentType string, size *int64) error {
+	if err := checkType(c, "contentType", contentType); err != nil {
+		return err
+	}
 	switch {
-	case contentType == "":
-		return invalidField("contentType", "contentType is required, such as image/jpeg")
-	case !isMediaType(contentType):
-		return invalidField("contentType", "contentType %q is not a media type such as image/jpeg", contentType)
-	case !c.allowsType(contentType):
-		return apiErr(CodeContentTypeNotAllowed, "content type %q is not allowed for this API key; allowed: %s", contentType, strings.Join(c.ContentTypes, ", "))
 	case size == nil:
 		return invalidField("size", "size is required: the exact size of the file in bytes, which the URL signs")
 	case *size < 0:
 		return invalidField("size", "size %d is negative", *size)
 	case *size > c.maxSize():
 		return apiErr(CodeTooLarge, "the file is %d bytes; this API key may upload at most %d", *size, c.maxSize())
+	}
+	return nil
+}
+
+// checkType checks a media type an upload signs, given as the request
+// member field, against the client's policy.
+func checkType(c *Tenant, field, contentType string) error {
+	switch {
+	case contentType == "":
+		return invalidField(field, "%s is required, such as image/jpeg", field)
+	case !isMediaType(contentType):
+		return invalidField(field, "%s %q is not a media type such as image/jpeg", field, contentType)
+	case !c.allowsType(contentType):
+		return apiErr(CodeContentTypeNotAllowed, "content type %q is not allowed for this API key; allowed: %s", contentType, strings.Join(c.ContentTypes, ", "))
 	}
 	return nil
 }
@@ -691,43 +728,61 @@ type uploadToken struct {
 	PartSize int64  `json:"p"`
 	Type     string `json:"t"`
 	Expires  int64  `json:"e"`
+	// Mode is "" for the uploads of /v1, whose size is known, and
+	// modeUppy for those of Uppy's routes, whose size is not.
+	Mode string `json:"m,omitempty"`
 }
 
 // multipartTokenLife is how long a client may take over a multipart upload.
 const multipartTokenLife = 24 * time.Hour
 
-func (s *Server) sealToken(t *uploadToken) string {
-	body, _ := json.Marshal(t)
-	m := hmac.New(sha256.New, s.cfg.UploadSecret)
-	m.Write(body)
-	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
+func (s *Server) sealToken(t *uploadToken) string { return s.seal("", t) }
 
-func (s *Server) openToken(r *request) (*uploadToken, error) {
-	id := r.PathValue("id")
-	bad := apiErr(CodeNoSuchUpload, "no such multipart upload")
-	body64, mac64, ok := strings.Cut(id, ".")
-	if !ok || len(id) > 4096 {
-		return nil, bad
-	}
-	body, err1 := base64.RawURLEncoding.DecodeString(body64)
-	mac, err2 := base64.RawURLEncoding.DecodeString(mac64)
-	if err1 != nil || err2 != nil {
-		return nil, bad
-	}
-	m := hmac.New(sha256.New, s.cfg.UploadSecret)
-	m.Write(body)
-	if !hmac.Equal(mac, m.Sum(nil)) {
-		return nil, bad
-	}
+// openToken opens the request's upload id: one this service sealed for
+// the client, of the given mode ("" for /v1, modeUppy for Uppy's routes),
+// whose time is not over.
+func (s *Server) openToken(r *request, mode string) (*uploadToken, error) {
 	var t uploadToken
-	if json.Unmarshal(body, &t) != nil || t.Client != r.client.Name {
-		return nil, bad
+	if !s.unseal("", r.PathValue("id"), &t) || t.Client != r.client.Name || t.Mode != mode {
+		return nil, apiErr(CodeNoSuchUpload, "no such multipart upload")
 	}
 	if s.now().Unix() > t.Expires {
 		return nil, apiErr(CodeUploadExpired, "this multipart upload's time is over; start again")
 	}
 	return &t, nil
+}
+
+// seal returns v as JSON with an HMAC of the upload secret, for a token
+// of kind kind that any replica can check. The kind keeps one kind of
+// token from passing for another; "" is the multipart upload token, whose
+// MAC has no kind (as before there were others).
+func (s *Server) seal(kind string, v any) string {
+	body, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(s.mac(kind, body))
+}
+
+// unseal checks a token of kind kind that seal made and decodes it into v.
+func (s *Server) unseal(kind, token string, v any) bool {
+	body64, mac64, ok := strings.Cut(token, ".")
+	if !ok || len(token) > 4096 {
+		return false
+	}
+	body, err1 := base64.RawURLEncoding.DecodeString(body64)
+	mac, err2 := base64.RawURLEncoding.DecodeString(mac64)
+	if err1 != nil || err2 != nil || !hmac.Equal(mac, s.mac(kind, body)) {
+		return false
+	}
+	return json.Unmarshal(body, v) == nil
+}
+
+func (s *Server) mac(kind string, body []byte) []byte {
+	m := hmac.New(sha256.New, s.cfg.UploadSecret)
+	if kind != "" {
+		m.Write([]byte(kind))
+		m.Write([]byte{0})
+	}
+	m.Write(body)
+	return m.Sum(nil)
 }
 
 func (t *uploadToken) partCount() int {
@@ -829,7 +884,7 @@ type PartsResponse struct {
 
 // openWithBody opens the request's upload id, then decodes its body into v.
 func (s *Server) openWithBody(r *request, v any) (*uploadToken, error) {
-	t, err := s.openToken(r)
+	t, err := s.openToken(r, "")
 	if err != nil {
 		return nil, err
 	}
@@ -893,15 +948,15 @@ func (s *Server) multipartComplete(r *request) (any, error) {
 			return nil, apiErr(CodeInvalidParts, "part %d: list parts 1 to %d in order, each with the ETag storage returned", i+1, t.partCount())
 		}
 	}
-	etag, err := s.backend.CompleteMultipartUpload(r.Context(), t.Key, t.UploadID, body.Parts)
+	done, err := s.backend.CompleteMultipartUpload(r.Context(), t.Key, t.UploadID, body.Parts)
 	if err != nil {
 		return nil, s.backendErr(err)
 	}
-	return &CompleteResponse{Key: t.Key, ETag: etag}, nil
+	return &CompleteResponse{Key: t.Key, ETag: done.ETag}, nil
 }
 
 func (s *Server) multipartAbort(r *request) (any, error) {
-	t, err := s.openToken(r)
+	t, err := s.openToken(r, "")
 	if err != nil {
 		return nil, err
 	}

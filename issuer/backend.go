@@ -207,25 +207,72 @@ type Part struct {
 	ETag       string `json:"etag" xml:"ETag"`
 }
 
-// CompleteMultipartUpload assembles the parts and returns the object's ETag.
-func (b *Backend) CompleteMultipartUpload(ctx context.Context, key, uploadID string, parts []Part) (string, error) {
+// Completed is storage's answer to CompleteMultipartUpload.
+type Completed struct {
+	ETag     string // unquoted
+	Location string // the object's URL, as storage gives it
+}
+
+// CompleteMultipartUpload assembles the parts into the object.
+func (b *Backend) CompleteMultipartUpload(ctx context.Context, key, uploadID string, parts []Part) (Completed, error) {
 	doc := struct {
 		XMLName xml.Name `xml:"CompleteMultipartUpload"`
 		Parts   []Part   `xml:"Part"`
 	}{Parts: parts}
 	body, err := xml.Marshal(doc)
 	if err != nil {
-		return "", err
+		return Completed{}, err
 	}
 	data, err := b.do(ctx, presign.CompleteMultipartUpload, &presign.Input{Bucket: b.Bucket, Key: key, UploadID: uploadID}, body)
 	if err != nil {
-		return "", err
+		return Completed{}, err
 	}
 	var out struct {
-		ETag string `xml:"ETag"`
+		ETag     string `xml:"ETag"`
+		Location string `xml:"Location"`
 	}
 	xml.Unmarshal(data, &out)
-	return strings.Trim(out.ETag, `"`), nil
+	return Completed{ETag: strings.Trim(out.ETag, `"`), Location: out.Location}, nil
+}
+
+// StoredPart is a part storage holds: its number, ETag (unquoted) and size.
+type StoredPart struct {
+	PartNumber int    `json:"PartNumber" xml:"PartNumber"`
+	ETag       string `json:"ETag" xml:"ETag"`
+	Size       int64  `json:"Size" xml:"Size"`
+}
+
+// maxListedParts bounds a listing: S3 allows at most 10,000 parts.
+const maxListedParts = 10000
+
+// ListParts returns the parts storage holds for an upload, in order,
+// following the listing's pages.
+func (b *Backend) ListParts(ctx context.Context, key, uploadID string) ([]StoredPart, error) {
+	var parts []StoredPart
+	marker := ""
+	for page := 0; page <= maxListedParts/100; page++ {
+		data, err := b.do(ctx, presign.ListParts, &presign.Input{Bucket: b.Bucket, Key: key, UploadID: uploadID, PartNumberMarker: marker}, nil)
+		if err != nil {
+			return nil, err
+		}
+		var out struct {
+			Parts       []StoredPart `xml:"Part"`
+			IsTruncated bool         `xml:"IsTruncated"`
+			Next        string       `xml:"NextPartNumberMarker"`
+		}
+		if err := xml.Unmarshal(data, &out); err != nil {
+			return nil, fmt.Errorf("issuer: storage's ListParts answer is not XML: %w", err)
+		}
+		for i := range out.Parts {
+			out.Parts[i].ETag = strings.Trim(out.Parts[i].ETag, `"`)
+		}
+		parts = append(parts, out.Parts...)
+		if !out.IsTruncated || out.Next == "" || out.Next == marker || len(parts) > maxListedParts {
+			return parts, nil
+		}
+		marker = out.Next
+	}
+	return parts, nil
 }
 
 // AbortMultipartUpload ends an upload and frees its parts.

@@ -62,6 +62,9 @@ const (
 	// CodePresignFailed: the service could not sign: its configuration or
 	// credentials are at fault (500).
 	CodePresignFailed Code = "presign_failed"
+	// CodeNoCredentials: the service hands no AWS credentials to
+	// browsers (Companion's GET /s3/sts) (403).
+	CodeNoCredentials Code = "no_credentials"
 	// CodeInternal: any other failure of the service (500).
 	CodeInternal Code = "internal"
 )
@@ -88,6 +91,7 @@ var statuses = map[Code]int{
 	CodeBackendTimeout:        http.StatusGatewayTimeout,
 	CodeNotReady:              http.StatusServiceUnavailable,
 	CodePresignFailed:         http.StatusInternalServerError,
+	CodeNoCredentials:         http.StatusForbidden,
 	CodeInternal:              http.StatusInternalServerError,
 }
 

@@ -71,11 +71,12 @@ func errorLog(logger *slog.Logger) *log.Logger {
 	return slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 }
 
-// Mux routes the API's paths (/v1/, /healthz, /readyz, /metrics,
-// /openapi.json) to api and everything else to pages.
+// Mux routes the API's paths (/v1/, Uppy's /s3/, /healthz, /readyz,
+// /metrics, /openapi.json) to api and everything else to pages.
 func Mux(api, pages http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", api)
+	mux.Handle("/s3/", api)
 	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
 		mux.Handle(p, api)
 	}

@@ -98,7 +98,7 @@ func TestMux(t *testing.T) {
 	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "pages") })
 	m := Mux(api, pages)
 	for path, want := range map[string]string{"/v1/uploads": "api", "/healthz": "api", "/readyz": "api", "/metrics": "api",
-		"/openapi.json": "api", "/": "pages", "/inspect": "pages"} {
+		"/openapi.json": "api", "/s3/params": "api", "/s3/multipart/x/1": "api", "/": "pages", "/inspect": "pages"} {
 		w := httptest.NewRecorder()
 		m.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Body.String() != want {
