@@ -28,7 +28,8 @@ import (
 //
 // The size policy holds on each path: a single upload is a POST form
 // whose policy has content-length-range up to the client's limit (Uppy
-// tells the server no size), and a multipart upload is completed only
+// tells the server no size; signRequest answers a PUT URL instead where
+// the client's limit is S3's own for one PUT, 5 GiB), and a multipart upload is completed only
 // after the service has listed the parts storage holds and found them
 // within the limit; over it, the service aborts the upload. Keys are made
 // as for /v1 (prefix, unique id, sanitised file name), never taken from
@@ -482,7 +483,8 @@ type SignResponse struct {
 // uppySign signs one S3 request of Uppy's signRequest mode. The operation
 // is told by the method and the members set, as the plugin sends them:
 //
-//	PUT    key, contentType         PutObject: answered with a POST form
+//	PUT    key, contentType         PutObject: a POST form with the size limit,
+//	                                or a PUT URL where the client's limit is S3's
 //	POST   key                      CreateMultipartUpload (a new key)
 //	PUT    key, uploadId, partNumber UploadPart
 //	GET    key, uploadId            ListParts
@@ -513,6 +515,17 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 		key, typ, err := s.newUppyKey(r, path.Base(q.Key), q.ContentType)
 		if err != nil {
 			return nil, err
+		}
+		if c.maxSize() >= maxSinglePut {
+			// No limit below S3's own for one PUT: a PUT URL, its
+			// Content-Type signed, which the plugin sends as given.
+			in := &presign.Input{Bucket: s.backend.Bucket, Key: key, ContentType: typ}
+			res, err := s.backend.Presigner.Presign(r.Context(), presign.PutObject, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
+			if err != nil {
+				return nil, s.presignErr(err)
+			}
+			s.issued(r, string(presign.PutObject), key, res.Expires)
+			return &SignResponse{URL: res.URL, Key: key, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
 		}
 		form, err := s.postForm(r, key, typ, d, now)
 		if err != nil {
