@@ -20,6 +20,10 @@ import (
 //	         the files back (over 180 MiB; skipped with -short)
 //	inspect  inspect.test.mjs: the inspector inspects URLs and builds them
 //	         with the API, and the test uses them with fetch and curl
+//	uppy     uppy.test.mjs: the real Uppy (@uppy/aws-s3 6.3.1, bundled by
+//	         esbuild) uploads through its Dashboard in companionEndpoint and
+//	         signRequest modes, 101 MiB files in parts, and resumes one after
+//	         a reload (over 300 MiB; skipped with -short)
 //
 // They are skipped when Chromium, node, curl or web/e2e/node_modules is
 // missing, except under CI=true, where that is a failure:
@@ -61,10 +65,11 @@ func TestBrowser(t *testing.T) {
 	}{
 		{"upload", "upload.test.mjs", 8 * time.Minute, false},
 		{"inspect", "inspect.test.mjs", 3 * time.Minute, true},
+		{"uppy", "uppy.test.mjs", 6 * time.Minute, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if testing.Short() && !tc.short {
-				t.Skip("the upload test sends over 180 MiB; skipped with -short")
+				t.Skip("the " + tc.name + " test sends over 180 MiB; skipped with -short")
 			}
 			runNodeTest(t, node, chromium, tc.file, tc.timeout)
 		})

@@ -14,16 +14,16 @@ export const out = join(here, 'out');
 export const CHROMIUM = process.env.PRESIGN_CHROMIUM || '/usr/bin/chromium';
 
 /**
- * startServer builds web/e2e/server into dir and runs it; it resolves
+ * startServer builds web/e2e/server into dir and runs it, with args; it resolves
  * with the stack's addresses and keys, read from its first line of output
  * ({page, storage, deadStorage, bucket, keys, dir}), and a stop function.
  * The server also stops by itself when this process goes, as its standard
  * input closes.
  */
-export async function startServer(dir) {
+export async function startServer(dir, args = []) {
   const bin = join(dir, 'e2e-server');
   await promisify(execFile)('go', ['build', '-o', bin, './server'], { cwd: here, timeout: 300_000 });
-  const child = spawn(bin, ['-lifetime', '15m'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(bin, ['-lifetime', '15m', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const info = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the e2e server printed nothing in 20 s')), 20_000);
     let buf = '';

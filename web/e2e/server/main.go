@@ -22,10 +22,16 @@
 //	       may also sign DELETE URLs (the inspector's URL builder)
 //	tiny   at most 1 KiB
 //	slow   one request a second, in bursts of one
+//	uppy   images, text/plain and application/octet-stream, no size limit
+//	       of its own (Uppy's signRequest mode then gets PUT URLs)
+//
+// With -static DIR, the files of DIR are served under /uppy/ on the
+// page's address, the API's origin: the Uppy test's page and bundle.
 package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -40,6 +46,8 @@ import (
 )
 
 const bucket = "uploads"
+
+var static = flag.String("static", "", "serve this directory under /uppy/ on the page's address")
 
 func main() {
 	e2eproc.Main(10*time.Minute, "presign-e2e-", run)
@@ -83,7 +91,8 @@ func run(env *e2eproc.Env) error {
 	if err != nil {
 		return err
 	}
-	keys := map[string]string{"web": "psk_web_" + e2eproc.RandomHex(16), "tiny": "psk_tiny_" + e2eproc.RandomHex(16), "slow": "psk_slow_" + e2eproc.RandomHex(16)}
+	keys := map[string]string{"web": "psk_web_" + e2eproc.RandomHex(16), "tiny": "psk_tiny_" + e2eproc.RandomHex(16), "slow": "psk_slow_" + e2eproc.RandomHex(16),
+		"uppy": "psk_uppy_" + e2eproc.RandomHex(16)}
 	api, err := issuer.New(issuer.Options{
 		Config: issuer.Config{
 			Bucket:       bucket,
@@ -94,6 +103,9 @@ func run(env *e2eproc.Env) error {
 					ContentTypes: []string{"image/*", "text/plain", "application/octet-stream"}, MaxSize: 1 << 30},
 				{Name: "tiny", KeySHA256: issuer.HashKey(keys["tiny"]), Prefix: "tiny", MaxSize: 1 << 10},
 				{Name: "slow", KeySHA256: issuer.HashKey(keys["slow"]), Prefix: "slow", RateLimit: 1, Burst: 1},
+				{Name: "uppy", KeySHA256: issuer.HashKey(keys["uppy"]), Prefix: "uppy",
+					Operations:   []string{issuer.OpUpload, issuer.OpMultipart, issuer.OpDownload},
+					ContentTypes: []string{"image/*", "text/plain", "application/octet-stream"}},
 			},
 		},
 		Backend: backend,
@@ -107,7 +119,14 @@ func run(env *e2eproc.Env) error {
 		return err
 	}
 
-	servers := []*http.Server{stack.APIServer(stack.Mux(api, pages), log), local.Server}
+	var h http.Handler = stack.Mux(api, pages)
+	if *static != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.Handle("/uppy/", http.StripPrefix("/uppy/", http.FileServer(http.Dir(*static))))
+		h = mux
+	}
+	servers := []*http.Server{stack.APIServer(h, log), local.Server}
 	errc := make(chan error, 2)
 	go func() { errc <- servers[0].Serve(pageLn) }()
 	go func() { errc <- local.Serve(s3Ln) }()
