@@ -414,25 +414,33 @@ func (s *Server) companionComplete(r *request, b *companionCompleteRequest) (any
 // that those to be assembled (all, when parts is nil) are there and
 // within the client's size limit. Over the limit, it aborts the upload:
 // its parts would only take room.
+//
+// A listed part counts only with the ETag the client asks to assemble:
+// the size checked is then that of the part storage will assemble, since
+// storage refuses the completion if the part is replaced after the
+// listing (a client knows a part's ETag, its MD5, before sending it).
 func (s *Server) checkStoredSize(r *request, key, uploadID string, parts []Part) error {
 	stored, err := s.backend.ListParts(r.Context(), key, uploadID)
 	if err != nil {
 		return s.backendErr(err)
 	}
-	sizes := make(map[int]int64, len(stored))
+	byNumber := make(map[int]StoredPart, len(stored))
 	var total int64
 	for _, p := range stored {
-		sizes[p.PartNumber] = p.Size
+		byNumber[p.PartNumber] = p
 		total += p.Size
 	}
 	if parts != nil {
 		total = 0
 		for _, p := range parts {
-			size, ok := sizes[p.PartNumber]
+			sp, ok := byNumber[p.PartNumber]
 			if !ok {
 				return apiErr(CodeInvalidParts, "part %d is not in storage: upload it first", p.PartNumber)
 			}
-			total += size
+			if !strings.EqualFold(strings.Trim(p.ETag, `"`), sp.ETag) {
+				return apiErr(CodeInvalidParts, "part %d's ETag is not that of the part storage holds: list the parts again, or upload the part again", p.PartNumber)
+			}
+			total += sp.Size
 		}
 	}
 	if limit := r.client.maxSize(); total > limit {
@@ -537,9 +545,13 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 			return nil, forbidden(OpMultipart)
 		}
 		// Uppy sends the file's type on the request itself, not to the
-		// signer: the name's extension stands for it in the policy.
+		// signer: the name's extension stands for it in the policy. Where
+		// the client's types are restricted, that type is signed (and
+		// answered in headers, which @uppy/aws-s3 sends in place of the
+		// file's own type), so that the upload cannot carry another.
 		name := path.Base(q.Key)
 		typ := mime.TypeByExtension(path.Ext(name))
+		in := &presign.Input{Bucket: s.backend.Bucket}
 		if len(c.ContentTypes) > 0 {
 			if typ == "" {
 				return nil, apiErr(CodeContentTypeNotAllowed, "the type of %q cannot be told from its name, and this API key allows only %s", name, strings.Join(c.ContentTypes, ", "))
@@ -547,12 +559,14 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 			if err := checkType(c.Tenant, "key", typ); err != nil {
 				return nil, err
 			}
+			in.ContentType = typ
 		}
 		key, err := uploadKey(c.Prefix, name)
 		if err != nil {
 			return nil, invalidField("key", "%s", err.Error())
 		}
-		res, err := s.backend.Presigner.Presign(r.Context(), presign.CreateMultipartUpload, &presign.Input{Bucket: s.backend.Bucket, Key: key},
+		in.Key = key
+		res, err := s.backend.Presigner.Presign(r.Context(), presign.CreateMultipartUpload, in,
 			presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
 		if err != nil {
 			return nil, s.presignErr(err)
