@@ -281,25 +281,33 @@ func (s *Server) route(name string, h func(http.ResponseWriter, *http.Request) e
 		start := time.Now()
 		sw := &httpx.Recorder{ResponseWriter: w}
 		if err := h(sw, r); err != nil {
-			var ae *Error
-			if !errors.As(err, &ae) {
-				ae = withCause(apiErr(CodeInternal, "internal error"), err)
-			}
-			status := ae.Status()
-			if ae.Err != nil {
-				s.log.LogAttrs(r.Context(), logLevel(r, status), "request failed", slog.String("route", name),
-					slog.Int("status", status), slog.String("code", string(ae.Code)),
-					slog.String("err", sigv4.RedactURL(ae.Err.Error())))
-			}
-			if ae.Code == CodeRateLimited || ae.Code == CodeSlowDown {
-				sw.Header().Set("Retry-After", "1")
-			}
-			s.m.errors.WithLabelValues(string(ae.Code)).Inc()
-			writeJSON(sw, status, map[string]*Error{"error": ae})
+			ae := s.failed(sw, r, name, err)
+			writeJSON(sw, ae.Status(), map[string]*Error{"error": ae})
 		}
 		s.m.requests.WithLabelValues(name, strconv.Itoa(sw.Status)).Inc()
 		s.m.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	})
+}
+
+// failed is what the route adapter does with a handler's error before
+// writing it: it makes it an [*Error] (500 internal for any other), logs
+// its cause, counts it and sets Retry-After where the client should retry.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, name string, err error) *Error {
+	var ae *Error
+	if !errors.As(err, &ae) {
+		ae = withCause(apiErr(CodeInternal, "internal error"), err)
+	}
+	status := ae.Status()
+	if ae.Err != nil {
+		s.log.LogAttrs(r.Context(), logLevel(r, status), "request failed", slog.String("route", name),
+			slog.Int("status", status), slog.String("code", string(ae.Code)),
+			slog.String("err", sigv4.RedactURL(ae.Err.Error())))
+	}
+	if ae.Code == CodeRateLimited || ae.Code == CodeSlowDown {
+		w.Header().Set("Retry-After", "1")
+	}
+	s.m.errors.WithLabelValues(string(ae.Code)).Inc()
+	return ae
 }
 
 // logLevel is the level of a failed request's log line: INFO for what the

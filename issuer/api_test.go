@@ -445,7 +445,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	routes := []string{"POST /v1/uploads", "POST /v1/uploads/multipart", "POST /v1/uploads/multipart/{id}/parts",
 		"POST /v1/uploads/multipart/{id}/complete", "DELETE /v1/uploads/multipart/{id}", "POST /v1/downloads",
-		"POST /v1/presign", "POST /v1/inspect", "POST /v1/session", "DELETE /v1/session", "POST /v1/uppy/sign",
+		"POST /v1/presign", "POST /v1/inspect", "POST /v1/session", "DELETE /v1/session", "POST /v1/uppy/sign", "POST /v1/uppy/complete/{token}",
 		"GET /s3/params", "POST /s3/multipart", "GET /s3/multipart/{id}", "DELETE /s3/multipart/{id}",
 		"GET /s3/multipart/{id}/batch", "GET /s3/multipart/{id}/{part}", "POST /s3/multipart/{id}/complete", "GET /s3/sts",
 		"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
@@ -463,7 +463,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 		delete(documented, r)
 		method, path, _ := strings.Cut(r, " ")
-		path = strings.NewReplacer("{id}", "x", "{part}", "1").Replace(path)
+		path = strings.NewReplacer("{id}", "x", "{part}", "1", "{token}", "x").Replace(path)
 		if w := call(t, s, method, path, "", ""); w.Code == http.StatusNotFound && !strings.Contains(path, "/x") || w.Code == http.StatusMethodNotAllowed {
 			t.Errorf("route %s answers %d", r, w.Code)
 		}

@@ -1,6 +1,8 @@
 package issuer
 
 import (
+	"encoding/xml"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -73,6 +75,7 @@ func (s *Server) uppyRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/session", s.route("POST /v1/session", s.authed("", false, s.openSessionRoute)))
 	uppy("DELETE /v1/session", "", s.closeSession)
 	uppy("POST /v1/uppy/sign", "", withBody(s.uppySign))
+	mux.Handle("POST /v1/uppy/complete/{token}", s.route("POST /v1/uppy/complete/{token}", s.uppyComplete))
 	uppy("GET /s3/params", OpUpload, s.companionParams)
 	uppy("POST /s3/multipart", OpMultipart, withBody(s.companionCreate))
 	uppy("GET /s3/multipart/{id}", OpMultipart, s.companionList)
@@ -129,7 +132,9 @@ func (s *Server) openSession(r *http.Request, value string) (*tenantState, error
 	default:
 		return nil, apiErr(CodeForbidden, "the session cookie is accepted only from pages of this service's own origin (this request is %s); elsewhere, send the API key as a bearer token", site)
 	}
-	if o := r.Header.Get("Origin"); o != "" {
+	// Without Sec-Fetch-Site (older browsers), the Origin tells; with it,
+	// the browser has said already (a reverse proxy may change the Host).
+	if o := r.Header.Get("Origin"); o != "" && r.Header.Get("Sec-Fetch-Site") == "" {
 		if u, err := url.Parse(o); err != nil || !strings.EqualFold(u.Host, r.Host) {
 			return nil, apiErr(CodeForbidden, "the session cookie is accepted only from pages of this service's own origin, not %s; elsewhere, send the API key as a bearer token", o)
 		}
@@ -604,9 +609,13 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 		}
 		in.PartNumber = q.PartNumber
 	case presign.CompleteMultipartUpload:
-		if err := s.checkStoredSize(r, q.Key, q.UploadID, nil); err != nil {
-			return nil, err
-		}
+		// Not a URL of storage's: a presigned completion binds no body, so
+		// parts could be swapped after any check. The browser posts its
+		// CompleteMultipartUpload to the service, which checks the parts
+		// and completes the upload itself (uppyComplete).
+		exp := now.Add(d)
+		tok := s.seal(completeKind, &completeToken{KeyHash: c.KeySHA256, Client: c.Name, Key: q.Key, UploadID: q.UploadID, Expires: exp.Unix()})
+		return &SignResponse{URL: s.origin(r.Request) + "/v1/uppy/complete/" + tok, Expiry: expiry(exp, now)}, nil
 	}
 	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
 	if err != nil {
@@ -614,4 +623,120 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 	}
 	s.issued(r, string(op), q.Key, res.Expires)
 	return &SignResponse{URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
+}
+
+// completeKind is the seal kind of the completion URLs of signRequest mode.
+const completeKind = "complete"
+
+// completeToken is what a completion URL carries, sealed: whose upload it
+// is, and until when the URL works.
+type completeToken struct {
+	KeyHash  string `json:"h"`
+	Client   string `json:"c"`
+	Key      string `json:"k"`
+	UploadID string `json:"u"`
+	Expires  int64  `json:"e"`
+}
+
+// origin is the scheme and host the client reached the service at.
+func (s *Server) origin(r *http.Request) string {
+	scheme, host := "http", r.Host
+	if s.secure(r) {
+		scheme = "https"
+	}
+	if h := r.Header.Get("X-Forwarded-Host"); s.proxy && h != "" {
+		host = h
+	}
+	return scheme + "://" + host
+}
+
+// maxCompleteBody bounds a CompleteMultipartUpload document: 10,000 parts
+// of about a hundred bytes each.
+const maxCompleteBody = 2 << 20
+
+// uppyComplete is POST /v1/uppy/complete/{token}, the URL signRequest
+// mode gets for CompleteMultipartUpload: the browser posts the
+// CompleteMultipartUpload document it would send to S3 (@uppy/aws-s3
+// 6.3.1, src/s3-client/S3mini.ts), and the service completes the upload
+// once the parts storage holds are within the client's limit, each with
+// the ETag listed (see checkStoredSize). It answers as S3 does, in XML,
+// errors included (the plugin reads S3's Error document), since the
+// plugin takes it for an S3 request. The sealed token is the
+// authentication, as a presigned URL's signature is; the client's rate
+// limit applies.
+func (s *Server) uppyComplete(w http.ResponseWriter, hr *http.Request) error {
+	res, err := s.completeByToken(w, hr)
+	if err != nil {
+		ae := s.failed(w, hr, "POST /v1/uppy/complete/{token}", err)
+		return writeXML(w, ae.Status(), &s3Error{Code: string(ae.Code), Message: ae.Message})
+	}
+	return writeXML(w, http.StatusOK, res)
+}
+
+// completeResult is S3's CompleteMultipartUploadResult.
+type completeResult struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CompleteMultipartUploadResult"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// s3Error is S3's Error document.
+type s3Error struct {
+	XMLName xml.Name `xml:"Error"`
+	Code    string   `xml:"Code"`
+	Message string   `xml:"Message"`
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/xml") // exactly: the plugin parses no other
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	io.WriteString(w, xml.Header)
+	return xml.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) completeByToken(w http.ResponseWriter, hr *http.Request) (*completeResult, error) {
+	var t completeToken
+	if !s.unseal(completeKind, hr.PathValue("token"), &t) {
+		return nil, apiErr(CodeNoSuchUpload, "this completion URL is not one the service made")
+	}
+	c := s.clients[t.KeyHash]
+	if c == nil || c.Name != t.Client {
+		return nil, apiErr(CodeUnauthorized, "the API key this URL was made for is no longer valid")
+	}
+	if s.now().Unix() > t.Expires {
+		return nil, apiErr(CodeUploadExpired, "this completion URL has expired; sign the completion again")
+	}
+	if c.limiter != nil && !c.limiter.Allow() {
+		return nil, apiErr(CodeRateLimited, "too many requests for this API key; retry shortly")
+	}
+	var doc struct {
+		Parts []Part `xml:"Part"`
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, maxCompleteBody))
+	if err != nil {
+		return nil, apiErr(CodeRequestTooLarge, "the CompleteMultipartUpload document is over %d bytes", maxCompleteBody)
+	}
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		return nil, apiErr(CodeInvalidParts, "the body is not a CompleteMultipartUpload document: %v", err)
+	}
+	if len(doc.Parts) == 0 || len(doc.Parts) > maxPartNumber {
+		return nil, apiErr(CodeInvalidParts, "list 1 to %d parts, each with its PartNumber and ETag", maxPartNumber)
+	}
+	for i, p := range doc.Parts {
+		if p.PartNumber < 1 || p.PartNumber > maxPartNumber || i > 0 && p.PartNumber <= doc.Parts[i-1].PartNumber || p.ETag == "" || len(p.ETag) > 200 {
+			return nil, apiErr(CodeInvalidParts, "part %d: list parts in ascending order, each with a number from 1 to %d and the ETag storage returned", i+1, maxPartNumber)
+		}
+	}
+	r := &request{Request: hr, w: w, client: c}
+	if err := s.checkStoredSize(r, t.Key, t.UploadID, doc.Parts); err != nil {
+		return nil, err
+	}
+	done, err := s.backend.CompleteMultipartUpload(hr.Context(), t.Key, t.UploadID, doc.Parts)
+	if err != nil {
+		return nil, s.backendErr(err)
+	}
+	return &completeResult{Location: done.Location, Bucket: s.cfg.Bucket, Key: t.Key, ETag: `"` + done.ETag + `"`}, nil
 }

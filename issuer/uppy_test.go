@@ -1013,14 +1013,42 @@ func TestUppySignHostile(t *testing.T) {
 func TestUppySignOverLimit(t *testing.T) {
 	e := newUppyEnv(t)
 	key, uploadID := e.createSigned(t, uppySmallKey, "x-big.bin", "application/octet-stream")
+	var etags []string
 	for i, n := range []int{5 * mib, 2 * mib} { // 7 MiB > 6 MiB
 		ps := e.sign(t, uppySmallKey, map[string]any{"method": "PUT", "key": key, "uploadId": uploadID, "partNumber": i + 1})
-		putPart(t, ps.URL, randomBytes(byte(30+i), n), ps.Headers)
+		etags = append(etags, putPart(t, ps.URL, randomBytes(byte(30+i), n), ps.Headers))
 	}
-	wantError(t, e.call(t, "POST", "/v1/uppy/sign", uppySmallKey, fmt.Sprintf(`{"method":"POST","key":%q,"uploadId":%q}`, key, uploadID)), 413, "too_large")
+	// The completion is signed, and its URL is the service's own: the
+	// check comes when the browser posts the document there, as S3 would
+	// be posted to, and is answered in S3's XML.
+	done := sendSigned(t, http.MethodPost, e.sign(t, uppySmallKey, map[string]any{"method": "POST", "key": key, "uploadId": uploadID}),
+		completeXML(etags...), "Content-Type", "application/xml")
+	if done.status != http.StatusRequestEntityTooLarge || !bytes.Contains(done.body, []byte("<Code>too_large</Code>")) || done.header.Get("Content-Type") != "application/xml" {
+		t.Errorf("completing over the limit: %s, want 413 with an XML Error too_large", done)
+	}
 	r := sendSigned(t, http.MethodGet, e.sign(t, uppySmallKey, map[string]any{"method": "GET", "key": key, "uploadId": uploadID}), nil)
 	if r.status != http.StatusNotFound || !bytes.Contains(r.body, []byte("NoSuchUpload")) {
 		t.Errorf("ListParts after the refusal: %s, want 404 NoSuchUpload (aborted)", r)
+	}
+	e.wantNotStored(t, uppySmallKey, key)
+}
+
+// TestUppySignPartsSwappedAfterSigning: a page that has the completion
+// signed while its parts are small, then sends bigger ones through the
+// part URLs it still holds, does not get them assembled: the service
+// checks the parts when the CompleteMultipartUpload document reaches it,
+// not when it signs.
+func TestUppySignPartsSwappedAfterSigning(t *testing.T) {
+	e := newUppyEnv(t)
+	key, uploadID := e.createSigned(t, uppySmallKey, "x-swap.bin", "application/octet-stream")
+	p1 := e.sign(t, uppySmallKey, map[string]any{"method": "PUT", "key": key, "uploadId": uploadID, "partNumber": 1})
+	putPart(t, p1.URL, randomBytes(40, 10), p1.Headers)
+	complete := e.sign(t, uppySmallKey, map[string]any{"method": "POST", "key": key, "uploadId": uploadID})
+	p2 := e.sign(t, uppySmallKey, map[string]any{"method": "PUT", "key": key, "uploadId": uploadID, "partNumber": 2})
+	etags := []string{putPart(t, p1.URL, randomBytes(41, 5*mib), p1.Headers), putPart(t, p2.URL, randomBytes(42, 3*mib), p2.Headers)}
+	done := sendSigned(t, http.MethodPost, complete, completeXML(etags...), "Content-Type", "application/xml")
+	if done.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("completing swapped parts over the limit: %s, want 413", done)
 	}
 	e.wantNotStored(t, uppySmallKey, key)
 }
