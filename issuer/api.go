@@ -17,6 +17,7 @@
 //	POST   /v1/uploads/multipart                start a multipart upload
 //	POST   /v1/uploads/multipart/{id}/parts     part URLs
 //	POST   /v1/uploads/multipart/{id}/complete  finish it
+//	GET    /v1/uploads/multipart/{id}           the parts storage holds, to resume
 //	DELETE /v1/uploads/multipart/{id}           abort it
 //	POST   /v1/downloads                        a GET URL
 //	POST   /v1/presign                          a URL for a chosen method, key and headers
@@ -199,6 +200,7 @@ func New(o Options) (*Server, error) {
 	api("POST /v1/uploads/multipart/{id}/parts", OpMultipart, s.multipartParts)
 	api("POST /v1/uploads/multipart/{id}/complete", OpMultipart, s.multipartComplete)
 	api("DELETE /v1/uploads/multipart/{id}", OpMultipart, s.multipartAbort)
+	api("GET /v1/uploads/multipart/{id}", OpMultipart, s.multipartList)
 	api("POST /v1/downloads", OpDownload, withBody(s.download))
 	api("POST /v1/presign", "", withBody(s.presignURL))
 	api("POST /v1/inspect", "", withBody(s.inspectURL))
@@ -961,6 +963,30 @@ func (s *Server) multipartComplete(r *request) (any, error) {
 		return nil, s.backendErr(err)
 	}
 	return &CompleteResponse{Key: t.Key, ETag: done.ETag}, nil
+}
+
+// ListPartsResponse is the answer to GET /v1/uploads/multipart/{id}: the
+// upload's layout and the parts storage holds, for a client to resume it.
+type ListPartsResponse struct {
+	Key       string       `json:"key"`
+	PartSize  int64        `json:"partSize"`
+	PartCount int          `json:"partCount"`
+	Parts     []StoredPart `json:"parts"`
+}
+
+func (s *Server) multipartList(r *request) (any, error) {
+	t, err := s.openToken(r, "")
+	if err != nil {
+		return nil, err
+	}
+	parts, err := s.backend.ListParts(r.Context(), t.Key, t.UploadID)
+	if err != nil {
+		return nil, s.backendErr(err)
+	}
+	if parts == nil {
+		parts = []StoredPart{}
+	}
+	return &ListPartsResponse{Key: t.Key, PartSize: t.PartSize, PartCount: t.partCount(), Parts: parts}, nil
 }
 
 func (s *Server) multipartAbort(r *request) (any, error) {

@@ -444,7 +444,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatalf("openapi.json: %v %q", err, doc.OpenAPI)
 	}
 	routes := []string{"POST /v1/uploads", "POST /v1/uploads/multipart", "POST /v1/uploads/multipart/{id}/parts",
-		"POST /v1/uploads/multipart/{id}/complete", "DELETE /v1/uploads/multipart/{id}", "POST /v1/downloads",
+		"POST /v1/uploads/multipart/{id}/complete", "DELETE /v1/uploads/multipart/{id}", "GET /v1/uploads/multipart/{id}", "POST /v1/downloads",
 		"POST /v1/presign", "POST /v1/inspect", "POST /v1/session", "DELETE /v1/session", "POST /v1/uppy/sign", "POST /v1/uppy/complete/{token}",
 		"GET /s3/params", "POST /s3/multipart", "GET /s3/multipart/{id}", "DELETE /s3/multipart/{id}",
 		"GET /s3/multipart/{id}/batch", "GET /s3/multipart/{id}/{part}", "POST /s3/multipart/{id}/complete", "GET /s3/sts",

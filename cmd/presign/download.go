@@ -19,6 +19,7 @@ import (
 )
 
 const downloadUsage = `Usage: presign download URL [-o FILE] [flags]
+       presign download KEY --api URL [-o FILE] [flags]
 
 Downloads the object of a presigned GET URL into FILE, streaming it, with a
 progress bar on standard error when it is a terminal. URL - reads the URL
@@ -43,6 +44,12 @@ Flags:
                       before FILE appears
   --retries N         retries after a network error or a 5xx answer; default 5
   --quiet             no progress bar
+  --limit-rate R      receive at most R bytes a second, such as 20MiB
+  --api URL           ask presign serve (such as http://127.0.0.1:8080) for the
+                      URL of KEY; the API key comes from PRESIGN_API_KEY or
+                      --api-key-file. A run after an interruption asks again
+                      and resumes as with a URL
+  --api-key-file F    the file the API key is in
 
 Output: one line on standard output, the file written, its size and ETag.
 
@@ -72,6 +79,8 @@ type download struct {
 	total int64
 	// restarts counts starts over, which do not count as retries.
 	restarts int
+	// resumed is set once a part file's bytes were kept: said once.
+	resumed bool
 }
 
 // Run parses args and downloads.
@@ -84,7 +93,9 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 	sumFlag := fs.String("sha256", "", "")
 	retriesFlag := fs.String("retries", fmt.Sprint(defaultRetries), "")
 	quiet := fs.Bool("quiet", false, "")
-	pos, _, err := parseCommand("download", downloadUsage, fs, args, c.stdout)
+	var af apiFlags
+	af.register(fs)
+	pos, set, err := parseCommand("download", downloadUsage, fs, args, c.stdout)
 	if err != nil {
 		return err
 	}
@@ -92,14 +103,32 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.limit, err = af.limiter(); err != nil {
+		return err
+	}
+	if set["api-key-file"] && !set["api"] {
+		return usageErrorf("add --api URL: the service makes the download's URL", "--api-key-file goes with --api")
+	}
 	var wantSum []byte
 	if *sumFlag != "" {
 		if wantSum, err = parseSHA256(*sumFlag); err != nil {
 			return err
 		}
 	}
-	raw, err := urlArg(pos, c.stdin)
-	if err != nil {
+	var raw string
+	if set["api"] {
+		// The argument is the object's key; the service makes its URL.
+		if len(pos) != 1 || pos[0] == "" {
+			return usageErrorf("give the object's key: presign download KEY --api URL", "give one KEY argument with --api")
+		}
+		a, err := af.client(&c.transfer)
+		if err != nil {
+			return err
+		}
+		if raw, err = downloadURL(ctx, a, pos[0]); err != nil {
+			return err
+		}
+	} else if raw, err = urlArg(pos, c.stdin); err != nil {
 		return err
 	}
 	u, err := url.Parse(raw)
@@ -275,7 +304,7 @@ func (c *downloadCommand) attempt(ctx context.Context, d *download, quiet bool) 
 			}
 			offset = 0
 		}
-		d.total = res.ContentLength
+		d.total, d.resumed = res.ContentLength, true
 		if err := d.saveETag(res.Header.Get("ETag")); err != nil {
 			return err
 		}
@@ -285,6 +314,10 @@ func (c *downloadCommand) attempt(ctx context.Context, d *download, quiet bool) 
 			return d.restart("storage answered another range than asked", note)
 		}
 		d.total, d.etag = total, etag
+		if !d.resumed {
+			d.resumed = true
+			note("resuming the download from %s of %s in %s", formatBytes(offset), formatBytes(total), d.part)
+		}
 	case res.StatusCode == http.StatusPreconditionFailed && offset > 0:
 		return d.restart("the object changed since "+d.part+" was started", note)
 	case res.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0:
@@ -313,7 +346,7 @@ func (c *downloadCommand) attempt(ctx context.Context, d *download, quiet bool) 
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return failf("%w", err)
 	}
-	n, err := io.CopyBuffer(f, &progressReader{r: res.Body, m: m, dog: dog}, make([]byte, 256<<10))
+	n, err := io.CopyBuffer(f, &progressReader{r: res.Body, add: m.add, dog: dog, limit: c.limit}, make([]byte, 256<<10))
 	if cerr := f.Close(); err == nil && cerr != nil {
 		return failf("writing %s: %w", d.part, cerr)
 	}

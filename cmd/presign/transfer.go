@@ -1,6 +1,8 @@
 package main
 
 import (
+	"golang.org/x/time/rate"
+
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +51,8 @@ type transfer struct {
 	backoff func(n int) time.Duration
 	// idle is the stall timeout; see transferIdle.
 	idle time.Duration
+	// limit, when set, bounds the bytes a second (--limit-rate).
+	limit *rate.Limiter
 }
 
 func newTransfer(s streams) transfer {

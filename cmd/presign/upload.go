@@ -1,6 +1,10 @@
 package main
 
 import (
+	"time"
+
+	"golang.org/x/time/rate"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -28,6 +32,7 @@ import (
 const uploadUsage = `Usage: presign upload FILE URL [flags]
        presign upload FILE --json FILE|-
        presign upload FILE --form FILE|-
+       presign upload FILE --api URL
 
 Uploads FILE through a presigned URL or a presigned POST form, streaming it
 (the file is never held in memory), with a progress bar on standard error
@@ -58,6 +63,17 @@ Flags:
                        value given gets FILE's)
   --retries N          retries after a network error or a 5xx answer; default 5
   --quiet              no progress bar
+  --limit-rate R       send at most R bytes a second, such as 20MiB
+
+Through presign serve (the service makes the URL, under its policy):
+  --api URL            the service's address, such as http://127.0.0.1:8080; the
+                       API key comes from PRESIGN_API_KEY or --api-key-file
+  --api-key-file F     the file the API key is in (- for standard input)
+  --parallel N         parts sent at once in a multipart upload; default 4
+  A file the service says is too large for one request goes in parts, with
+  one progress bar; an interrupted multipart upload is resumed by the same
+  command (its state is kept in the user's cache directory, and the service
+  lists the parts storage holds). The output line names the object's key.
 
 Output: one line on standard output, where the object went and its ETag.
 
@@ -87,6 +103,8 @@ type uploadPlan struct {
 	file *os.File
 	name string
 	size int64
+	// key is the object's key, when the service chose it (--api).
+	key string
 }
 
 // Run parses args and uploads.
@@ -100,6 +118,9 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	checksum := fs.Bool("checksum-sha256", false, "")
 	retriesFlag := fs.String("retries", fmt.Sprint(defaultRetries), "")
 	quiet := fs.Bool("quiet", false, "")
+	var af apiFlags
+	af.register(fs)
+	parallelFlag := fs.Int("parallel", 4, "")
 	pos, set, err := parseCommand("upload", uploadUsage, fs, args, c.stdout)
 	if err != nil {
 		return err
@@ -107,6 +128,15 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	retries, err := parseRetries(*retriesFlag)
 	if err != nil {
 		return err
+	}
+	if c.limit, err = af.limiter(); err != nil {
+		return err
+	}
+	if set["api"] {
+		return c.runAPI(ctx, &af, pos, set, *contentType, retries, *parallelFlag, *quiet)
+	}
+	if set["api-key-file"] || set["parallel"] {
+		return usageErrorf("add --api URL: the service makes the upload's URLs", "--api-key-file and --parallel go with --api")
 	}
 	headers, err := parseHeaders(headerFlags)
 	if err != nil {
@@ -197,6 +227,9 @@ type transferDoc struct {
 	ExpiresAt string            `json:"expiresAt"`
 	ExpiresIn *int64            `json:"expiresIn"`
 	Key       string            `json:"key"`
+	// Error is the API's refusal, when the document is one: shown as the
+	// API worded it.
+	Error json.RawMessage `json:"error"`
 }
 
 // orderedFields are a JSON object's string members in document order: S3
@@ -273,6 +306,18 @@ func (c *uploadCommand) readDoc(flagName, name string) (*transferDoc, error) {
 	}
 	if dec.More() {
 		return nil, usageErrorf(docHint, "the --%s JSON in %s has more than one document", flagName, src)
+	}
+	if len(doc.Error) > 0 {
+		ae := &apiError{}
+		if json.Unmarshal(doc.Error, ae) != nil {
+			ae = &apiError{}
+			json.Unmarshal(doc.Error, &ae.Message) // {"error": "..."}, Companion's shape
+		}
+		if ae.Message == "" {
+			ae.Message = string(doc.Error)
+		}
+		return nil, &cliError{msg: "the --" + flagName + " JSON is an error of the API, not a URL: " + printableName(ae.Message),
+			hint: "the API's code: " + printableName(cmpOr(ae.Code, "none")) + "; fix the request it answered", err: ae}
 	}
 	if doc.URL == "" {
 		return nil, usageErrorf(docHint, "the --%s JSON in %s has no \"url\"", flagName, src)
@@ -565,7 +610,7 @@ type uploaded struct {
 func (c *uploadCommand) attempt(ctx context.Context, p *uploadPlan, m *meter, prefix, suffix []byte, formType string) (*uploaded, error) {
 	ctx, dog := watch(ctx, c.idle)
 	defer dog.stop()
-	file := &progressReader{r: io.NewSectionReader(p.file, 0, p.size), m: m, dog: dog}
+	file := &progressReader{r: io.NewSectionReader(p.file, 0, p.size), add: m.add, dog: dog, limit: c.limit}
 	var body io.Reader = file
 	length := p.size
 	if p.method == "POST" {
@@ -631,6 +676,9 @@ func (c *uploadCommand) printUploaded(p *uploadPlan, up *uploaded) error {
 		where = "storage, which redirects to " + where
 	}
 	line := fmt.Sprintf("uploaded %s (%s) to %s", printableName(p.name), formatBytes(p.size), printableName(where))
+	if p.key != "" {
+		line = fmt.Sprintf("uploaded %s (%s) as %s", printableName(p.name), formatBytes(p.size), printableName(p.key))
+	}
 	if up.etag != "" {
 		line += ", ETag " + printableName(up.etag)
 	}
@@ -640,18 +688,26 @@ func (c *uploadCommand) printUploaded(p *uploadPlan, up *uploaded) error {
 	return nil
 }
 
-// progressReader counts what is read through it on a meter and keeps a
-// watchdog fed.
+// progressReader counts what is read through it (on a meter, with add),
+// keeps a watchdog fed and, with a limiter, reads no faster than it allows.
 type progressReader struct {
-	r   io.Reader
-	m   *meter
-	dog *watchdog
+	r     io.Reader
+	add   func(int64)
+	dog   *watchdog
+	limit *rate.Limiter
 }
 
 func (r *progressReader) Read(b []byte) (int, error) {
+	if r.limit != nil && len(b) > r.limit.Burst() {
+		b = b[:r.limit.Burst()]
+	}
 	n, err := r.r.Read(b)
 	if n > 0 {
-		r.m.add(int64(n))
+		if r.limit != nil {
+			r.dog.pause() // waiting on purpose is no stall
+			time.Sleep(r.limit.ReserveN(time.Now(), n).Delay())
+		}
+		r.add(int64(n))
 		r.dog.touch()
 	}
 	if err == io.EOF {
