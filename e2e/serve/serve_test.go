@@ -72,6 +72,7 @@ func TestServeMinIO(t *testing.T) {
 
 // exercise runs every scenario against a running server.
 func exercise(t *testing.T, s *presignServer) {
+	t.Run("cli-api", func(t *testing.T) { cliAPI(t, s) })
 	t.Run("readyz", func(t *testing.T) {
 		resp, err := httpClient.Get(s.api + "/readyz")
 		if err != nil {
