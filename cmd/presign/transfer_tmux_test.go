@@ -235,6 +235,35 @@ func TestTransferProgressInTmux(t *testing.T) {
 		}
 	})
 
+	t.Run("upload through the service", func(t *testing.T) {
+		s.t = t
+		srv := startServe(t, "--data", filepath.Join(dir, "serve-data"))
+		m := regexp.MustCompile(`API key: +(psk_\S+)`).FindStringSubmatch(srv.stdout.String())
+		if m == nil {
+			t.Fatalf("presign serve printed no API key:\n%s", srv.stdout)
+		}
+		api, key := srv.api, m[1]
+		big := filepath.Join(dir, "parts.bin")
+		if err := os.WriteFile(big, testData(100<<20, 12), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// 100 MiB is over the service's multipart threshold: in parts,
+		// with one bar.
+		p := s.start("api", "XDG_CACHE_HOME="+filepath.Join(dir, "cache")+" PRESIGN_API_KEY="+key+" "+bin+" upload "+big+" --api "+api+" --limit-rate 40MiB")
+		var seen string
+		code, screen := p.until(func(screen string) bool {
+			if seen == "" && partial(screen) {
+				seen = screen
+			}
+			return false
+		})
+		if seen == "" {
+			t.Errorf("no progress bar part way through was seen")
+		}
+		t.Logf("part way:\n%s", strings.TrimRight(seen, "\n"))
+		p.checkFinal(code, screen, "upload parts.bin", "uploaded parts.bin (100.0 MiB) as local/")
+	})
+
 	t.Run("interrupt and resume", func(t *testing.T) {
 		s.t = t
 		out := filepath.Join(dir, "resumed.bin")
