@@ -62,23 +62,29 @@ func TestBrowser(t *testing.T) {
 		name, file string
 		timeout    time.Duration
 		short      bool // runs with -short
+		minio      bool // on a MinIO server, not the embedded store
 	}{
-		{"upload", "upload.test.mjs", 8 * time.Minute, false},
-		{"inspect", "inspect.test.mjs", 3 * time.Minute, true},
-		{"uppy", "uppy.test.mjs", 6 * time.Minute, false},
+		{"upload", "upload.test.mjs", 8 * time.Minute, false, false},
+		{"inspect", "inspect.test.mjs", 3 * time.Minute, true, false},
+		{"uppy", "uppy.test.mjs", 6 * time.Minute, false, false},
+		{"uppy-minio", "uppy.test.mjs", 6 * time.Minute, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if testing.Short() && !tc.short {
 				t.Skip("the " + tc.name + " test sends over 180 MiB; skipped with -short")
 			}
-			runNodeTest(t, node, chromium, tc.file, tc.timeout)
+			var env []string
+			if tc.minio {
+				env = append(env, "PRESIGN_E2E_MINIO="+minioBin(t))
+			}
+			runNodeTest(t, node, chromium, tc.file, tc.timeout, env...)
 		})
 	}
 }
 
 // runNodeTest runs one test file of web/e2e with node's test runner,
 // within timeout (and the test binary's own deadline).
-func runNodeTest(t *testing.T, node, chromium, file string, timeout time.Duration) {
+func runNodeTest(t *testing.T, node, chromium, file string, timeout time.Duration, env ...string) {
 	if d, ok := t.Deadline(); ok && time.Until(d)-30*time.Second < timeout {
 		timeout = time.Until(d) - 30*time.Second
 	}
@@ -88,7 +94,7 @@ func runNodeTest(t *testing.T, node, chromium, file string, timeout time.Duratio
 	perTest := (timeout - 30*time.Second) / time.Millisecond
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "--test-timeout="+strconv.FormatInt(int64(perTest), 10), file)
 	cmd.Dir = "e2e"
-	cmd.Env = append(os.Environ(), "PRESIGN_CHROMIUM="+chromium)
+	cmd.Env = append(append(os.Environ(), "PRESIGN_CHROMIUM="+chromium), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// The server and the browser stop by themselves when node goes: the
@@ -110,4 +116,27 @@ func runNodeTest(t *testing.T, node, chromium, file string, timeout time.Duratio
 	if b, err := os.ReadFile(filepath.Join("e2e", "out", timings)); err == nil {
 		t.Logf("timings: %s", b)
 	}
+}
+
+// minioBin finds the minio binary (on PATH or in $(go env GOPATH)/bin,
+// where scripts/install-deps.sh builds it); without it the test is
+// skipped, except under CI=true, where that is a failure.
+func minioBin(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			if p := filepath.Join(dir, "bin", "minio"); exec.Command(p, "--version").Run() == nil {
+				return p
+			}
+		}
+	}
+	msg := "minio is not installed (not on PATH nor in $(go env GOPATH)/bin): run bash scripts/install-deps.sh"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
 }

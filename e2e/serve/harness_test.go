@@ -11,8 +11,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/presign-dev/presign/internal/e2eproc"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,8 +23,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/presign-dev/presign/sigv4"
 )
 
 // presignBin is the presign binary TestMain builds.
@@ -160,18 +158,6 @@ func randomHex(t *testing.T, n int) string {
 	return hex.EncodeToString(b)
 }
 
-// freePort returns a port that was free on 127.0.0.1 a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
-}
-
 // requireTool returns the path of a tool, looked up on PATH and then in
 // $(go env GOPATH)/bin. Without it the test is skipped, or fails under
 // CI=true, where nothing may be skipped.
@@ -276,80 +262,20 @@ func (s *presignServer) call(t *testing.T, method, path string, in, out any) (in
 	return resp.StatusCode, ""
 }
 
-// minio is a running MinIO server.
-type minio struct {
-	*process
-	endpoint string
-	creds    sigv4.Credentials
-}
-
-// startMinIO runs "minio server" on a fresh directory and two ephemeral
-// ports, and waits, at most 90 seconds, until it is live. A port taken in
-// between by someone else gets one more try with new ports.
-func startMinIO(t *testing.T) *minio {
+// startMinIO runs a MinIO server (e2eproc.StartMinIO) on a fresh
+// directory for the test, and stops it when the test ends.
+func startMinIO(t *testing.T) *e2eproc.MinIO {
 	t.Helper()
-	bin := requireTool(t, "minio")
-	creds := sigv4.Credentials{AccessKeyID: "e2eadmin" + randomHex(t, 4), SecretAccessKey: randomHex(t, 20)}
-	var last string
-	for try := 0; try < 2; try++ {
-		port, console := freePort(t), freePort(t)
-		endpoint := "http://127.0.0.1:" + port
-		p := start(t, []string{
-			"MINIO_ROOT_USER=" + creds.AccessKeyID, "MINIO_ROOT_PASSWORD=" + creds.SecretAccessKey,
-			"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1", "HOME=" + t.TempDir(),
-		}, bin, "server", t.TempDir(), "--address", "127.0.0.1:"+port, "--console-address", "127.0.0.1:"+console, "--quiet")
-		deadline := time.Now().Add(90 * time.Second)
-		for time.Now().Before(deadline) {
-			if resp, err := httpClient.Get(endpoint + "/minio/health/live"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return &minio{process: p, endpoint: endpoint, creds: creds}
-				}
-			}
-			select {
-			case <-p.exited:
-				deadline = time.Time{}
-			case <-time.After(100 * time.Millisecond):
-			}
+	m, err := e2eproc.StartMinIO(requireTool(t, "minio"), t.TempDir(), cleanEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Stop(); err != nil {
+			t.Errorf("%v\n%s", err, m.Output())
 		}
-		last = p.output()
-		if err := p.stop(10 * time.Second); err != nil {
-			t.Logf("minio: %v", err)
-		}
-	}
-	t.Fatalf("minio did not become live within 90s (two tries)\n%s", last)
-	return nil
-}
-
-// createBucket creates a bucket with a header-signed PUT /bucket, as the
-// S3 API has it (there is no presigned CreateBucket in presign).
-func (m *minio) createBucket(t *testing.T, bucket string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, m.endpoint+"/"+bucket, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, err := sigv4.RequestFromHTTP(req, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := sigv4.DefaultSigner.Sign(&sigv4.SignInput{Request: sr, Credentials: m.creds, Region: "us-east-1",
-		Service: "s3", Time: time.Now(), ContentSHA256Header: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", signed.Authorization)
-	req.Header.Set("X-Amz-Date", signed.Date)
-	req.Header.Set("X-Amz-Content-Sha256", signed.ContentSHA256)
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("creating bucket %s on minio: %d %s", bucket, resp.StatusCode, b)
-	}
+	})
+	return m
 }
 
 // s3Error is the code of an S3 XML error body, or "" without one.

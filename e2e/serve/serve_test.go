@@ -4,6 +4,7 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -63,10 +64,12 @@ func TestServeEmbedded(t *testing.T) {
 func TestServeMinIO(t *testing.T) {
 	m := startMinIO(t)
 	const bucket = "presign-e2e"
-	m.createBucket(t, bucket)
+	if err := m.CreateBucket(context.Background(), bucket); err != nil {
+		t.Fatal(err)
+	}
 	conf, key := writeConfig(t, "")
-	s := startPresign(t, key, []string{"AWS_ACCESS_KEY_ID=" + m.creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + m.creds.SecretAccessKey},
-		"--config", conf, "--backend", "s3://"+bucket, "--endpoint", m.endpoint, "--path-style", "--region", "us-east-1")
+	s := startPresign(t, key, []string{"AWS_ACCESS_KEY_ID=" + m.Credentials.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + m.Credentials.SecretAccessKey},
+		"--config", conf, "--backend", "s3://"+bucket, "--endpoint", m.Endpoint, "--path-style", "--region", "us-east-1")
 	exercise(t, s)
 }
 

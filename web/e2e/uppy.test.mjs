@@ -13,6 +13,8 @@
 //   PRESIGN_CHROMIUM          the browser (default /usr/bin/chromium)
 //   UPDATE_SCREENSHOT=1       also write web/e2e/uppy-screenshot.png (the
 //                             committed one); out/uppy-screenshot.png always
+//   PRESIGN_E2E_MINIO=BIN     store on a MinIO server run from BIN instead
+//                             of the embedded store
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,7 +133,9 @@ before(async () => {
     minify: true, outdir: staticDir, logLevel: 'warning',
   });
   await copyFile(join(here, 'uppy', 'index.html'), join(staticDir, 'index.html'));
-  server = await startServer(tmp, ['-static', staticDir]);
+  // PRESIGN_E2E_MINIO names a minio binary: the same run on a real MinIO.
+  const minio = process.env.PRESIGN_E2E_MINIO ? ['-minio', process.env.PRESIGN_E2E_MINIO] : [];
+  server = await startServer(tmp, ['-static', staticDir, ...minio]);
   stack = server.info;
   browser = await launchBrowser(WAIT);
   await makeFile('small.txt', 1024);

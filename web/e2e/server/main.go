@@ -25,6 +25,9 @@
 //	uppy   images, text/plain and application/octet-stream, no size limit
 //	       of its own (Uppy's signRequest mode then gets PUT URLs)
 //
+// With -minio BIN, the objects go to a MinIO server it runs (from the
+// binary BIN) instead of the embedded store.
+//
 // With -static DIR, the files of DIR are served under /uppy/ on the
 // page's address, the API's origin: the Uppy test's page and bundle.
 package main
@@ -33,8 +36,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/presign-dev/presign/credentials"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/presign-dev/presign/internal/e2eproc"
@@ -47,7 +52,10 @@ import (
 
 const bucket = "uploads"
 
-var static = flag.String("static", "", "serve this directory under /uppy/ on the page's address")
+var (
+	static   = flag.String("static", "", "serve this directory under /uppy/ on the page's address")
+	minioBin = flag.String("minio", "", "store the objects on a MinIO server run from this binary, not on the embedded store")
+)
 
 func main() {
 	e2eproc.Main(10*time.Minute, "presign-e2e-", run)
@@ -75,21 +83,41 @@ func run(env *e2eproc.Env) error {
 
 	log := env.Log
 
-	creds := sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
-	local, err := stack.OpenLocal(env.Ctx, stack.LocalConfig{
-		Dir:         env.Dir,
-		Bucket:      bucket,
-		Credentials: creds,
-		CORS:        &s3server.CORS{AllowedOrigins: []string{pageURL}, MaxAge: 10 * time.Minute},
-		Logger:      log,
-	})
-	if err != nil {
-		return err
-	}
-	defer local.Close()
-	backend, err := local.Backend(storageURL, 0)
-	if err != nil {
-		return err
+	var backend *issuer.Backend
+	var local *stack.Local
+	if *minioBin != "" {
+		// MinIO answers CORS for any origin by default, ETag exposed.
+		s3Ln.Close()
+		m, err := e2eproc.StartMinIO(*minioBin, filepath.Join(env.Dir, "minio"), nil)
+		if err != nil {
+			return err
+		}
+		defer m.Stop()
+		if err := m.CreateBucket(env.Ctx, bucket); err != nil {
+			return err
+		}
+		storageURL = m.Endpoint
+		backend, err = stack.External(stack.ExternalConfig{Credentials: credentials.Static{AccessKeyID: m.Credentials.AccessKeyID, SecretAccessKey: m.Credentials.SecretAccessKey},
+			Region: "us-east-1", Endpoint: m.Endpoint, PathStyle: true, Bucket: bucket})
+		if err != nil {
+			return err
+		}
+	} else {
+		creds := sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
+		local, err = stack.OpenLocal(env.Ctx, stack.LocalConfig{
+			Dir:         env.Dir,
+			Bucket:      bucket,
+			Credentials: creds,
+			CORS:        &s3server.CORS{AllowedOrigins: []string{pageURL}, MaxAge: 10 * time.Minute},
+			Logger:      log,
+		})
+		if err != nil {
+			return err
+		}
+		defer local.Close()
+		if backend, err = local.Backend(storageURL, 0); err != nil {
+			return err
+		}
 	}
 	keys := map[string]string{"web": "psk_web_" + e2eproc.RandomHex(16), "tiny": "psk_tiny_" + e2eproc.RandomHex(16), "slow": "psk_slow_" + e2eproc.RandomHex(16),
 		"uppy": "psk_uppy_" + e2eproc.RandomHex(16)}
@@ -126,10 +154,13 @@ func run(env *e2eproc.Env) error {
 		mux.Handle("/uppy/", http.StripPrefix("/uppy/", http.FileServer(http.Dir(*static))))
 		h = mux
 	}
-	servers := []*http.Server{stack.APIServer(h, log), local.Server}
+	servers := []*http.Server{stack.APIServer(h, log)}
 	errc := make(chan error, 2)
 	go func() { errc <- servers[0].Serve(pageLn) }()
-	go func() { errc <- local.Serve(s3Ln) }()
+	if local != nil {
+		servers = append(servers, local.Server)
+		go func() { errc <- local.Serve(s3Ln) }()
+	}
 
 	line, _ := json.Marshal(map[string]any{"page": pageURL, "storage": storageURL, "deadStorage": deadURL, "bucket": bucket, "keys": keys, "dir": env.Dir})
 	fmt.Printf("%s\n", line)
