@@ -197,8 +197,8 @@ func New(o Options) (*Server, error) {
 	s.uppyRoutes(mux)
 	api("POST /v1/uploads", OpUpload, withBody(s.upload))
 	api("POST /v1/uploads/multipart", OpMultipart, withBody(s.multipartCreate))
-	api("POST /v1/uploads/multipart/{id}/parts", OpMultipart, s.multipartParts)
-	api("POST /v1/uploads/multipart/{id}/complete", OpMultipart, s.multipartComplete)
+	api("POST /v1/uploads/multipart/{id}/parts", OpMultipart, withUpload(s, s.multipartParts))
+	api("POST /v1/uploads/multipart/{id}/complete", OpMultipart, withUpload(s, s.multipartComplete))
 	api("DELETE /v1/uploads/multipart/{id}", OpMultipart, s.multipartAbort)
 	api("GET /v1/uploads/multipart/{id}", OpMultipart, s.multipartList)
 	api("POST /v1/downloads", OpDownload, withBody(s.download))
@@ -892,23 +892,28 @@ type PartsResponse struct {
 	Expiry
 }
 
-// openWithBody opens the request's upload id, then decodes its body into v.
-func (s *Server) openWithBody(r *request, v any) (*uploadToken, error) {
-	t, err := s.openToken(r, "")
-	if err != nil {
-		return nil, err
+// withUpload adapts a handler of a /v1 upload id and a JSON body of type
+// T: the id is opened first, then the body decoded.
+func withUpload[T any](s *Server, h func(*request, *uploadToken, *T) (any, error)) func(*request) (any, error) {
+	return func(r *request) (any, error) {
+		t, err := s.openToken(r, "")
+		if err != nil {
+			return nil, err
+		}
+		var v T
+		if err := decode(r, &v); err != nil {
+			return nil, err
+		}
+		return h(r, t, &v)
 	}
-	return t, decode(r, v)
 }
 
-func (s *Server) multipartParts(r *request) (any, error) {
-	var body struct {
-		PartNumbers []int `json:"partNumbers"`
-	}
-	t, err := s.openWithBody(r, &body)
-	if err != nil {
-		return nil, err
-	}
+// partsRequest is the body of POST /v1/uploads/multipart/{id}/parts.
+type partsRequest struct {
+	PartNumbers []int `json:"partNumbers"`
+}
+
+func (s *Server) multipartParts(r *request, t *uploadToken, body *partsRequest) (any, error) {
 	if len(body.PartNumbers) == 0 || len(body.PartNumbers) > 100 {
 		return nil, invalidField("partNumbers", "partNumbers must list 1 to 100 part numbers")
 	}
@@ -942,14 +947,12 @@ type CompleteResponse struct {
 	ETag string `json:"etag"`
 }
 
-func (s *Server) multipartComplete(r *request) (any, error) {
-	var body struct {
-		Parts []Part `json:"parts"`
-	}
-	t, err := s.openWithBody(r, &body)
-	if err != nil {
-		return nil, err
-	}
+// completeRequest is the body of POST /v1/uploads/multipart/{id}/complete.
+type completeRequest struct {
+	Parts []Part `json:"parts"`
+}
+
+func (s *Server) multipartComplete(r *request, t *uploadToken, body *completeRequest) (any, error) {
 	if len(body.Parts) != t.partCount() {
 		return nil, apiErr(CodeInvalidParts, "the upload has %d parts; list each once, in order, with its ETag", t.partCount())
 	}
@@ -979,6 +982,15 @@ func (s *Server) multipartList(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	parts, err := s.storedParts(r, t)
+	if err != nil {
+		return nil, err
+	}
+	return &ListPartsResponse{Key: t.Key, PartSize: t.PartSize, PartCount: t.partCount(), Parts: parts}, nil
+}
+
+// storedParts lists the parts storage holds for an upload: none is [].
+func (s *Server) storedParts(r *request, t *uploadToken) ([]StoredPart, error) {
 	parts, err := s.backend.ListParts(r.Context(), t.Key, t.UploadID)
 	if err != nil {
 		return nil, s.backendErr(err)
@@ -986,7 +998,7 @@ func (s *Server) multipartList(r *request) (any, error) {
 	if parts == nil {
 		parts = []StoredPart{}
 	}
-	return &ListPartsResponse{Key: t.Key, PartSize: t.PartSize, PartCount: t.partCount(), Parts: parts}, nil
+	return parts, nil
 }
 
 func (s *Server) multipartAbort(r *request) (any, error) {

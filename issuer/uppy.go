@@ -59,14 +59,30 @@ const SessionLife = time.Hour
 // sessionKind is the seal kind of session cookies.
 const sessionKind = "session"
 
-// sessionToken is what the session cookie carries, sealed: the client and
-// the hash of the key it was opened with, so that a key rotated or removed
-// ends its sessions.
-type sessionToken struct {
+// holder is what a sealed token of the Uppy routes carries of its client:
+// the client and the hash of the key it was made with, so that a key
+// rotated or removed ends the token, and until when it works.
+type holder struct {
 	Client  string `json:"c"`
-	KeyHash string `json:"k"`
+	KeyHash string `json:"h"`
 	Expires int64  `json:"e"`
 }
+
+// holder returns the client of a token's holder, if its key is still
+// valid and its time not over; what names the token in the refusals.
+func (s *Server) holder(h *holder, what string, expired *Error) (*tenantState, error) {
+	c := s.clients[h.KeyHash]
+	if c == nil || c.Name != h.Client {
+		return nil, apiErr(CodeUnauthorized, "%s's API key is no longer valid", what)
+	}
+	if s.now().Unix() > h.Expires {
+		return nil, expired
+	}
+	return c, nil
+}
+
+// sessionToken is what the session cookie carries, sealed.
+type sessionToken struct{ holder }
 
 func (s *Server) uppyRoutes(mux *http.ServeMux) {
 	uppy := func(pattern, op string, h func(*request) (any, error)) {
@@ -101,7 +117,7 @@ type SessionResponse struct {
 func (s *Server) openSessionRoute(r *request) (any, error) {
 	now := s.now()
 	exp := now.Add(SessionLife)
-	tok := s.seal(sessionKind, &sessionToken{Client: r.client.Name, KeyHash: r.client.KeySHA256, Expires: exp.Unix()})
+	tok := s.seal(sessionKind, &sessionToken{holder{Client: r.client.Name, KeyHash: r.client.KeySHA256, Expires: exp.Unix()}})
 	http.SetCookie(r.w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", MaxAge: int(SessionLife / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r.Request)})
 	return &SessionResponse{Client: r.client.Name, Expiry: expiry(exp, now)}, nil
@@ -143,14 +159,7 @@ func (s *Server) openSession(r *http.Request, value string) (*tenantState, error
 	if !s.unseal(sessionKind, value, &t) {
 		return nil, apiErr(CodeUnauthorized, "the session cookie is not valid; open a new session (POST /v1/session)")
 	}
-	c := s.clients[t.KeyHash]
-	if c == nil || c.Name != t.Client {
-		return nil, apiErr(CodeUnauthorized, "the session's API key is no longer valid")
-	}
-	if s.now().Unix() > t.Expires {
-		return nil, apiErr(CodeUnauthorized, "the session has expired; open a new one (POST /v1/session)")
-	}
-	return c, nil
+	return s.holder(&t.holder, "the session", apiErr(CodeUnauthorized, "the session has expired; open a new one (POST /v1/session)"))
 }
 
 // singleLimit is the largest single upload a client may send: its own
@@ -365,14 +374,7 @@ func (s *Server) companionList(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts, err := s.backend.ListParts(r.Context(), t.Key, t.UploadID)
-	if err != nil {
-		return nil, s.backendErr(err)
-	}
-	if parts == nil {
-		parts = []StoredPart{}
-	}
-	return parts, nil
+	return s.storedParts(r, t)
 }
 
 // companionCompleteRequest is the body of POST /s3/multipart/{id}/complete.
@@ -395,15 +397,12 @@ func (s *Server) companionComplete(r *request, b *companionCompleteRequest) (any
 	if err != nil {
 		return nil, err
 	}
-	if len(b.Parts) == 0 || len(b.Parts) > maxPartNumber {
-		return nil, apiErr(CodeInvalidParts, "parts must list 1 to %d parts, each {PartNumber, ETag}", maxPartNumber)
-	}
 	parts := make([]Part, len(b.Parts))
 	for i, p := range b.Parts {
-		if p.PartNumber < 1 || p.PartNumber > maxPartNumber || i > 0 && p.PartNumber <= parts[i-1].PartNumber || p.ETag == "" || len(p.ETag) > 200 {
-			return nil, apiErr(CodeInvalidParts, "part %d: list parts in ascending order, each with a number from 1 to %d and the ETag storage returned", i+1, maxPartNumber)
-		}
 		parts[i] = Part{PartNumber: p.PartNumber, ETag: p.ETag}
+	}
+	if err := checkPartList(parts); err != nil {
+		return nil, err
 	}
 	if err := s.checkStoredSize(r, t.Key, t.UploadID, parts); err != nil {
 		return nil, err
@@ -413,6 +412,20 @@ func (s *Server) companionComplete(r *request, b *companionCompleteRequest) (any
 		return nil, s.backendErr(err)
 	}
 	return &CompletedResponse{Location: done.Location, Key: t.Key, Bucket: s.cfg.Bucket}, nil
+}
+
+// checkPartList checks the parts a client asks to assemble: 1 to 10,000,
+// in ascending order, each with a number from 1 to 10,000 and an ETag.
+func checkPartList(parts []Part) error {
+	if len(parts) == 0 || len(parts) > maxPartNumber {
+		return apiErr(CodeInvalidParts, "list 1 to %d parts, each with its PartNumber and ETag", maxPartNumber)
+	}
+	for i, p := range parts {
+		if p.PartNumber < 1 || p.PartNumber > maxPartNumber || i > 0 && p.PartNumber <= parts[i-1].PartNumber || p.ETag == "" || len(p.ETag) > 200 {
+			return apiErr(CodeInvalidParts, "part %d: list parts in ascending order, each with a number from 1 to %d and the ETag storage returned", i+1, maxPartNumber)
+		}
+	}
+	return nil
 }
 
 // checkStoredSize lists the parts storage holds for an upload and checks
@@ -481,18 +494,6 @@ type signRequest struct {
 	ExpiresIn   int64  `json:"expiresIn"`
 }
 
-// SignResponse is the answer to POST /v1/uppy/sign, what the callback
-// returns to the plugin: the URL, the key the service chose (for
-// PutObject and CreateMultipartUpload), and for PutObject the fields of a
-// POST form, which the plugin then posts.
-type SignResponse struct {
-	URL     string            `json:"url"`
-	Key     string            `json:"key,omitempty"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Fields  postpolicy.Fields `json:"fields,omitempty"`
-	Expiry
-}
-
 // uppySign signs one S3 request of Uppy's signRequest mode. The operation
 // is told by the method and the members set, as the plugin sends them:
 //
@@ -538,13 +539,13 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 				return nil, s.presignErr(err)
 			}
 			s.issued(r, string(presign.PutObject), key, res.Expires)
-			return &SignResponse{URL: res.URL, Key: key, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
+			return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
 		}
 		form, err := s.postForm(r, key, typ, d, now)
 		if err != nil {
 			return nil, err
 		}
-		return &SignResponse{URL: form.URL, Key: key, Fields: form.Fields, Expiry: expiry(form.Expires, now)}, nil
+		return &UploadResponse{Key: key, Method: http.MethodPost, URL: form.URL, Fields: form.Fields, Expiry: expiry(form.Expires, now)}, nil
 	case method == http.MethodPost && q.UploadID == "":
 		if !c.allows(OpMultipart) {
 			return nil, forbidden(OpMultipart)
@@ -577,7 +578,7 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 			return nil, s.presignErr(err)
 		}
 		s.issued(r, string(presign.CreateMultipartUpload), key, res.Expires)
-		return &SignResponse{URL: res.URL, Key: key, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
+		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
 	case method == http.MethodPut && q.UploadID != "":
 		op = presign.UploadPart
 	case method == http.MethodGet && q.UploadID != "":
@@ -614,15 +615,15 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 		// CompleteMultipartUpload to the service, which checks the parts
 		// and completes the upload itself (uppyComplete).
 		exp := now.Add(d)
-		tok := s.seal(completeKind, &completeToken{KeyHash: c.KeySHA256, Client: c.Name, Key: q.Key, UploadID: q.UploadID, Expires: exp.Unix()})
-		return &SignResponse{URL: s.origin(r.Request) + "/v1/uppy/complete/" + tok, Expiry: expiry(exp, now)}, nil
+		tok := s.seal(completeKind, &completeToken{holder: holder{Client: c.Name, KeyHash: c.KeySHA256, Expires: exp.Unix()}, Key: q.Key, UploadID: q.UploadID})
+		return &UploadResponse{Key: q.Key, Method: http.MethodPost, URL: s.origin(r.Request) + "/v1/uppy/complete/" + tok, Expiry: expiry(exp, now)}, nil
 	}
 	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}
 	s.issued(r, string(op), q.Key, res.Expires)
-	return &SignResponse{URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
+	return &UploadResponse{Key: q.Key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
 }
 
 // completeKind is the seal kind of the completion URLs of signRequest mode.
@@ -631,11 +632,9 @@ const completeKind = "complete"
 // completeToken is what a completion URL carries, sealed: whose upload it
 // is, and until when the URL works.
 type completeToken struct {
-	KeyHash  string `json:"h"`
-	Client   string `json:"c"`
+	holder
 	Key      string `json:"k"`
 	UploadID string `json:"u"`
-	Expires  int64  `json:"e"`
 }
 
 // origin is the scheme and host the client reached the service at.
@@ -702,12 +701,9 @@ func (s *Server) completeByToken(w http.ResponseWriter, hr *http.Request) (*comp
 	if !s.unseal(completeKind, hr.PathValue("token"), &t) {
 		return nil, apiErr(CodeNoSuchUpload, "this completion URL is not one the service made")
 	}
-	c := s.clients[t.KeyHash]
-	if c == nil || c.Name != t.Client {
-		return nil, apiErr(CodeUnauthorized, "the API key this URL was made for is no longer valid")
-	}
-	if s.now().Unix() > t.Expires {
-		return nil, apiErr(CodeUploadExpired, "this completion URL has expired; sign the completion again")
+	c, err := s.holder(&t.holder, "this completion URL", apiErr(CodeUploadExpired, "this completion URL has expired; sign the completion again"))
+	if err != nil {
+		return nil, err
 	}
 	if c.limiter != nil && !c.limiter.Allow() {
 		return nil, apiErr(CodeRateLimited, "too many requests for this API key; retry shortly")
@@ -722,13 +718,8 @@ func (s *Server) completeByToken(w http.ResponseWriter, hr *http.Request) (*comp
 	if err := xml.Unmarshal(body, &doc); err != nil {
 		return nil, apiErr(CodeInvalidParts, "the body is not a CompleteMultipartUpload document: %v", err)
 	}
-	if len(doc.Parts) == 0 || len(doc.Parts) > maxPartNumber {
-		return nil, apiErr(CodeInvalidParts, "list 1 to %d parts, each with its PartNumber and ETag", maxPartNumber)
-	}
-	for i, p := range doc.Parts {
-		if p.PartNumber < 1 || p.PartNumber > maxPartNumber || i > 0 && p.PartNumber <= doc.Parts[i-1].PartNumber || p.ETag == "" || len(p.ETag) > 200 {
-			return nil, apiErr(CodeInvalidParts, "part %d: list parts in ascending order, each with a number from 1 to %d and the ETag storage returned", i+1, maxPartNumber)
-		}
+	if err := checkPartList(doc.Parts); err != nil {
+		return nil, err
 	}
 	r := &request{Request: hr, w: w, client: c}
 	if err := s.checkStoredSize(r, t.Key, t.UploadID, doc.Parts); err != nil {

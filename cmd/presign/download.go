@@ -91,19 +91,14 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&out, "output", "", "")
 	force := fs.Bool("force", false, "")
 	sumFlag := fs.String("sha256", "", "")
-	retriesFlag := fs.String("retries", fmt.Sprint(defaultRetries), "")
-	quiet := fs.Bool("quiet", false, "")
-	var af apiFlags
-	af.register(fs)
+	var tf transferFlags
+	tf.register(fs)
 	pos, set, err := parseCommand("download", downloadUsage, fs, args, c.stdout)
 	if err != nil {
 		return err
 	}
-	retries, err := parseRetries(*retriesFlag)
+	retries, err := tf.parse(&c.transfer)
 	if err != nil {
-		return err
-	}
-	if c.limit, err = af.limiter(); err != nil {
 		return err
 	}
 	if set["api-key-file"] && !set["api"] {
@@ -121,7 +116,7 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 		if len(pos) != 1 || pos[0] == "" {
 			return usageErrorf("give the object's key: presign download KEY --api URL", "give one KEY argument with --api")
 		}
-		a, err := af.client(&c.transfer)
+		a, err := tf.client(&c.transfer)
 		if err != nil {
 			return err
 		}
@@ -147,7 +142,7 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 	}
 
 	for attempt := 0; ; {
-		err := c.attempt(ctx, d, *quiet)
+		err := c.attempt(ctx, d, tf.quiet)
 		if err == nil {
 			break
 		}
@@ -174,7 +169,7 @@ func (c *downloadCommand) Run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	d.meter(c, *quiet).finish()
+	d.meter(c, tf.quiet).finish()
 	return c.finish(d, wantSum)
 }
 

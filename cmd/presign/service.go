@@ -28,19 +28,33 @@ import (
 // and "presign download KEY --api URL" ask the service for the URLs, under
 // its policy, instead of signing them.
 
-// apiFlags are the flags that point a transfer at the service.
-type apiFlags struct {
-	api, keyFile, limitRate string
+// transferFlags are the flags upload and download share: retries, the
+// bar, the rate, and those that point a transfer at the service.
+type transferFlags struct {
+	retries, api, keyFile, limitRate string
+	quiet                            bool
 }
 
-func (f *apiFlags) register(fs *flag.FlagSet) {
+func (f *transferFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.retries, "retries", fmt.Sprint(defaultRetries), "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.StringVar(&f.api, "api", "", "")
 	fs.StringVar(&f.keyFile, "api-key-file", "", "")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "")
 }
 
+// parse checks the flags, sets t's rate limit and returns the retries.
+func (f *transferFlags) parse(t *transfer) (int, error) {
+	retries, err := parseRetries(f.retries)
+	if err != nil {
+		return 0, err
+	}
+	t.limit, err = f.limiter()
+	return retries, err
+}
+
 // limiter parses --limit-rate: bytes a second, such as 20MiB; nil for none.
-func (f *apiFlags) limiter() (*rate.Limiter, error) {
+func (f *transferFlags) limiter() (*rate.Limiter, error) {
 	if f.limitRate == "" {
 		return nil, nil
 	}
@@ -64,7 +78,7 @@ const apiKeyEnv = "PRESIGN_API_KEY"
 
 // client returns the API client the flags name; the key comes from
 // --api-key-file, else PRESIGN_API_KEY.
-func (f *apiFlags) client(t *transfer) (*apiClient, error) {
+func (f *transferFlags) client(t *transfer) (*apiClient, error) {
 	u, err := url.Parse(f.api)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		return nil, usageErrorf("give the service's address, such as http://127.0.0.1:8080", "--api %q is not an http(s) address", shortName(f.api, 80))
@@ -479,7 +493,7 @@ func downloadURL(ctx context.Context, a *apiClient, key string) (string, error) 
 }
 
 // runAPI is "presign upload FILE --api URL".
-func (c *uploadCommand) runAPI(ctx context.Context, af *apiFlags, pos []string, set map[string]bool, contentType string, retries, parallel int, quiet bool) error {
+func (c *uploadCommand) runAPI(ctx context.Context, af *transferFlags, pos []string, set map[string]bool, contentType string, retries, parallel int, quiet bool) error {
 	for _, name := range []string{"json", "form", "header", "checksum-sha256"} {
 		if set[name] {
 			return usageErrorf("leave --"+name+" out: the service makes the upload's URL", "--%s does not go with --api", name)
@@ -499,18 +513,11 @@ func (c *uploadCommand) runAPI(ctx context.Context, af *apiFlags, pos []string, 
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(pos[0])
+	f, _, err := openUpload(pos[0])
 	if err != nil {
-		return &cliError{msg: "cannot read " + pos[0] + ": " + errText(err), hint: "give the path of the file to upload", err: err}
+		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return failf("%s: %w", pos[0], err)
-	}
-	if !fi.Mode().IsRegular() {
-		return usageErrorf("give a regular file: the service needs the size first", "%s is not a regular file", pos[0])
-	}
 	name := filepath.Base(pos[0])
 	return c.viaAPI(ctx, a, f, name, fileType(f, name, contentType), retries, parallel, quiet)
 }

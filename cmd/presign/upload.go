@@ -116,24 +116,19 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	jsonFile := fs.String("json", "", "")
 	formFile := fs.String("form", "", "")
 	checksum := fs.Bool("checksum-sha256", false, "")
-	retriesFlag := fs.String("retries", fmt.Sprint(defaultRetries), "")
-	quiet := fs.Bool("quiet", false, "")
-	var af apiFlags
-	af.register(fs)
+	var tf transferFlags
+	tf.register(fs)
 	parallelFlag := fs.Int("parallel", 4, "")
 	pos, set, err := parseCommand("upload", uploadUsage, fs, args, c.stdout)
 	if err != nil {
 		return err
 	}
-	retries, err := parseRetries(*retriesFlag)
+	retries, err := tf.parse(&c.transfer)
 	if err != nil {
 		return err
 	}
-	if c.limit, err = af.limiter(); err != nil {
-		return err
-	}
 	if set["api"] {
-		return c.runAPI(ctx, &af, pos, set, *contentType, retries, *parallelFlag, *quiet)
+		return c.runAPI(ctx, &tf, pos, set, *contentType, retries, *parallelFlag, tf.quiet)
 	}
 	if set["api-key-file"] || set["parallel"] {
 		return usageErrorf("add --api URL: the service makes the upload's URLs", "--api-key-file and --parallel go with --api")
@@ -186,23 +181,35 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(pos[0])
+	f, fi, err := openUpload(pos[0])
 	if err != nil {
-		return &cliError{msg: "cannot read " + pos[0] + ": " + errText(err), hint: "give the path of the file to upload", err: err}
+		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return failf("%s: %w", pos[0], err)
-	}
-	if !fi.Mode().IsRegular() {
-		return usageErrorf("give a regular file: S3 needs the length before the upload", "%s is not a regular file", pos[0])
-	}
 	p.file, p.name, p.size = f, filepath.Base(pos[0]), fi.Size()
 	if err := p.check(*checksum); err != nil {
 		return err
 	}
-	return c.upload(ctx, p, retries, *quiet)
+	return c.upload(ctx, p, retries, tf.quiet)
+}
+
+// openUpload opens the file to upload: a regular file, whose size is
+// known before the upload.
+func openUpload(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, &cliError{msg: "cannot read " + path + ": " + errText(err), hint: "give the path of the file to upload", err: err}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, failf("%s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, usageErrorf("give a regular file: its size must be known before the upload", "%s is not a regular file", path)
+	}
+	return f, fi, nil
 }
 
 // errText is an error of the os package without the path it repeats.
