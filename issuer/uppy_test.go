@@ -1205,3 +1205,61 @@ func TestSessionExpired(t *testing.T) {
 	e.clock.Set(issuer.SessionLife - time.Minute)
 	ok(t, "params just before the end", e.call(t, "GET", params, "", "", "Cookie", "presign_session="+ck.Value), nil)
 }
+
+// TestUppyCompleteURLHostile: the completion URL POST /v1/uppy/sign gives
+// for CompleteMultipartUpload (the service's own, as @uppy/aws-s3 6.3.1
+// src/s3-client/S3mini.ts posts its CompleteMultipartUpload document to
+// whatever URL the signer returns) refuses, in S3's XML, a token it did
+// not make or made for another route, one whose time is over, and a body
+// that is not a valid part list; storage is never asked to complete.
+func TestUppyCompleteURLHostile(t *testing.T) {
+	e := newUppyEnv(t)
+	key, uploadID := e.createSigned(t, uppySmallKey, "x-hostile.bin", "application/octet-stream")
+	p1 := e.sign(t, uppySmallKey, map[string]any{"method": "PUT", "key": key, "uploadId": uploadID, "partNumber": 1})
+	etag := putPart(t, p1.URL, randomBytes(50, 1024), p1.Headers)
+	complete := e.sign(t, uppySmallKey, map[string]any{"method": "POST", "key": key, "uploadId": uploadID})
+	u, err := url.Parse(complete.URL)
+	if err != nil || !strings.HasPrefix(u.Path, "/v1/uppy/complete/") {
+		t.Fatalf("the completion URL %q is not the service's", complete.URL)
+	}
+	token := strings.TrimPrefix(u.Path, "/v1/uppy/complete/")
+	body64, mac64, _ := strings.Cut(token, ".")
+	flipped := []byte(mac64)
+	flipped[0] ^= 1
+	session := sessionCookieOf(t, e.call(t, "POST", "/v1/session", uppySmallKey, "")).Value
+	good := string(completeXML(etag))
+	for _, tt := range []struct {
+		name, token, body string
+		status            int
+		code              string
+	}{
+		{"a forged signature", body64 + "." + string(flipped), good, 404, "no_such_upload"},
+		{"no signature", body64, good, 404, "no_such_upload"},
+		{"a session cookie's token", session, good, 404, "no_such_upload"},
+		{"not a token", "x", good, 404, "no_such_upload"},
+		{"no parts", token, "<CompleteMultipartUpload></CompleteMultipartUpload>", 400, "invalid_parts"},
+		{"parts out of order", token, "<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>a</ETag></Part><Part><PartNumber>1</PartNumber><ETag>b</ETag></Part></CompleteMultipartUpload>", 400, "invalid_parts"},
+		{"part 0", token, "<CompleteMultipartUpload><Part><PartNumber>0</PartNumber><ETag>a</ETag></Part></CompleteMultipartUpload>", 400, "invalid_parts"},
+		{"not XML", token, "{}", 400, "invalid_parts"},
+		{"a part storage does not hold", token, string(completeXML(etag, "0123456789abcdef0123456789abcdef")), 400, "invalid_parts"},
+		{"another ETag", token, string(completeXML("0123456789abcdef0123456789abcdef")), 400, "invalid_parts"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, http.MethodPost, e.api+"/v1/uppy/complete/"+tt.token, strings.NewReader(tt.body), "Content-Type", "application/xml")
+			if r.status != tt.status || !bytes.Contains(r.body, []byte("<Code>"+tt.code+"</Code>")) || r.header.Get("Content-Type") != "application/xml" {
+				t.Errorf("got %s, want %d with an XML Error %s", r, tt.status, tt.code)
+			}
+		})
+	}
+	// Its time over: refused, and the upload is still there to sign again.
+	e.clock.Set(2 * time.Hour)
+	r := send(t, http.MethodPost, complete.URL, strings.NewReader(good), "Content-Type", "application/xml")
+	if r.status != http.StatusGone || !bytes.Contains(r.body, []byte("<Code>upload_expired</Code>")) {
+		t.Errorf("an expired completion URL: %s, want 410 upload_expired", r)
+	}
+	e.clock.Set(0)
+	if r := sendSigned(t, http.MethodPost, e.sign(t, uppySmallKey, map[string]any{"method": "POST", "key": key, "uploadId": uploadID}),
+		[]byte(good), "Content-Type", "application/xml"); r.status != http.StatusOK || !bytes.Contains(r.body, []byte("<Key>"+key+"</Key>")) {
+		t.Errorf("completing with a new URL: %s", r)
+	}
+}

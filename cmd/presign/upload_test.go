@@ -316,3 +316,57 @@ func TestUploadBadArguments(t *testing.T) {
 		t.Errorf("upload -h: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestUploadJSONIsAnAPIError: given an error answer of presign serve's API
+// (or Companion's {"error": "..."}) in place of a presigned request, upload
+// says so with the API's own words, not as a malformed document.
+func TestUploadJSONIsAnAPIError(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(file, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ doc, want string }{
+		{`{"error":{"code":"too_large","message":"the file is 5 bytes; this API key may upload at most 1"}}`,
+			"presign: the --json JSON is an error of the API, not a URL: the file is 5 bytes; this API key may upload at most 1 (the API's code: too_large;"},
+		{`{"error":"s3: the \"filename\" query parameter is required"}`,
+			`presign: the --json JSON is an error of the API, not a URL: s3: the "filename" query parameter is required (the API's code: none;`},
+	} {
+		r := runCommand(t, strings.NewReader(tt.doc), "upload", file, "--json", "-")
+		if r.code != 1 || !strings.HasPrefix(r.stderr, tt.want) {
+			t.Errorf("%s: exit %d\n%s\nwant it to start\n%s", tt.doc, r.code, r.stderr, tt.want)
+		}
+	}
+}
+
+// TestAPIFlagsRefused: the command lines of upload and download --api
+// that cannot work are refused before anything is sent, naming the flag.
+func TestAPIFlagsRefused(t *testing.T) {
+	t.Setenv(apiKeyEnv, "")
+	file := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(file, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte("psk_x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"upload", file, "--api", "http://127.0.0.1:1"}, "--api needs the API key"},
+		{[]string{"upload", file, "--api", "ftp://x", "--api-key-file", keyFile}, `--api "ftp://x" is not an http(s) address`},
+		{[]string{"upload", file, "--parallel", "2", "http://127.0.0.1:1/b/k"}, "--api-key-file and --parallel go with --api"},
+		{[]string{"upload", file, "--api", "http://127.0.0.1:1", "--json", "-"}, "--json does not go with --api"},
+		{[]string{"upload", file, "--api", "http://127.0.0.1:1", "--parallel", "0"}, "--parallel 0 is not a number of parts at once"},
+		{[]string{"upload", file, "other", "--api", "http://127.0.0.1:1"}, "too many arguments (2)"},
+		{[]string{"upload", file, "--api", "http://127.0.0.1:1", "--api-key-file", keyFile, "--limit-rate", "1"}, `--limit-rate "1" is not a rate`},
+		{[]string{"download", "k", "--api-key-file", keyFile}, "--api-key-file goes with --api"},
+		{[]string{"download", "--api", "http://127.0.0.1:1", "--api-key-file", keyFile}, "give one KEY argument with --api"},
+	} {
+		r := runCommand(t, strings.NewReader(""), tt.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%q: exit %d, %s; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}
