@@ -12,18 +12,22 @@ import (
 const Terminal = "aws4_request"
 
 // Scope is a credential scope: the day, region and service a signing key
-// is derived for.
+// is derived for. A SigV4a scope has no region.
 type Scope struct {
 	// Date is the day, yyyymmdd.
 	Date string
-	// Region is the region, such as "us-east-1".
+	// Region is the region, such as "us-east-1"; empty in a SigV4a scope.
 	Region string
 	// Service is the service, such as "s3".
 	Service string
 }
 
-// String returns the scope as signed: "yyyymmdd/region/service/aws4_request".
+// String returns the scope as signed: "yyyymmdd/region/service/aws4_request",
+// or "yyyymmdd/service/aws4_request" for SigV4a (no region).
 func (s Scope) String() string {
+	if s.Region == "" {
+		return s.Date + "/" + s.Service + "/" + Terminal
+	}
 	return s.Date + "/" + s.Region + "/" + s.Service + "/" + Terminal
 }
 
@@ -62,6 +66,20 @@ func ParseCredential(s string) (Credential, error) {
 		return c, ErrCredentialDate
 	}
 	if _, err := time.Parse("20060102", c.Scope.Date); err != nil {
+		return c, ErrCredentialDate
+	}
+	return c, nil
+}
+
+// ParseCredentialV4a is [ParseCredential] for SigV4a, whose scope has no
+// region: "AKID/yyyymmdd/service/aws4_request".
+func ParseCredentialV4a(s string) (Credential, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 4 || parts[0] == "" {
+		return Credential{}, ErrCredentialShape
+	}
+	c := Credential{AccessKeyID: parts[0], Scope: Scope{Date: parts[1], Service: parts[2]}, Terminal: parts[3]}
+	if _, err := time.Parse("20060102", c.Scope.Date); err != nil || len(c.Scope.Date) != 8 {
 		return c, ErrCredentialDate
 	}
 	return c, nil

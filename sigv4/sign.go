@@ -3,7 +3,6 @@ package sigv4
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -115,7 +114,27 @@ type SignInput struct {
 	// ContentSHA256Header adds an x-amz-content-sha256 header carrying the
 	// payload hash when signing headers, as S3 requires.
 	ContentSHA256Header bool
+	// RegionSet, when not empty, signs with SigV4a ([AlgorithmV4a]) for
+	// these regions ("*" for all), as S3 Multi-Region Access Points
+	// require; Region is then not used.
+	RegionSet []string
 }
+
+// joinRegions joins a region set with commas, into a new string: the
+// input must not escape through it, as it would through strings.Join.
+func joinRegions(set []string) string {
+	var b []byte
+	for i, r := range set {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	return string(b)
+}
+
+// v4a reports whether in signs with SigV4a.
+func (in *SignInput) v4a() bool { return len(in.RegionSet) > 0 }
 
 // Presigned is a presigned URL.
 type Presigned struct {
@@ -129,6 +148,7 @@ type Presigned struct {
 // caches derived signing keys and is safe for concurrent use.
 type Signer struct {
 	keys keyCache
+	v4a  v4aKeys
 }
 
 // NewSigner returns a Signer.
@@ -217,7 +237,17 @@ type qspan struct {
 	rank, idx int
 }
 
-var algorithmBytes = []byte(Algorithm)
+var (
+	algorithmBytes    = []byte(Algorithm)
+	algorithmV4aBytes = []byte(AlgorithmV4a)
+)
+
+// rankRegionSet is the rank of X-Amz-Region-Set: after X-Amz-Expires in
+// the QueryAuthLast order (ranks 1 to 6 are the SigV4 parameters').
+const rankRegionSet = 7
+
+// authRanks is the QueryAuthLast order of the auth parameters' ranks.
+var authRanks = [...]int{1, 2, 3, 4, rankRegionSet, 5, 6}
 
 var authNames = [...]string{1: "X-Amz-Algorithm", 2: "X-Amz-Credential", 3: "X-Amz-Date", 4: "X-Amz-Expires",
 	5: "X-Amz-SignedHeaders", 6: "X-Amz-Security-Token", 7: "X-Amz-Signature", 8: "X-Amz-Security-Token"}
@@ -278,7 +308,17 @@ func (in *SignInput) check() error {
 	if err := in.Credentials.Validate(); err != nil {
 		return err
 	}
-	if in.Region == "" || in.Service == "" {
+	if in.v4a() {
+		for _, r := range in.RegionSet {
+			if r == "" || strings.ContainsAny(r, ", \t\r\n") {
+				// strconv.Quote copies r: the input does not escape.
+				return &InputError{Field: "RegionSet", Msg: "region set member " + strconv.Quote(r) + " is not a region name or *"}
+			}
+		}
+	} else if in.Region == "" {
+		return errNoScope
+	}
+	if in.Service == "" {
 		return errNoScope
 	}
 	if in.Time.IsZero() {
@@ -326,8 +366,11 @@ func (s *Signer) canonical(st *state, w *work, in *SignInput, m mode) [32]byte {
 		st.dateUnix = sec
 	}
 	date := st.date[:16]
+	v4a := in.v4a()
 	var key *cachedKey
-	if l := &st.lastID; st.last != nil && l.secret == in.Credentials.SecretAccessKey && l.region == in.Region &&
+	if v4a {
+		// No derived HMAC key: the ECDSA key is the caller's to use.
+	} else if l := &st.lastID; st.last != nil && l.secret == in.Credentials.SecretAccessKey && l.region == in.Region &&
 		l.service == in.Service && string(l.date[:]) == string(date[:8]) {
 		key = st.last
 	} else {
@@ -356,8 +399,15 @@ func (s *Signer) canonical(st *state, w *work, in *SignInput, m mode) [32]byte {
 		}
 		w.addHeader(n, p.Value)
 	}
+	var regionSet string
+	if v4a {
+		regionSet = joinRegions(in.RegionSet)
+	}
 	if m == modeHeader {
 		w.addHeader("x-amz-date", string(date))
+		if v4a {
+			w.addHeader("x-amz-region-set", regionSet)
+		}
 		if signToken {
 			w.addHeader("x-amz-security-token", token)
 		}
@@ -371,10 +421,17 @@ func (s *Signer) canonical(st *state, w *work, in *SignInput, m mode) [32]byte {
 	for i, p := range r.Query {
 		w.addQuery(p.Name, p.Value, 0, i)
 	}
-	if m == modePresign {
+	if m == modePresign && v4a {
+		w.addQueryEscaped("X-Amz-Algorithm", algorithmV4aBytes, 1)
+		w.tmp = appendScopeV4a(w.tmp[:0], date[:8], in.Service)
+		w.addQuery("X-Amz-Credential", in.Credentials.AccessKeyID+"/"+string(w.tmp), 2, 0)
+		w.addQuery("X-Amz-Region-Set", regionSet, rankRegionSet, 0)
+	} else if m == modePresign {
 		w.addQueryEscaped("X-Amz-Algorithm", algorithmBytes, 1)
 		w.tmp = appendScope(w.tmp[:0], date[:8], in.Region, in.Service)
 		w.addQueryEscaped("X-Amz-Credential", key.credentialFor(in.Credentials.AccessKeyID, w.tmp), 2)
+	}
+	if m == modePresign {
 		w.addQueryEscaped("X-Amz-Date", date, 3) // digits, 'T' and 'Z': nothing to escape
 		w.tmp = strconv.AppendInt(w.tmp[:0], int64(in.Expires/time.Second), 10)
 		w.addQueryEscaped("X-Amz-Expires", w.tmp, 4)
@@ -416,15 +473,27 @@ func (s *Signer) canonical(st *state, w *work, in *SignInput, m mode) [32]byte {
 
 	// The string to sign.
 	sum := sha256.Sum256(cr)
-	sts := append(w.sts, Algorithm...)
+	sts := w.sts
+	if v4a {
+		sts = append(sts, AlgorithmV4a...)
+	} else {
+		sts = append(sts, Algorithm...)
+	}
 	sts = append(sts, '\n')
 	sts = append(sts, date...)
 	sts = append(sts, '\n')
-	sts = appendScope(sts, date[:8], in.Region, in.Service)
+	if v4a {
+		sts = appendScopeV4a(sts, date[:8], in.Service)
+	} else {
+		sts = appendScope(sts, date[:8], in.Region, in.Service)
+	}
 	sts = append(sts, '\n')
 	sts = appendHex(sts, sum[:])
 	w.sts = sts
 
+	if v4a {
+		return [32]byte{} // the caller signs w.sts with ECDSA (signature)
+	}
 	return hmacKey(key, sts, &w.tmp, &st.digests, &w.sum)
 }
 
@@ -674,6 +743,15 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 	st := getState()
 	var w work
 	sig := s.canonical(st, &w, in, modePresign)
+	var hexSig [64]byte
+	sigHex := appendHex(hexSig[:0], sig[:])
+	if in.v4a() {
+		var err error
+		if sigHex, err = s.v4aSignature(strings.Clone(in.Credentials.AccessKeyID), strings.Clone(in.Credentials.SecretAccessKey), w.sts); err != nil {
+			putState(st)
+			return Presigned{}, err
+		}
+	}
 	r := in.Request
 
 	u := w.url[:0]
@@ -688,8 +766,6 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 	} else {
 		u = append(u, r.Host...)
 	}
-	var hexSig [64]byte
-	appendHex(hexSig[:0], sig[:])
 	token := in.Credentials.SessionToken
 	unsignedToken := token != "" && in.UnsignedSessionToken
 	if in.QueryOrder == QuerySorted && !w.escapedName && !unsignedToken && !in.DoubleEncodePath && !in.NormalizePath && r.RawPath == "" {
@@ -701,11 +777,11 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		if w.sigAt < 0 {
 			u = append(u, cr[w.queryStart:w.queryEnd]...)
 			u = append(u, "&X-Amz-Signature="...)
-			u = append(u, hexSig[:]...)
+			u = append(u, sigHex...)
 		} else {
 			u = append(u, cr[w.queryStart:w.sigAt]...)
 			u = append(u, "X-Amz-Signature="...)
-			u = append(u, hexSig[:]...)
+			u = append(u, sigHex...)
 			u = append(u, '&')
 			u = append(u, cr[w.sigAt:w.queryEnd]...)
 		}
@@ -734,7 +810,7 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 			u = append(u, '=')
 			u = AppendEscape(u, p.Value, false)
 		}
-		for rank := 1; rank <= 6; rank++ {
+		for _, rank := range authRanks {
 			for _, sp := range w.qs {
 				if sp.rank == rank {
 					sep()
@@ -749,7 +825,7 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		}
 		sep()
 		u = append(u, "X-Amz-Signature="...)
-		u = append(u, hexSig[:]...)
+		u = append(u, sigHex...)
 	default:
 		// Sorted by name, the signature (and an unsigned token) in place.
 		qs := w.qs
@@ -781,7 +857,7 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 			}
 			if !sigDone && name > "X-Amz-Signature" {
 				u = append(u, "X-Amz-Signature="...)
-				u = append(u, hexSig[:]...)
+				u = append(u, sigHex...)
 				u = append(u, '&')
 				sigDone = true
 			}
@@ -793,10 +869,21 @@ func (s *Signer) Presign(in *SignInput) (Presigned, error) {
 		}
 		if !sigDone {
 			u = append(u, "&X-Amz-Signature="...)
-			u = append(u, hexSig[:]...)
+			u = append(u, sigHex...)
 		}
 	}
 	return st.finish(u, in)
+}
+
+// v4aSignature returns the hex ECDSA signature of a SigV4a string to sign
+// by the key of an access key pair. It takes the strings, not the input,
+// so that the input does not escape.
+func (s *Signer) v4aSignature(accessKeyID, secret string, sts []byte) ([]byte, error) {
+	key, err := s.v4a.get(accessKeyID, secret)
+	if err != nil {
+		return nil, err
+	}
+	return signV4a(key, sts)
 }
 
 // finish returns the presigned URL u and releases st.
@@ -842,6 +929,9 @@ type Signed struct {
 	ContentSHA256 string
 	// Signature is the hex signature.
 	Signature string
+	// RegionSet is the X-Amz-Region-Set header value of a SigV4a
+	// signature; empty for SigV4.
+	RegionSet string
 }
 
 // Sign signs in with an Authorization header and returns the headers to
@@ -854,16 +944,33 @@ func (s *Signer) Sign(in *SignInput) (Signed, error) {
 	st := getState()
 	var w work
 	sig := s.canonical(st, &w, in, modeHeader)
+	sigHex := appendHex(make([]byte, 0, 64), sig[:])
+	if in.v4a() {
+		var err error
+		if sigHex, err = s.v4aSignature(strings.Clone(in.Credentials.AccessKeyID), strings.Clone(in.Credentials.SecretAccessKey), w.sts); err != nil {
+			putState(st)
+			return Signed{}, err
+		}
+	}
 	out := Signed{
 		Date:      string(st.date[:16]),
-		Signature: hex.EncodeToString(sig[:]),
+		Signature: string(sigHex),
 	}
 	var b strings.Builder
-	b.WriteString(Algorithm)
-	b.WriteString(" Credential=")
-	b.WriteString(in.Credentials.AccessKeyID)
-	b.WriteByte('/')
-	b.Write(appendScope(nil, st.date[:8], in.Region, in.Service))
+	if in.v4a() {
+		out.RegionSet = joinRegions(in.RegionSet)
+		b.WriteString(AlgorithmV4a)
+		b.WriteString(" Credential=")
+		b.WriteString(in.Credentials.AccessKeyID)
+		b.WriteByte('/')
+		b.Write(appendScopeV4a(nil, st.date[:8], in.Service))
+	} else {
+		b.WriteString(Algorithm)
+		b.WriteString(" Credential=")
+		b.WriteString(in.Credentials.AccessKeyID)
+		b.WriteByte('/')
+		b.Write(appendScope(nil, st.date[:8], in.Region, in.Service))
+	}
 	b.WriteString(", SignedHeaders=")
 	b.Write(w.sh)
 	b.WriteString(", Signature=")
@@ -907,7 +1014,14 @@ func (s *Signer) Explain(in *SignInput, presign bool) (Explanation, error) {
 	var w work
 	defer putState(st)
 	sig := s.canonical(st, &w, in, m)
-	return Explanation{string(w.cr), string(w.sts), hex.EncodeToString(sig[:])}, nil
+	sigHex := appendHex(nil, sig[:])
+	if in.v4a() {
+		var err error
+		if sigHex, err = s.v4aSignature(strings.Clone(in.Credentials.AccessKeyID), strings.Clone(in.Credentials.SecretAccessKey), w.sts); err != nil {
+			return Explanation{}, err
+		}
+	}
+	return Explanation{string(w.cr), string(w.sts), string(sigHex)}, nil
 }
 
 // RequestFromHTTP returns the SigV4 view of r: its method, host, path,

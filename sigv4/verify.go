@@ -63,6 +63,11 @@ type Auth struct {
 	// Signature is the request's hex signature (the seed signature of a
 	// chunked upload).
 	Signature string
+	// Algorithm is [Algorithm] or, for SigV4a, [AlgorithmV4a].
+	Algorithm string
+	// RegionSet is the regions a SigV4a signature is good for; nil for
+	// SigV4, whose Region is the scope's.
+	RegionSet []string
 
 	key [32]byte
 }
@@ -71,9 +76,10 @@ type Auth struct {
 // checking the signatures of aws-chunked upload chunks.
 func (a *Auth) SigningKey() [32]byte { return a.key }
 
-// Scope returns the credential scope, "yyyymmdd/region/service/aws4_request".
+// Scope returns the credential scope, "yyyymmdd/region/service/aws4_request"
+// (no region for SigV4a).
 func (a *Auth) Scope() string {
-	return a.Time.UTC().Format("20060102") + "/" + a.Region + "/" + a.Service + "/aws4_request"
+	return Scope{Date: a.Time.UTC().Format("20060102"), Region: a.Region, Service: a.Service}.String()
 }
 
 func (v *Verifier) now() time.Time {
@@ -130,23 +136,32 @@ type parsed struct {
 	signed                           []string
 	signature                        string
 	t                                time.Time
+	// regionSet is a SigV4a signature's; nil for SigV4.
+	regionSet []string
 }
 
 // parseCredential parses a credential and checks its scope against the
-// verifier's region and service.
-func (v *Verifier) parseCredential(cred, prefix string, code s3err.ErrorCode) (p parsed, err *s3err.Error) {
+// verifier's region and service; v4a parses SigV4a's, which has no region.
+func (v *Verifier) parseCredential(cred, prefix string, code s3err.ErrorCode, v4a bool) (p parsed, err *s3err.Error) {
 	c, perr := ParseCredential(cred)
+	shape := "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"
+	if v4a {
+		c, perr = ParseCredentialV4a(cred)
+		shape = "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"
+	}
 	switch {
 	case errors.Is(perr, ErrCredentialShape):
-		return p, s3err.New(code, "%s the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", prefix)
+		return p, s3err.New(code, "%s the Credential is mal-formed; expecting \"%s\".", prefix, shape)
 	case errors.Is(perr, ErrCredentialDate):
 		return p, s3err.New(code, "%s incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", prefix, c.Scope.Date)
 	}
 	p.accessKey, p.date, p.region, p.service = c.AccessKeyID, c.Scope.Date, c.Scope.Region, c.Scope.Service
-	if v.Region != "" && p.region != v.Region {
+	if v4a {
+		// The region set, checked by the caller, stands for the region.
+	} else if v.Region != "" && p.region != v.Region {
 		return p, s3err.New(code, "%s the region '%s' is wrong; expecting '%s'", prefix, p.region, v.Region).With("Region", v.Region)
 	}
-	if p.region == "" {
+	if p.region == "" && !v4a {
 		return p, s3err.New(code, "%s the region is empty", prefix)
 	}
 	if p.service != v.service() {
@@ -156,6 +171,22 @@ func (v *Verifier) parseCredential(cred, prefix string, code s3err.ErrorCode) (p
 		return p, s3err.New(code, "%s incorrect terminal %q. This endpoint uses \"aws4_request\".", prefix, c.Terminal)
 	}
 	return p, nil
+}
+
+// regionSet parses and checks a SigV4a X-Amz-Region-Set: regions
+// separated by commas, one of which is the verifier's region or "*".
+func (v *Verifier) regionSet(set string, code s3err.ErrorCode, prefix string) ([]string, *s3err.Error) {
+	regions := strings.Split(set, ",")
+	for i, r := range regions {
+		regions[i] = strings.TrimSpace(r)
+		if regions[i] == "" {
+			return nil, s3err.New(code, "%s X-Amz-Region-Set %q has an empty region; give regions separated by commas, or *.", prefix, set)
+		}
+	}
+	if v.Region == "" || slices.Contains(regions, "*") || slices.Contains(regions, v.Region) {
+		return regions, nil
+	}
+	return nil, s3err.New(code, "%s the region set '%s' does not include '%s', the region of this endpoint.", prefix, set, v.Region).With("Region", v.Region)
 }
 
 func parseSignedHeaders(s string) ([]string, bool) {
@@ -210,12 +241,22 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 		}
 		vals[name] = val
 	}
-	if vals["X-Amz-Algorithm"] != Algorithm {
-		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+	v4a := vals["X-Amz-Algorithm"] == AlgorithmV4a
+	if !v4a && vals["X-Amz-Algorithm"] != Algorithm {
+		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\" and \"AWS4-ECDSA-P256-SHA256\"")
 	}
-	p, err := v.parseCredential(vals["X-Amz-Credential"], "Error parsing the X-Amz-Credential parameter;", s3err.AuthorizationQueryParametersError)
+	p, err := v.parseCredential(vals["X-Amz-Credential"], "Error parsing the X-Amz-Credential parameter;", s3err.AuthorizationQueryParametersError, v4a)
 	if err != nil {
 		return nil, err
+	}
+	if v4a {
+		set, n := get("X-Amz-Region-Set")
+		if n != 1 {
+			return nil, s3err.New(s3err.AuthorizationQueryParametersError, "Query-string authentication with AWS4-ECDSA-P256-SHA256 requires one X-Amz-Region-Set parameter.")
+		}
+		if p.regionSet, err = v.regionSet(set, s3err.AuthorizationQueryParametersError, "Error parsing the X-Amz-Region-Set parameter;"); err != nil {
+			return nil, err
+		}
 	}
 	t, terr := time.Parse(TimeFormat, vals["X-Amz-Date"])
 	if terr != nil {
@@ -244,7 +285,10 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-SignedHeaders %q is malformed: it must list lower-case header names, sorted, separated by ';'.", vals["X-Amz-SignedHeaders"])
 	}
 	sig := vals["X-Amz-Signature"]
-	if !isHexSignature(sig) {
+	if v4a && !isV4aSignature(sig) {
+		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-Signature must be the lower-case hexadecimal DER of an ECDSA signature.")
+	}
+	if !v4a && !isHexSignature(sig) {
 		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-Signature must be 64 lower-case hexadecimal digits.")
 	}
 	p.signed, p.signature, p.t = signed, sig, t
@@ -300,6 +344,9 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 		}
 	}
 	payload := UnsignedPayload
+	if v.service() != "s3" {
+		payload = EmptyPayloadHash // other services sign the body's hash: an empty one
+	}
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && contains(signed, "x-amz-content-sha256") {
 		payload = h
 	} else if q, n := get("X-Amz-Content-Sha256"); n > 0 {
@@ -318,6 +365,11 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Auth, error) {
 	const mal = s3err.AuthorizationHeaderMalformed
 	rest, ok := strings.CutPrefix(authz, Algorithm+" ")
+	v4a := false
+	if !ok {
+		rest, ok = strings.CutPrefix(authz, AlgorithmV4a+" ")
+		v4a = ok
+	}
 	if !ok {
 		if strings.HasPrefix(authz, "AWS ") {
 			return nil, s3err.New(s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
@@ -341,7 +393,7 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Auth, error) {
 			return nil, s3err.New(mal, "The authorization header is malformed; it lacks the %s component.", k)
 		}
 	}
-	p, err := v.parseCredential(comps["Credential"], "The authorization header is malformed;", mal)
+	p, err := v.parseCredential(comps["Credential"], "The authorization header is malformed;", mal, v4a)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +401,18 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Auth, error) {
 	if !ok {
 		return nil, s3err.New(mal, "The authorization header is malformed; SignedHeaders %q must list lower-case header names, sorted, separated by ';'.", comps["SignedHeaders"])
 	}
-	if !isHexSignature(comps["Signature"]) {
+	if v4a {
+		if !isV4aSignature(comps["Signature"]) {
+			return nil, s3err.New(mal, "The authorization header is malformed; the Signature must be the lower-case hexadecimal DER of an ECDSA signature.")
+		}
+		set := r.Header.Get("X-Amz-Region-Set")
+		if set == "" || !contains(signed, "x-amz-region-set") {
+			return nil, s3err.New(mal, "The authorization header is malformed; AWS4-ECDSA-P256-SHA256 requires a signed X-Amz-Region-Set header.")
+		}
+		if p.regionSet, err = v.regionSet(set, mal, "The authorization header is malformed;"); err != nil {
+			return nil, err
+		}
+	} else if !isHexSignature(comps["Signature"]) {
 		return nil, s3err.New(mal, "The authorization header is malformed; the Signature must be 64 lower-case hexadecimal digits.")
 	}
 	var t time.Time
@@ -401,6 +464,10 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Auth, error) {
 		}
 		if !contains(signed, "x-amz-content-sha256") {
 			return nil, s3err.New(s3err.AccessDenied, "There were headers present in the request which were not signed").With("HeadersNotSigned", "x-amz-content-sha256")
+		}
+		if v4a && strings.HasPrefix(payload, "STREAMING-") && payload != "STREAMING-UNSIGNED-PAYLOAD-TRAILER" {
+			return nil, s3err.New(s3err.NotImplemented, "A header you provided implies functionality that is not implemented: signed aws-chunked uploads with AWS4-ECDSA-P256-SHA256 (%s).", payload).
+				With("Header", "x-amz-content-sha256")
 		}
 	} else if payload == "" {
 		payload = EmptyPayloadHash
@@ -517,25 +584,33 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 		PayloadHash:      payload,
 		DoubleEncodePath: v.DoubleEncodePath,
 		NormalizePath:    v.NormalizePath,
+		RegionSet:        p.regionSet,
 	}
 	s := v.signer()
+	// matches reports whether the request's signature is the one of the
+	// canonical request in w: the HMAC canonical returned, or, for
+	// SigV4a, an ECDSA signature of w.sts by the credentials' key.
+	matches := func(w *work, sum [32]byte) bool {
+		if in.v4a() {
+			key, err := s.v4a.get(p.accessKey, creds.SecretAccessKey)
+			return err == nil && VerifyV4a(&key.PublicKey, string(w.sts), p.signature)
+		}
+		var want [64]byte
+		hex.Encode(want[:], sum[:])
+		return hmac.Equal(want[:], []byte(p.signature))
+	}
 	st := getState()
 	var w work
 	defer putState(st)
-	sum := s.canonical(st, &w, &in, modeVerify)
-	var want [64]byte
-	hex.Encode(want[:], sum[:])
-	ok := hmac.Equal(want[:], []byte(p.signature))
+	ok := matches(&w, s.canonical(st, &w, &in, modeVerify))
 	if !ok && !v.DoubleEncodePath && req.RawPath != "" && req.RawPath != string(appendPath(nil, &Request{Path: req.Path})) {
 		alt := *req
 		alt.RawPath = ""
 		in.Request = &alt
 		st2 := getState()
 		var w2 work
-		sum2 := s.canonical(st2, &w2, &in, modeVerify)
+		ok = matches(&w2, s.canonical(st2, &w2, &in, modeVerify))
 		putState(st2)
-		hex.Encode(want[:], sum2[:])
-		ok = hmac.Equal(want[:], []byte(p.signature))
 	}
 	if !ok {
 		return nil, SignatureMismatch(p.accessKey, string(w.sts), p.signature, string(w.cr))
@@ -543,9 +618,13 @@ func (v *Verifier) check(r *http.Request, req *Request, p parsed, creds Credenti
 	a := &Auth{
 		AccessKeyID: p.accessKey, Presigned: presigned, Time: p.t, Expires: expires,
 		Region: p.region, Service: p.service, SignedHeaders: p.signed,
-		PayloadHash: payload, Signature: p.signature,
+		PayloadHash: payload, Signature: p.signature, Algorithm: Algorithm, RegionSet: p.regionSet,
 	}
-	a.key = s.signingKey(creds.SecretAccessKey, []byte(p.date), p.region, p.service).key
+	if in.v4a() {
+		a.Algorithm = AlgorithmV4a // no HMAC key: no chunk signatures
+	} else {
+		a.key = s.signingKey(creds.SecretAccessKey, []byte(p.date), p.region, p.service).key
+	}
 	return a, nil
 }
 
