@@ -27,6 +27,8 @@ type endpoint struct {
 	scheme, host, path string // path is the decoded prefix before the key, no trailing '/'
 	region             string
 	urlHost, rawPath   string // for PresignHTTP: see sigv4.Request
+	// mrap is set for a Multi-Region Access Point, which SigV4a signs.
+	mrap bool
 }
 
 // custom is a parsed custom endpoint.
@@ -139,6 +141,9 @@ func (c *Client) resolve(bucket string) (endpoint, error) {
 	if bucket == "" {
 		return ep, inputErr("Bucket", "", "bucket name is empty")
 	}
+	if strings.HasPrefix(bucket, "arn:") {
+		return c.resolveARN(bucket)
+	}
 	if strings.ContainsAny(bucket, "/?#") {
 		return ep, inputErr("Bucket", "give the bucket and the key apart", "bucket name %q contains '/', '?' or '#'", bucket)
 	}
@@ -228,4 +233,42 @@ func (c *Client) BucketURL(bucket string) (string, error) {
 		return "", err
 	}
 	return ep.scheme + "://" + ep.host + ep.path + "/", nil
+}
+
+// resolveARN resolves an access point ARN given as the bucket. Multi-Region
+// Access Points, arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap, are reached at
+// ALIAS.mrap.accesspoint.s3-global.amazonaws.com and signed with SigV4a;
+// other ARNs are refused with what to use instead.
+func (c *Client) resolveARN(arn string) (endpoint, error) {
+	ep := endpoint{scheme: "https", region: c.cfg.Region}
+	const shape = "give a Multi-Region Access Point ARN such as arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap"
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "s3" {
+		return ep, inputErr("Bucket", shape, "bucket %q is not an S3 ARN", arn)
+	}
+	partition, region, account, resource := parts[1], parts[3], parts[4], parts[5]
+	alias, ok := strings.CutPrefix(resource, "accesspoint/")
+	switch {
+	case !ok:
+		return ep, inputErr("Bucket", shape, "ARN %q does not name an access point (its resource is %q)", arn, resource)
+	case region != "" || !strings.HasSuffix(alias, ".mrap"):
+		return ep, inputErr("Bucket", "give the bucket's name, or a Multi-Region Access Point ARN (no region, an alias ending .mrap)",
+			"ARN %q names a single-region access point, which presign does not address; only Multi-Region Access Points are supported", arn)
+	case partition != "aws":
+		return ep, inputErr("Bucket", "", "ARN %q is in partition %q: Multi-Region Access Points exist only in the aws partition", arn, partition)
+	case len(account) != 12 || strings.Trim(account, "0123456789") != "":
+		return ep, inputErr("Bucket", shape, "ARN %q has account %q, not 12 digits", arn, account)
+	case !hostLabel(strings.TrimSuffix(alias, ".mrap")):
+		return ep, inputErr("Bucket", shape, "ARN %q has alias %q, which is not a host name label", arn, alias)
+	case c.custom != nil:
+		return ep, inputErr("Bucket", "leave the endpoint out, or name a bucket and set Options.RegionSet to sign it with SigV4a",
+			"a Multi-Region Access Point is reached at its own global endpoint, not at %s", c.custom.host)
+	case c.cfg.UseAccelerate || c.cfg.UseDualStack:
+		return ep, inputErr("Bucket", "", "a Multi-Region Access Point takes neither Transfer Acceleration nor dual-stack")
+	case c.cfg.Addressing == AddressingPath:
+		return ep, inputErr("Bucket", "", "a Multi-Region Access Point is reached by its host name: path-style addressing does not apply")
+	}
+	ep.host = alias + ".accesspoint.s3-global.amazonaws.com"
+	ep.mrap = true
+	return ep, nil
 }

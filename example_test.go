@@ -67,3 +67,29 @@ func ExampleClient_Presign_put() {
 	// content-type: image/jpeg
 	// [content-length content-type host]
 }
+
+// A download link through a Multi-Region Access Point: the ARN is the
+// bucket, and the URL is signed with SigV4a for every region, so S3 may
+// route it to the closest copy. SigV4a signatures are deterministic here.
+func ExampleClient_Presign_multiRegionAccessPoint() {
+	c, err := presign.New(presign.Config{
+		Credentials: credentials.Static{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+		Region:      "eu-west-1",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := c.Presign(context.Background(), presign.GetObject, &presign.Input{
+		Bucket: "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap",
+		Key:    "2026/q1.pdf",
+	}, presign.Options{
+		Expires:     time.Hour,
+		SigningTime: time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.URL)
+	// Output:
+	// https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/2026/q1.pdf?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260115%2Fs3%2Faws4_request&X-Amz-Date=20260115T120000Z&X-Amz-Expires=3600&X-Amz-Region-Set=%2A&X-Amz-Signature=3044022010a0e50d8717ca429a880588d7efac5c1bb608f7c82145654f9ef7f30155044e022011d52632987d23a6c331b39e7a87a33fb53d735e2b5efa387e833db9f03d9b66&X-Amz-SignedHeaders=host&x-id=GetObject
+}

@@ -49,6 +49,9 @@ func (c *Client) PresignPost(ctx context.Context, in *PostInput) (*postpolicy.Fo
 	if err != nil {
 		return nil, err
 	}
+	if ep.mrap {
+		return nil, inputErr("Bucket", "post to a bucket, or presign a PUT through the access point", "a Multi-Region Access Point takes no POST form uploads")
+	}
 	creds, err := c.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("presign: credentials: %w", err)

@@ -129,6 +129,11 @@ type Options struct {
 	// credentials, as the SDKs do: such a URL fails once the credentials
 	// expire. It exists to reproduce the SDKs' output; avoid it otherwise.
 	IgnoreCredentialLifetime bool
+	// RegionSet, when set, signs with SigV4a (AWS4-ECDSA-P256-SHA256) for
+	// these regions ("*" for any) instead of SigV4. A Multi-Region Access
+	// Point ARN as the bucket signs with SigV4a by itself, for "*" unless
+	// RegionSet says otherwise.
+	RegionSet []string
 }
 
 // Result is a presigned request.
@@ -292,6 +297,9 @@ func inSet(list []string, name string) bool {
 }
 
 var hostOnly = []string{"host"}
+
+// anyRegion is the region set of a Multi-Region Access Point: all regions.
+var anyRegion = []string{"*"}
 
 // Presign presigns op on in. It does not modify in.
 func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options) (Result, error) {
@@ -558,6 +566,10 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 
 	req := sigv4.Request{Method: method, Scheme: ep.scheme, Host: ep.host, URLHost: ep.urlHost,
 		Path: ep.path, RawPath: ep.rawPath, Key: key, Query: query, Header: signedHeaders}
+	regionSet := o.RegionSet
+	if regionSet == nil && ep.mrap {
+		regionSet = anyRegion
+	}
 	p, err := c.signer.Presign(&sigv4.SignInput{
 		Request:     &req,
 		Credentials: creds,
@@ -567,6 +579,7 @@ func (c *Client) sign(ctx context.Context, method string, ep endpoint, key strin
 		Expires:     d,
 		QueryOrder:  order,
 		PayloadHash: payload,
+		RegionSet:   regionSet,
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("presign: %w", err)
