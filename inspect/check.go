@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net"
 	"slices"
@@ -80,7 +81,8 @@ func (in *Inspection) checkSignature() {
 	switch in.Algorithm {
 	case sigv4.Algorithm:
 	case algorithmECDSA:
-		in.add(SeverityInfo, CodeSigV4A, "signed with SigV4A for a multi-Region access point: presign verifies only SigV4 signatures")
+		set, _ := in.get(pRegionSet)
+		in.add(SeverityInfo, CodeSigV4A, fmt.Sprintf("signed with SigV4a (ECDSA P-256) for the regions %q, as multi-Region access points need; presign verify checks it with the signer's credentials", short(set)))
 	default:
 		in.add(SeverityError, CodeAlgorithm, fmt.Sprintf("X-Amz-Algorithm is %q: S3 accepts only AWS4-HMAC-SHA256 (and AWS4-ECDSA-P256-SHA256 for multi-Region access points)", short(in.Algorithm)))
 	}
@@ -99,7 +101,11 @@ func (in *Inspection) checkSignature() {
 	} else if !slices.Contains(in.SignedHeaders, "host") {
 		in.add(SeverityError, CodeHostNotSigned, "X-Amz-SignedHeaders does not include host: S3 refuses the URL (AccessDenied, \"There were headers present in the request which were not signed\")")
 	}
-	if !hexSignature(in.Signature) {
+	if in.Algorithm == algorithmECDSA {
+		if !derSignature(in.Signature) {
+			in.add(SeverityError, CodeSignatureBad, "X-Amz-Signature is not the lower-case hex of an ECDSA signature (DER, 70 to 72 bytes): was the URL cut or changed?")
+		}
+	} else if !hexSignature(in.Signature) {
 		in.add(SeverityError, CodeSignatureBad, "X-Amz-Signature is not 64 lower-case hex digits: was the URL cut or changed?")
 	}
 	if strings.HasPrefix(in.AccessKeyID, temporaryKeyStart) && !in.SessionToken {
@@ -276,4 +282,14 @@ func (in *Inspection) checkHeaders() {
 		in.add(SeverityInfo, CodeHeadersToSend, "the request must send "+joinAnd(send)+" with exactly "+theValues(len(send))+
 			" signed, which the URL does not say")
 	}
+}
+
+// derSignature reports whether s is the lower-case hex of a DER-encoded
+// P-256 ECDSA signature: a sequence of two integers, 8 to 72 bytes.
+func derSignature(s string) bool {
+	if len(s) < 16 || len(s) > 144 || len(s)%2 != 0 || strings.ToLower(s) != s {
+		return false
+	}
+	b, err := hex.DecodeString(s)
+	return err == nil && b[0] == 0x30 && int(b[1]) == len(b)-2
 }

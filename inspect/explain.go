@@ -77,7 +77,10 @@ func (in *Inspection) meaning(p sigv4.Param) string {
 		}
 		return "the body must have this SHA-256"
 	case pRegionSet:
-		return "the regions a SigV4A signature is valid in"
+		if v == "*" {
+			return "the regions the SigV4a signature is valid in: all of them"
+		}
+		return "the regions the SigV4a signature is valid in, separated by commas"
 	case "X-Amz-User-Agent":
 		return "the SDK that made the URL"
 	case "x-id":

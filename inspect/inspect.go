@@ -579,6 +579,11 @@ func analyzeHost(host string) endpointInfo {
 			} else {
 				info.region = strings.TrimPrefix(l, "s3-website-")
 			}
+		case l == "s3-global" && len(after) == 0 && i >= 2 && labels[i-1] == "accesspoint" && labels[i-2] == "mrap":
+			// A Multi-Region Access Point: ALIAS.mrap.accesspoint.s3-global.
+			info.kind, info.bucket = EndpointAccessPoint, bucketBefore(i-1)
+			info.addressing = AddressingAccessPoint
+			return info
 		case l == "s3-accesspoint" && (len(after) == 1 && isRegion(after[0]) || len(after) == 2 && after[0] == "dualstack" && isRegion(after[1])):
 			info.kind, info.region = EndpointAccessPoint, after[len(after)-1]
 			info.addressing = AddressingAccessPoint

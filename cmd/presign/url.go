@@ -31,7 +31,8 @@ METHOD is GET (the default), PUT, HEAD or DELETE: GetObject, PutObject,
 HeadObject, DeleteObject. OPERATION is an S3 operation name:
   GetObject HeadObject PutObject DeleteObject CreateMultipartUpload
   UploadPart CompleteMultipartUpload AbortMultipartUpload ListParts
-KEY is taken literally: no percent-decoding.
+KEY is taken literally: no percent-decoding. BUCKET may be a Multi-Region
+Access Point's ARN: s3://arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap/KEY.
 
 Flags:
   --expires D            lifetime: a Go duration (15m, 1h30m), seconds (900) or
@@ -42,6 +43,9 @@ Flags:
                          default: AWS_ENDPOINT_URL_S3, the profile's services
                          section, AWS_ENDPOINT_URL or the profile's endpoint_url
   --path-style           name the bucket in the path, not in the host name
+  --region-set R         sign with SigV4a for the regions R (comma-separated, * for
+                         all), as Multi-Region Access Points need; an MRAP ARN as
+                         the bucket implies --region-set '*'
   --dualstack            use the IPv4+IPv6 endpoints
   --accelerate           use S3 Transfer Acceleration
   --compat C             URL shape: default, js (@aws-sdk/s3-request-presigner)
@@ -83,6 +87,7 @@ Examples:
   presign url s3://photos/cat.jpg --expires 1h
   presign url PUT s3://uploads/cat.jpg --content-type image/jpeg --output curl
   presign url UploadPart s3://uploads/big.iso --upload-id ID --part-number 3
+  presign url s3://arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap/report.pdf
 `
 
 // urlCommand is "presign url": it prints one presigned URL.
@@ -98,6 +103,7 @@ type urlFlags struct {
 	contentType, contentLength, checksumFile        string
 	versionID, uploadID, partNumber                 string
 	responseContentDisposition, responseContentType string
+	regionSet                                       string
 	dualstack, accelerate                           bool
 	metadata, header, signable, unhoist, hoist      listFlag
 }
@@ -107,6 +113,7 @@ func (f *urlFlags) flagSet() *flag.FlagSet {
 	f.signFlags.register(fs, outputURL)
 	fs.BoolVar(&f.dualstack, "dualstack", false, "")
 	fs.BoolVar(&f.accelerate, "accelerate", false, "")
+	fs.StringVar(&f.regionSet, "region-set", "", "")
 	fs.StringVar(&f.contentType, "content-type", "", "")
 	fs.StringVar(&f.contentLength, "content-length", "", "")
 	fs.StringVar(&f.checksumFile, "checksum-sha256", "", "")
@@ -304,6 +311,14 @@ func (f *urlFlags) request(pos []string) (*urlRequest, error) {
 	r.opts.SignableHeaders = f.signable.names()
 	r.opts.UnhoistableHeaders = f.unhoist.names()
 	r.opts.HoistableHeaders = f.hoist.names()
+	if f.set["region-set"] {
+		for _, region := range strings.Split(f.regionSet, ",") {
+			if region = strings.TrimSpace(region); region == "" || strings.ContainsAny(region, " \t") {
+				return nil, usageErrorf("give regions separated by commas, or * for every region: --region-set us-east-1,eu-west-1", "--region-set %q has an empty or malformed region", f.regionSet)
+			}
+			r.opts.RegionSet = append(r.opts.RegionSet, region)
+		}
+	}
 
 	r.upload = f.checksumFile
 	if r.op == presign.GetObject {
@@ -351,6 +366,19 @@ func parseS3URL(s string) (bucket, key string, err error) {
 		return "", "", usageErrorf("write it as s3://BUCKET/KEY, such as s3://my-bucket/photos/cat.jpg", "%q is not an s3:// URL", s)
 	}
 	bucket, key, _ = strings.Cut(rest, "/")
+	if strings.HasPrefix(rest, "arn:") {
+		// An access point ARN holds a '/': the bucket ends after its name.
+		const ap = ":accesspoint/"
+		i := strings.Index(rest, ap)
+		j := -1
+		if i >= 0 {
+			j = strings.IndexByte(rest[i+len(ap):], '/')
+		}
+		if j < 0 {
+			return "", "", usageErrorf("write it as s3://arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap/KEY", "%q is not an access point ARN followed by a key", s)
+		}
+		bucket, key = rest[:i+len(ap)+j], rest[i+len(ap)+j+1:]
+	}
 	if bucket == "" {
 		return "", "", usageErrorf("write it as s3://BUCKET/KEY, such as s3://my-bucket/photos/cat.jpg", "%q has no bucket name", s)
 	}
