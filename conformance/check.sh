@@ -23,6 +23,7 @@ check() { # check NAME COMMAND... ; the command writes to $tmp/NAME
 js() { (cd conformance/js && node "$1" "$2"); }
 [ -f conformance/js/presign.mjs ] && check js-presign.json js presign.mjs
 [ -f conformance/js/post.mjs ] && check js-post.json js post.mjs
+[ -f conformance/js/sigv4a.mjs ] && check js-sigv4a.json js sigv4a.mjs
 [ -f conformance/botocore/presign.py ] && check botocore-presign.json /usr/bin/python3 conformance/botocore/presign.py
 [ -f conformance/botocore/post.py ] && check botocore-post.json /usr/bin/python3 conformance/botocore/post.py
 exit $fail
