@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +133,55 @@ func isAuthParam(name string) bool {
 		return true
 	}
 	return false
+}
+
+// FuzzVerifyV4a sends arbitrary SigV4a query strings, Authorization
+// headers and region sets to the Verifier: each is refused with an S3
+// error (a forged ECDSA signature never verifies), nothing panics.
+func FuzzVerifyV4a(f *testing.F) {
+	f.Add("/k", "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260115%2Fs3%2Faws4_request&X-Amz-Date=20260115T120000Z&X-Amz-Expires=900&X-Amz-Region-Set=%2A&X-Amz-SignedHeaders=host&X-Amz-Signature=3044022010a0e50d8717ca429a880588d7efac5c1bb608f7c82145654f9ef7f30155044e022011d52632987d23a6c331b39e7a87a33fb53d735e2b5efa387e833db9f03d9b66", "", "")
+	f.Add("/k", "", "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20260115/s3/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=3006020101020101", "us-east-1,*")
+	f.Add("/", "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Region-Set=,,&X-Amz-Credential=a/b/c", "", ",")
+	v := testVerifier(t0)
+	f.Fuzz(func(t *testing.T, path, query, authz, regionSet string) {
+		u := &url.URL{Scheme: "https", Host: "x.mrap.accesspoint.s3-global.amazonaws.com", Path: path, RawQuery: query}
+		r := &http.Request{Method: "GET", URL: u, Host: u.Host, Header: http.Header{}}
+		if authz != "" {
+			r.Header.Set("Authorization", authz)
+			r.Header.Set("X-Amz-Date", "20260115T120000Z")
+			r.Header.Set("X-Amz-Content-Sha256", UnsignedPayload)
+			r.Header.Set("X-Amz-Region-Set", regionSet)
+		}
+		a, err := v.Verify(r)
+		if err == nil {
+			t.Fatalf("accepted a forged request: %+v", a)
+		}
+		var se *s3err.Error
+		if !errors.As(err, &se) || se.Code.Status() < 400 {
+			t.Fatalf("not an S3 error: %v", err)
+		}
+	})
+}
+
+// FuzzParseCredentialV4a: a SigV4a credential that parses prints back as
+// given, and every other input is one of the two typed errors.
+func FuzzParseCredentialV4a(f *testing.F) {
+	for _, s := range []string{"AKIDEXAMPLE/20150830/service/aws4_request", "a/b/c/d", "//", "AKID/2015083/s3/aws4_request", "AKID/20150830/us-east-1/s3/aws4_request"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCredentialV4a(s)
+		switch {
+		case err == nil:
+			if got := c.AccessKeyID + "/" + c.Scope.String(); got != strings.TrimSuffix(s, "/"+c.Terminal)+"/"+Terminal && c.Terminal == Terminal {
+				t.Fatalf("%q printed back as %q", s, got)
+			}
+			if c.Scope.Region != "" {
+				t.Fatalf("a SigV4a scope with region %q", c.Scope.Region)
+			}
+		case errors.Is(err, ErrCredentialShape), errors.Is(err, ErrCredentialDate):
+		default:
+			t.Fatalf("untyped error %v", err)
+		}
+	})
 }
