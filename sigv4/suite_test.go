@@ -96,6 +96,55 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// suiteContext is a context.json of the AWS signing test suite.
+type suiteContext struct {
+	Credentials struct {
+		AccessKeyID     string `json:"access_key_id"`
+		SecretAccessKey string `json:"secret_access_key"`
+		Token           string `json:"token"`
+	} `json:"credentials"`
+	Expiration       int    `json:"expiration_in_seconds"`
+	Normalize        bool   `json:"normalize"`
+	Region           string `json:"region"`
+	Service          string `json:"service"`
+	SignBody         bool   `json:"sign_body"`
+	Timestamp        string `json:"timestamp"`
+	OmitSessionToken bool   `json:"omit_session_token"`
+}
+
+// suiteInput reads a case of the suite (v4 or v4a): its context and the
+// SigV4 input it describes (the suite's services double-encode the path).
+func suiteInput(t *testing.T, caseDir string) (suiteContext, SignInput) {
+	t.Helper()
+	var ctx suiteContext
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(caseDir, "context.json"))), &ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := time.Parse(time.RFC3339, ctx.Timestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := parseRawRequest(t, readFile(t, filepath.Join(caseDir, "request.txt")))
+	sum := sha256.Sum256([]byte(raw.body))
+	return ctx, SignInput{
+		Request: raw.toRequest(t, nil),
+		Credentials: Credentials{
+			AccessKeyID:     ctx.Credentials.AccessKeyID,
+			SecretAccessKey: ctx.Credentials.SecretAccessKey,
+			SessionToken:    ctx.Credentials.Token,
+		},
+		Region:               ctx.Region,
+		Service:              ctx.Service,
+		Time:                 ts,
+		PayloadHash:          hex.EncodeToString(sum[:]),
+		Expires:              time.Duration(ctx.Expiration) * time.Second,
+		DoubleEncodePath:     true,
+		NormalizePath:        ctx.Normalize,
+		UnsignedSessionToken: ctx.OmitSessionToken,
+		ContentSHA256Header:  ctx.SignBody,
+	}
+}
+
 // TestSigningTestSuite runs every v4 case of the AWS signing test suite
 // (awslabs/aws-c-auth, tests/aws-signing-test-suite), both the header and
 // the query variants: canonical request, string to sign and signature.
@@ -114,46 +163,7 @@ func TestSigningTestSuite(t *testing.T) {
 		name := e.Name()
 		t.Run(name, func(t *testing.T) {
 			caseDir := filepath.Join(dir, name)
-			var ctx struct {
-				Credentials struct {
-					AccessKeyID     string `json:"access_key_id"`
-					SecretAccessKey string `json:"secret_access_key"`
-					Token           string `json:"token"`
-				} `json:"credentials"`
-				Expiration       int    `json:"expiration_in_seconds"`
-				Normalize        bool   `json:"normalize"`
-				Region           string `json:"region"`
-				Service          string `json:"service"`
-				SignBody         bool   `json:"sign_body"`
-				Timestamp        string `json:"timestamp"`
-				OmitSessionToken bool   `json:"omit_session_token"`
-			}
-			if err := json.Unmarshal([]byte(readFile(t, filepath.Join(caseDir, "context.json"))), &ctx); err != nil {
-				t.Fatal(err)
-			}
-			ts, err := time.Parse(time.RFC3339, ctx.Timestamp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw := parseRawRequest(t, readFile(t, filepath.Join(caseDir, "request.txt")))
-			sum := sha256.Sum256([]byte(raw.body))
-			in := SignInput{
-				Request: raw.toRequest(t, nil),
-				Credentials: Credentials{
-					AccessKeyID:     ctx.Credentials.AccessKeyID,
-					SecretAccessKey: ctx.Credentials.SecretAccessKey,
-					SessionToken:    ctx.Credentials.Token,
-				},
-				Region:               ctx.Region,
-				Service:              ctx.Service,
-				Time:                 ts,
-				PayloadHash:          hex.EncodeToString(sum[:]),
-				Expires:              time.Duration(ctx.Expiration) * time.Second,
-				DoubleEncodePath:     true,
-				NormalizePath:        ctx.Normalize,
-				UnsignedSessionToken: ctx.OmitSessionToken,
-				ContentSHA256Header:  ctx.SignBody,
-			}
+			_, in := suiteInput(t, caseDir)
 			for _, variant := range []string{"header", "query"} {
 				got, err := DefaultSigner.Explain(&in, variant == "query")
 				if err != nil {

@@ -2,7 +2,6 @@ package sigv4
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
@@ -21,20 +20,7 @@ import (
 type v4aCase struct {
 	name, dir string
 	in        SignInput
-	ctx       struct {
-		Credentials struct {
-			AccessKeyID     string `json:"access_key_id"`
-			SecretAccessKey string `json:"secret_access_key"`
-			Token           string `json:"token"`
-		} `json:"credentials"`
-		Expiration       int    `json:"expiration_in_seconds"`
-		Normalize        bool   `json:"normalize"`
-		Region           string `json:"region"`
-		Service          string `json:"service"`
-		SignBody         bool   `json:"sign_body"`
-		Timestamp        string `json:"timestamp"`
-		OmitSessionToken bool   `json:"omit_session_token"`
-	}
+	ctx       suiteContext
 }
 
 // answered reports whether the case has the suite's answers (38 of the 40
@@ -57,29 +43,8 @@ func v4aCases(t *testing.T) []*v4aCase {
 			continue
 		}
 		c := &v4aCase{name: e.Name(), dir: filepath.Join(dir, e.Name())}
-		if err := json.Unmarshal([]byte(readFile(t, filepath.Join(c.dir, "context.json"))), &c.ctx); err != nil {
-			t.Fatal(err)
-		}
-		ts, err := time.Parse(time.RFC3339, c.ctx.Timestamp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw := parseRawRequest(t, readFile(t, filepath.Join(c.dir, "request.txt")))
-		sum := sha256.Sum256([]byte(raw.body))
-		c.in = SignInput{
-			Request: raw.toRequest(t, nil),
-			Credentials: Credentials{AccessKeyID: c.ctx.Credentials.AccessKeyID, SecretAccessKey: c.ctx.Credentials.SecretAccessKey,
-				SessionToken: c.ctx.Credentials.Token},
-			RegionSet:            []string{c.ctx.Region},
-			Service:              c.ctx.Service,
-			Time:                 ts,
-			PayloadHash:          hex.EncodeToString(sum[:]),
-			Expires:              time.Duration(c.ctx.Expiration) * time.Second,
-			DoubleEncodePath:     true,
-			NormalizePath:        c.ctx.Normalize,
-			UnsignedSessionToken: c.ctx.OmitSessionToken,
-			ContentSHA256Header:  c.ctx.SignBody,
-		}
+		c.ctx, c.in = suiteInput(t, c.dir)
+		c.in.RegionSet, c.in.Region = []string{c.ctx.Region}, ""
 		cases = append(cases, c)
 	}
 	if len(cases) != 40 {
