@@ -53,7 +53,9 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"path"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +131,7 @@ type Server struct {
 	// metricsTokenHash is the SHA-256 of Options.MetricsToken; nil when
 	// the metrics need no token.
 	metricsTokenHash []byte
+	noRoute          http.Handler
 	metrics          http.Handler
 }
 
@@ -191,6 +194,7 @@ func New(o Options) (*Server, error) {
 	}
 
 	mux := http.NewServeMux()
+	s.noRoute = s.noRouteHandler()
 	api := func(pattern string, op string, h func(*request) (any, error)) {
 		mux.Handle(pattern, s.route(pattern, s.authed(op, false, h)))
 	}
@@ -262,7 +266,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.noRoute.ServeHTTP(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// noRoute answers a request no route takes, in JSON as every error: 405
+// with Allow for a path that takes other methods, 400 for a path with
+// '.', '..' or empty segments (which the router would redirect), 404
+// otherwise.
+func (s *Server) noRouteHandler() http.Handler {
+	return s.route("no route", func(w http.ResponseWriter, r *http.Request) error {
+		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
+			return apiErr(CodeInvalidPath, "the path %q has '.', '..' or empty segments, or a trailing '/'; an upload id or key in a path is never one of those", p)
+		}
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+			other := *r
+			other.Method = m
+			if _, pattern := s.mux.Handler(&other); pattern != "" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			return apiErr(CodeMethodNotAllowed, "%s is not a method of %s; it takes %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))
+		}
+		return apiErr(CodeNotFound, "no route %s %s; the routes are listed in /openapi.json", r.Method, r.URL.Path)
+	})
 }
 
 func (s *Server) originAllowed(origin string) bool {
@@ -448,7 +481,18 @@ func decode(r *request, v any) error {
 			return apiErr(CodeUnsupportedMediaType, "send the request as application/json")
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return apiErr(CodeRequestTooLarge, "the request body is over %d bytes", mbe.Limit)
+	}
+	if err != nil {
+		return apiErr(CodeInvalidJSON, "the request body could not be read: %v", err)
+	}
+	if err := checkMembers(body, reflect.TypeOf(v).Elem()); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
@@ -468,6 +512,12 @@ func decode(r *request, v any) error {
 		case isNumber && ute.Field == "expiresIn":
 			return invalidField("expiresIn", "expiresIn %s is out of range: ask for a whole number of seconds from 1 to %d at most (a client's own maximum may be lower), or 0 for the default",
 				number, int64(MaxExpiry/time.Second))
+		case isNumber && isInt(ute.Type.Kind()) && strings.ContainsAny(number, ".eE"):
+			what := "a whole number"
+			if ute.Field == "size" {
+				what = "a whole number of bytes"
+			}
+			return apiErr(CodeInvalidJSON, "field %q must be %s, not %s", ute.Field, what, number)
 		case isNumber && isInt(ute.Type.Kind()):
 			return apiErr(CodeInvalidJSON, "field %q must be a whole number from %d to %d, not %s", ute.Field, math.MinInt64, math.MaxInt64, number)
 		case ute != nil:
@@ -485,6 +535,116 @@ func decode(r *request, v any) error {
 		return apiErr(CodeInvalidJSON, "the body has more than one JSON value")
 	}
 	return nil
+}
+
+// checkMembers checks a request body's top-level members against the
+// JSON names of type t (a struct), before it is decoded: the body is one
+// JSON object, each member is named exactly as documented (encoding/json
+// would take "fileName" for "filename"), none is given twice (it would
+// keep the last), and an unknown one is answered with the name it comes
+// closest to.
+func checkMembers(body []byte, t reflect.Type) error {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := jsonNames(t)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err == io.EOF {
+		return apiErr(CodeInvalidJSON, "the body is empty; send a JSON object")
+	}
+	if err != nil {
+		return nil // decoding reports the syntax error
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return apiErr(CodeInvalidJSON, "the body must be a JSON object, such as {%q: ...}", names[0])
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		name, _ := tok.(string)
+		switch {
+		case seen[name]:
+			return apiErr(CodeInvalidJSON, "field %q is given twice; give each field once", name)
+		case !slices.Contains(names, name):
+			if near := nearest(name, names); near != "" {
+				return apiErr(CodeInvalidJSON, "unknown field %q; did you mean %q?", name, near)
+			}
+			return apiErr(CodeInvalidJSON, "unknown field %q; the fields are %s", name, strings.Join(names, ", "))
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// jsonNames lists the JSON member names of struct type t, in field order.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// nearest returns the name of names that name is a near miss of: the same
+// letters in another case, or at most two edits away; "" when none is.
+func nearest(name string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return n
+		}
+		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if len(name) <= 2 {
+		return "" // any short name is two edits from another
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, bounded in cost by
+// their lengths (member names are short; the body is at most 64 KiB).
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func isInt(k reflect.Kind) bool {

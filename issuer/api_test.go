@@ -736,3 +736,49 @@ func TestRouteLogsOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorGolden pins, word for word, the answers to requests a user gets
+// wrong: each is JSON with a code and a message that says the fix.
+func TestErrorGolden(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	for _, tt := range []struct {
+		name, method, path, body string
+		status                   int
+		want                     string
+		allow                    string
+	}{
+		{"a near miss of a field", "POST", "/v1/downloads", `{"key":"web/a.png","expires":60}`, 400,
+			`{"error":{"code":"invalid_json","message":"unknown field \"expires\"; did you mean \"expiresIn\"?"}}`, ""},
+		{"a field in another case", "POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`, 400,
+			`{"error":{"code":"invalid_json","message":"unknown field \"fileName\"; did you mean \"filename\"?"}}`, ""},
+		{"an unknown field", "POST", "/v1/downloads", `{"key":"web/a.png","bucket":"other"}`, 400,
+			`{"error":{"code":"invalid_json","message":"unknown field \"bucket\"; the fields are key, filename, expiresIn"}}`, ""},
+		{"a field given twice", "POST", "/v1/uploads", `{"filename":"a.png","contentType":"image/png","size":1,"size":2}`, 400,
+			`{"error":{"code":"invalid_json","message":"field \"size\" is given twice; give each field once"}}`, ""},
+		{"a fractional size", "POST", "/v1/uploads", `{"filename":"a.png","contentType":"image/png","size":1.5}`, 400,
+			`{"error":{"code":"invalid_json","message":"field \"size\" must be a whole number of bytes, not 1.5"}}`, ""},
+		{"an array body", "POST", "/v1/uploads", `[]`, 400,
+			`{"error":{"code":"invalid_json","message":"the body must be a JSON object, such as {\"filename\": ...}"}}`, ""},
+		{"GET on a POST route", "GET", "/v1/uploads", ``, 405,
+			`{"error":{"code":"method_not_allowed","message":"GET is not a method of /v1/uploads; it takes POST"}}`, "POST"},
+		{"an unknown route", "POST", "/v1/nothing", `{}`, 404,
+			`{"error":{"code":"not_found","message":"no route POST /v1/nothing; the routes are listed in /openapi.json"}}`, ""},
+		{"a dot-dot upload id", "POST", "/v1/uploads/multipart/../complete", `{}`, 400,
+			`{"error":{"code":"invalid_path","message":"the path \"/v1/uploads/multipart/../complete\" has '.', '..' or empty segments, or a trailing '/'; an upload id or key in a path is never one of those"}}`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, "http://127.0.0.1:8080/", strings.NewReader(tt.body))
+			r.URL.Path, r.URL.RawPath = tt.path, "" // as sent, not cleaned
+			r.Header.Set("Authorization", "Bearer "+webKey)
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if got := strings.TrimSpace(w.Body.String()); w.Code != tt.status || got != tt.want || w.Header().Get("Content-Type") != "application/json" {
+				t.Errorf("got %d %s\nwant %d %s", w.Code, got, tt.status, tt.want)
+			}
+			if w.Header().Get("Allow") != tt.allow {
+				t.Errorf("Allow %q, want %q", w.Header().Get("Allow"), tt.allow)
+			}
+		})
+	}
+}

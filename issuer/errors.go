@@ -65,6 +65,13 @@ const (
 	// CodeNoCredentials: the service hands no AWS credentials to
 	// browsers (Companion's GET /s3/sts) (403).
 	CodeNoCredentials Code = "no_credentials"
+	// CodeNotFound: no route has this path (404).
+	CodeNotFound Code = "not_found"
+	// CodeMethodNotAllowed: the path takes other methods, listed in the
+	// Allow header (405).
+	CodeMethodNotAllowed Code = "method_not_allowed"
+	// CodeInvalidPath: the path has '.', '..' or empty segments (400).
+	CodeInvalidPath Code = "invalid_path"
 	// CodeInternal: any other failure of the service (500).
 	CodeInternal Code = "internal"
 )
@@ -92,6 +99,9 @@ var statuses = map[Code]int{
 	CodeNotReady:              http.StatusServiceUnavailable,
 	CodePresignFailed:         http.StatusInternalServerError,
 	CodeNoCredentials:         http.StatusForbidden,
+	CodeNotFound:              http.StatusNotFound,
+	CodeMethodNotAllowed:      http.StatusMethodNotAllowed,
+	CodeInvalidPath:           http.StatusBadRequest,
 	CodeInternal:              http.StatusInternalServerError,
 }
 
