@@ -67,6 +67,7 @@ import (
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/inspect"
 	"github.com/presign-dev/presign/internal/httpx"
+	"github.com/presign-dev/presign/internal/suggest"
 	"github.com/presign-dev/presign/postpolicy"
 	"github.com/presign-dev/presign/sigv4"
 )
@@ -94,6 +95,9 @@ type Options struct {
 	// NoMetricsRoute leaves GET /metrics off the API's routes, for
 	// serving [Server.MetricsHandler] on an address of its own.
 	NoMetricsRoute bool
+	// Version is the service's version, which GET /healthz reports;
+	// empty leaves it out.
+	Version string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// TrustProxy takes the remote address from X-Forwarded-For.
@@ -209,7 +213,11 @@ func New(o Options) (*Server, error) {
 	api("POST /v1/presign", "", withBody(s.presignURL))
 	api("POST /v1/inspect", "", withBody(s.inspectURL))
 	mux.Handle("GET /healthz", s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
-		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		health := map[string]string{"status": "ok"}
+		if o.Version != "" {
+			health["version"] = o.Version
+		}
+		return writeJSON(w, http.StatusOK, health)
 	}))
 	mux.Handle("GET /readyz", s.route("GET /readyz", func(w http.ResponseWriter, r *http.Request) error {
 		// The probe is bounded by the backend's timeout; its error names
@@ -570,7 +578,7 @@ func checkMembers(body []byte, t reflect.Type) error {
 		case seen[name]:
 			return apiErr(CodeInvalidJSON, "field %q is given twice; give each field once", name)
 		case !slices.Contains(names, name):
-			if near := nearest(name, names); near != "" {
+			if near := suggest.Nearest(name, names); near != "" {
 				return apiErr(CodeInvalidJSON, "unknown field %q; did you mean %q?", name, near)
 			}
 			return apiErr(CodeInvalidJSON, "unknown field %q; the fields are %s", name, strings.Join(names, ", "))
@@ -602,49 +610,6 @@ func jsonNames(t reflect.Type) []string {
 		names = append(names, name)
 	}
 	return names
-}
-
-// nearest returns the name of names that name is a near miss of: the same
-// letters in another case, or at most two edits away; "" when none is.
-func nearest(name string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if strings.EqualFold(n, name) {
-			return n
-		}
-		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if len(name) <= 2 {
-		return "" // any short name is two edits from another
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance of a and b, bounded in cost by
-// their lengths (member names are short; the body is at most 64 KiB).
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func isInt(k reflect.Kind) bool {

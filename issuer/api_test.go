@@ -782,3 +782,19 @@ func TestErrorGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestHealthzVersion: GET /healthz reports the service's version.
+func TestHealthzVersion(t *testing.T) {
+	p, err := presign.New(presign.Config{Credentials: testCreds, Region: "us-east-1", Endpoint: testBaseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Config: testConfig(), Backend: &Backend{Presigner: p, Bucket: testBucket}, Version: "v1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := call(t, s, "GET", "/healthz", "", "")
+	if got := strings.TrimSpace(w.Body.String()); w.Code != 200 || got != `{"status":"ok","version":"v1.2.3"}` {
+		t.Errorf("/healthz: %d %s", w.Code, got)
+	}
+}

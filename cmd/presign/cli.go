@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/presign-dev/presign/internal/suggest"
 	"io"
 	"os"
 	"strings"
@@ -171,11 +172,19 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// flagError turns an error of fs.Parse into a usage error.
-func flagError(cmd string, err error) error {
+// flagError turns an error of fs.Parse into a usage error; an unknown flag
+// that is a near miss of one of fs's gets "did you mean".
+func flagError(cmd string, fs *flag.FlagSet, err error) error {
 	msg := err.Error()
 	// The flag package names flags with one dash; the usage shows two.
 	msg = strings.Replace(msg, " -", " --", 1)
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near := suggest.Nearest(strings.TrimLeft(name, "-"), names); near != "" {
+			return usageErrorf("did you mean --"+near+"? see 'presign "+cmd+" -h'", "%s", msg)
+		}
+	}
 	return usageErrorf("see 'presign "+cmd+" -h'", "%s", msg)
 }
 
@@ -237,7 +246,7 @@ func parseCommand(name, usage string, fs *flag.FlagSet, args []string, out io.Wr
 		return nil, nil, errHelp
 	}
 	if err != nil {
-		return nil, nil, flagError(name, err)
+		return nil, nil, flagError(name, fs, err)
 	}
 	set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })

@@ -15,9 +15,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/presign-dev/presign/internal/suggest"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 )
 
@@ -77,6 +79,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	name, rest := args[0], args[1:]
 	switch name {
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "presign %s\n", version())
+		return 0
 	case "help", "-h", "-help", "--help":
 		if len(rest) == 0 {
 			printMainUsage(stdout)
@@ -90,6 +95,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return report(stderr, err)
 		}
 	}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	if near := suggest.Nearest(name, names); near != "" {
+		return report(stderr, usageErrorf("did you mean 'presign "+near+"'? 'presign help' lists the commands", "unknown command %q", name))
+	}
 	return report(stderr, usageErrorf("run 'presign help' for the list of commands", "unknown command %q", name))
 }
 
@@ -99,4 +111,33 @@ func printMainUsage(w io.Writer) {
 		fmt.Fprintf(&list, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, mainUsage, list.String())
+}
+
+// version is the build's version: the module version of a release (go
+// install ...@v1.2.3), else the VCS revision it was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified, when string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		case "vcs.time":
+			when = " (" + s.Value + ")"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return "devel-" + rev[:min(12, len(rev))] + modified + when
 }

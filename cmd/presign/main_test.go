@@ -194,3 +194,29 @@ func TestURLUsageNamesEveryFlag(t *testing.T) {
 		}
 	})
 }
+
+// TestSuggestions: a mistyped command or flag gets "did you mean", and
+// --version prints the build's version.
+func TestSuggestions(t *testing.T) {
+	testEnv(t)
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"uplod", "f"}, 2, "presign: unknown command \"uplod\" (did you mean 'presign upload'? 'presign help' lists the commands)\n"},
+		{[]string{"frobnicate"}, 2, "presign: unknown command \"frobnicate\" (run 'presign help' for the list of commands)\n"},
+		{[]string{"url", "s3://b/k", "--expire", "1h"}, 2, "presign: flag provided but not defined: --expire (did you mean --expires? see 'presign url -h')\n"},
+		{[]string{"download", "--retires", "3", "http://x/y"}, 2, "presign: flag provided but not defined: --retires (did you mean --retries? see 'presign download -h')\n"},
+		{[]string{"url", "s3://b/k", "--bogus"}, 2, "presign: flag provided but not defined: --bogus (see 'presign url -h')\n"},
+	} {
+		r := runCLI(t, tt.args...)
+		if r.code != tt.code || r.stderr != tt.want {
+			t.Errorf("%q: exit %d, stderr %q\nwant %d, %q", tt.args, r.code, r.stderr, tt.code, tt.want)
+		}
+	}
+	r := runCLI(t, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "presign ") || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("--version: exit %d, %q", r.code, r.stdout)
+	}
+}

@@ -588,7 +588,7 @@ func newAPI(st *serveSettings, stg *storage, audit, logger *slog.Logger, separat
 	}
 	api, err := issuer.New(issuer.Options{Config: cfg, Backend: stg.backend,
 		Audit: audit, Log: logger, TrustProxy: st.trustProxy,
-		MetricsToken: st.metricsToken, NoMetricsRoute: separateMetrics, Lane: stg.lane})
+		MetricsToken: st.metricsToken, NoMetricsRoute: separateMetrics, Lane: stg.lane, Version: version()})
 	if err != nil {
 		return nil, "", &cliError{msg: err.Error(), hint: "presign serve --check-config explains every mistake", usage: true}
 	}
@@ -599,7 +599,7 @@ func newAPI(st *serveSettings, stg *storage, audit, logger *slog.Logger, separat
 // storage, and in local mode the API key and a first request.
 func (c *serveCommand) printAPI(st *serveSettings, lns *apiListeners, localKey string) {
 	pageOrigin := lns.pageOrigin()
-	fmt.Fprintf(c.stdout, "presign serve: API and upload page listening on %s\n", pageOrigin)
+	fmt.Fprintf(c.stdout, "presign serve: API and upload page listening on %s (presign %s)\n", pageOrigin, version())
 	if lns.metrics != nil {
 		fmt.Fprintf(c.stdout, "presign serve: metrics listening on http://%s/metrics\n", lns.metrics.Addr())
 	}
