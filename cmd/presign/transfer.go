@@ -2,6 +2,7 @@ package main
 
 import (
 	"golang.org/x/time/rate"
+	"syscall"
 
 	"context"
 	"errors"
@@ -135,8 +136,26 @@ func networkError(ctx context.Context, what string, err error) error {
 		return context.Cause(ctx)
 	}
 	var ue *url.Error
+	host := ""
 	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+			if u.Port() == "" {
+				host = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+			}
+		}
 		err = ue.Err // drop the URL, which holds the signature
+	}
+	// What no retry mends fails at once: nothing listens there, or the
+	// host name is unknown.
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED) && host != "":
+		return &cliError{msg: fmt.Sprintf("%s: nothing listens at %s (connection refused)", what, host),
+			hint: "check the URL's host and port, or start the server there", err: err}
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return &cliError{msg: fmt.Sprintf("%s: the host %s is unknown (no such host in DNS)", what, dnsErr.Name),
+			hint: "check the URL's host name", err: err}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

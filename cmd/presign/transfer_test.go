@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -333,4 +334,37 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 		time.Sleep(w.pause)
 	}
 	return written, nil
+}
+
+// TestTransferFailsFastOnNoServer: a download or an upload to a port
+// nothing listens on fails at once naming the host and port, without a
+// retry, and says it once. (An unknown host fails the same way, but what
+// a resolver answers for one depends on the machine's DNS: not tested.)
+func TestTransferFailsFastOnNoServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	file := filepath.Join(t.TempDir(), "f.bin")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.bin")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"download", "http://" + closed + "/b/k", "-o", out},
+			"presign: the download failed: nothing listens at " + closed + " (connection refused) (check the URL's host and port, or start the server there)\n"},
+		{[]string{"upload", file, "http://" + closed + "/b/k"},
+			"presign: the upload failed: nothing listens at " + closed + " (connection refused) (check the URL's host and port, or start the server there)\n"},
+	} {
+		retries := 0
+		r := runConfigured(t, nil, func(tr *transfer) { tr.backoff = func(int) time.Duration { retries++; return 0 } }, tt.args...)
+		if r.code != 1 || r.stderr != tt.want || retries != 0 {
+			t.Errorf("%q: exit %d after %d retries, stderr %q\nwant exit 1, no retry, %q", tt.args, r.code, retries, r.stderr, tt.want)
+		}
+	}
 }

@@ -350,7 +350,8 @@ func parseOperation(s string) (presign.Operation, error) {
 		}
 	}
 	if strings.EqualFold(s, "POST") {
-		return "", usageErrorf("name the operation: CreateMultipartUpload or CompleteMultipartUpload", "POST is ambiguous")
+		return "", usageErrorf("for a browser form upload, use 'presign post s3://BUCKET/KEY'; for a multipart step, name it: CreateMultipartUpload or CompleteMultipartUpload",
+			"POST is not one operation")
 	}
 	if strings.Contains(s, "://") {
 		return "", usageErrorf("write it as s3://BUCKET/KEY", "%q is not an s3:// URL", s)

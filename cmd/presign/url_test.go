@@ -360,7 +360,7 @@ func TestURLBadArguments(t *testing.T) {
 	}{
 		{"unknown method", []string{"FETCH", "s3://b/k"}, []string{`unknown method "FETCH"`, "(use GET, PUT, HEAD, DELETE"}},
 		{"misspelt method alone", []string{"GETT"}, []string{`unknown method "GETT"`}},
-		{"POST", []string{"POST", "s3://b/k"}, []string{"POST is ambiguous", "CreateMultipartUpload"}},
+		{"POST", []string{"POST", "s3://b/k"}, []string{"POST is not one operation", "presign post s3://BUCKET/KEY", "CreateMultipartUpload"}},
 		{"https URL", []string{"https://b.s3.amazonaws.com/k"}, []string{"is not an s3:// URL", "(write it as s3://BUCKET/KEY"}},
 		{"https URL after method", []string{"GET", "https://b/k"}, []string{"is not an s3:// URL"}},
 		{"bare path", []string{"PUT", "b/k"}, []string{`"b/k" is not an s3:// URL`, "s3://BUCKET/KEY"}},
