@@ -153,7 +153,7 @@ func loadAWS(ctx context.Context, f awsFlags) (awsSettings, error) {
 			return awsSettings{}, &cliError{
 				msg:   fmt.Sprintf("AWS profile %q is not in the shared config or credentials files", pe.Profile),
 				hint:  "check --profile and AWS_PROFILE; 'aws configure list-profiles' lists the profiles",
-				usage: f.profile != "", err: err,
+				usage: true, err: err, // from --profile or AWS_PROFILE alike
 			}
 		}
 		return awsSettings{}, &cliError{msg: "cannot load the AWS configuration: " + err.Error(),
@@ -265,8 +265,18 @@ func (a *awsProvider) Retrieve(ctx context.Context) (sigv4.Credentials, error) {
 	return out, nil
 }
 
-// errNoCredentials is the error for a machine with no credentials at all.
+// errNoCredentials is the error for a machine with no credentials at all,
+// or with half a key pair in the environment.
 func errNoCredentials(cause error) error {
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID") != "", os.Getenv("AWS_SECRET_ACCESS_KEY") != ""
+	switch {
+	case id && !secret:
+		return &cliError{msg: "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
+			hint: "set AWS_SECRET_ACCESS_KEY too, or unset AWS_ACCESS_KEY_ID to use the profiles", usage: true, err: cause}
+	case secret && !id:
+		return &cliError{msg: "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not",
+			hint: "set AWS_ACCESS_KEY_ID too, or unset AWS_SECRET_ACCESS_KEY to use the profiles", usage: true, err: cause}
+	}
 	return &cliError{
 		msg:  "no AWS credentials found",
 		hint: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run 'aws configure', or choose a profile with --profile",

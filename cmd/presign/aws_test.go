@@ -180,8 +180,12 @@ func TestAWSConfigErrors(t *testing.T) {
 			want: []string{"no AWS region is set", "--region", "AWS_REGION"}},
 		{name: "unknown --profile", args: []string{"--profile", "nope"}, code: 2,
 			want: []string{`AWS profile "nope" is not in the shared config or credentials files`, "(check --profile"}},
-		{name: "unknown AWS_PROFILE", env: map[string]string{"AWS_PROFILE": "nope"}, code: 1,
+		{name: "unknown AWS_PROFILE", env: map[string]string{"AWS_PROFILE": "nope"}, code: 2, // as --profile
 			want: []string{`AWS profile "nope"`, "AWS_PROFILE"}},
+		{name: "a key id without its secret", env: map[string]string{"AWS_SECRET_ACCESS_KEY": ""}, code: 2,
+			want: []string{"presign: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not (set AWS_SECRET_ACCESS_KEY too, or unset AWS_ACCESS_KEY_ID to use the profiles)"}},
+		{name: "a secret without its key id", env: map[string]string{"AWS_ACCESS_KEY_ID": ""}, code: 2,
+			want: []string{"presign: AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not"}},
 		{name: "expiry beyond temporary credentials", env: map[string]string{"AWS_SESSION_TOKEN": testToken}, args: []string{"--expires", "13h"}, code: 2,
 			want: []string{"longer than the credentials allow", "(ask for at most 12h0m0s with --expires)"}},
 	}
