@@ -61,6 +61,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
@@ -172,7 +173,9 @@ func New(o Options) (*Server, error) {
 		s.now = time.Now
 	}
 	if s.registry == nil {
+		// The standard go_* and process_* metrics beside the API's own.
 		s.registry = prometheus.NewRegistry()
+		s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	if o.MetricsToken != "" {
 		sum := sha256.Sum256([]byte(o.MetricsToken))
@@ -262,6 +265,16 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics }
 
 // ServeHTTP answers API requests, with CORS for the configured origins.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(origin) &&
+		r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		// A refused preflight says what was refused and what allows it;
+		// the browser shows the page only a CORS failure, but the
+		// network panel and the log show this.
+		s.route("CORS preflight", func(http.ResponseWriter, *http.Request) error {
+			return apiErr(CodeForbidden, "the origin %s may not call this API; allow it with --cors-origin %s (cors_origins in the config, PRESIGN_CORS_ORIGINS)", origin, origin)
+		}).ServeHTTP(w, r)
+		return
+	}
 	if origin := r.Header.Get("Origin"); origin != "" && s.originAllowed(origin) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", origin)

@@ -429,6 +429,22 @@ func TestCORS(t *testing.T) {
 	if w.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("CORS allowed an unlisted origin")
 	}
+	want := `{"error":{"code":"forbidden","message":"the origin https://evil.example.com may not call this API; allow it with --cors-origin https://evil.example.com (cors_origins in the config, PRESIGN_CORS_ORIGINS)"}}`
+	if got := strings.TrimSpace(w.Body.String()); w.Code != 403 || got != want {
+		t.Errorf("refused preflight: %d %s\nwant 403 %s", w.Code, got, want)
+	}
+}
+
+// TestMetricsStandardCollectors: /metrics has the Go runtime's and the
+// process's standard metrics beside the API's.
+func TestMetricsStandardCollectors(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "GET", "/metrics", "", "")
+	for _, name := range []string{"go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total", "process_open_fds"} {
+		if !strings.Contains(w.Body.String(), "\n"+name+" ") {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
 }
 
 // TestOpenAPIMatchesRoutes: every route the server has is in the OpenAPI
