@@ -52,6 +52,8 @@ Flags:
   --print-env        print the export line that points the AWS CLI, boto3, the
                      AWS SDKs and presign at the embedded store, and exit:
                      eval "$(presign serve --print-env --data DIR)"
+  --no-print-secret  keep a newly generated store secret off standard output
+                     (it is in DIR/credentials.json; --print-env prints it)
   --addr A           the API and upload page; default 127.0.0.1:8080
   --s3-addr A        the embedded S3 store; default 127.0.0.1:9000
   --data DIR         the embedded store's data directory; default ./presign-data
@@ -139,6 +141,7 @@ type serveFlags struct {
 	awsFlags                                          // of the external backend; --region is the store's too
 	config, hashKey                                   string
 	checkConfig, exampleConfig, newKey, quiet, env    bool
+	noSecret                                          bool
 	addr, s3Addr, data, publicURL, bucket, maxSize    string
 	multipartExpiry, backend, auditLog                string
 	accessKey, secretKey, metricsAddr, backendTimeout string
@@ -154,6 +157,7 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.checkConfig, "check-config", false, "")
 	fs.BoolVar(&f.exampleConfig, "example-config", false, "")
 	fs.BoolVar(&f.env, "print-env", false, "")
+	fs.BoolVar(&f.noSecret, "no-print-secret", false, "")
 	fs.StringVar(&f.hashKey, "hash-key", "", "")
 	fs.BoolVar(&f.newKey, "new-key", false, "")
 	fs.StringVar(&f.addr, "addr", "", "")
@@ -497,14 +501,18 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 	if f.credFile != "" {
 		fmt.Fprintf(c.stdout, "  credentials:   %s\n", f.credFile)
 	}
-	if generated {
+	printSecret := generated && !f.noSecret
+	switch {
+	case printSecret:
 		fmt.Fprintf(c.stdout, "  secret key:    %s  (new; printed this once, kept in the file above)\n", kp.SecretAccessKey)
+	case generated:
+		fmt.Fprintln(c.stdout, "  secret key:    new, kept in the file above (not printed: --no-print-secret)")
 	}
 	if st.bucket != "" {
 		fmt.Fprintf(c.stdout, "  bucket:        s3://%s\n", st.bucket)
 	}
 	fmt.Fprintln(c.stdout, "  for the AWS CLI, boto3, the AWS SDKs and presign itself, with no flags:")
-	if generated {
+	if printSecret {
 		fmt.Fprintf(c.stdout, "    %s\n", exportLine(storeURL(storageURL), kp, st.region))
 	} else {
 		fmt.Fprintf(c.stdout, "    eval \"$(presign serve --print-env --data %s)\"\n", shellQuote(st.data))

@@ -452,3 +452,26 @@ func TestServeKeys(t *testing.T) {
 		t.Errorf("--new-key: %d %q", r.code, r.stdout)
 	}
 }
+
+// TestServeNoPrintSecret: with --no-print-secret, a newly generated store
+// secret is kept off standard output; the banner names the file instead,
+// and --print-env still gives the export line.
+func TestServeNoPrintSecret(t *testing.T) {
+	testEnv(t)
+	t.Setenv("PRESIGN_ACCESS_KEY_ID", "")
+	t.Setenv("PRESIGN_SECRET_ACCESS_KEY", "")
+	data := filepath.Join(t.TempDir(), "data")
+	s := startServe(t, "--data", data, "--no-print-secret")
+	var kp keyPair
+	b, err := os.ReadFile(filepath.Join(data, credentialsFile))
+	if err != nil || json.Unmarshal(b, &kp) != nil || kp.SecretAccessKey == "" {
+		t.Fatalf("credentials file: %v %s", err, b)
+	}
+	out := s.stdout.String()
+	if strings.Contains(out, kp.SecretAccessKey) {
+		t.Errorf("the secret was printed:\n%s", out)
+	}
+	if !strings.Contains(out, "not printed: --no-print-secret") || !strings.Contains(out, "presign serve --print-env --data") {
+		t.Errorf("the banner does not say where the secret is:\n%s", out)
+	}
+}
