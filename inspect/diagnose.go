@@ -51,6 +51,7 @@ const (
 	CauseAlgorithm        Code = "algorithm"
 	CauseHeaderAuth       Code = "header-auth"
 	CauseNotAuth          Code = "not-a-signature-problem"
+	CausePolicyCondition  Code = "post-policy-condition"
 	CauseUnknown          Code = "unknown"
 )
 
@@ -743,6 +744,18 @@ func (d *Diagnosis) accessDenied(in *Inspection, e *s3err.Error) {
 			fmtTime(signedAt), fmtDuration(signedAt.Sub(server)), fmtTime(server)))
 		if raw := detail(e, "X-Amz-Date"); raw != "" && strings.TrimLeft(raw, "0123456789") == "" && len(raw) >= 12 {
 			d.cause(CauseClockSkew, fmt.Sprintf("X-Amz-Date %s is a count of milliseconds, not yyyymmddTHHMMSSZ: the signer wrote the time in the wrong format", raw))
+		}
+	case strings.HasPrefix(msg, "Invalid according to Policy"):
+		// A POST form that its own policy refuses: name the condition.
+		cond := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(msg, "Invalid according to Policy"), ":"))
+		switch {
+		case strings.HasPrefix(cond, "Policy Condition failed:"):
+			cond = strings.TrimSpace(strings.TrimPrefix(cond, "Policy Condition failed:"))
+			d.cause(CausePolicyCondition, "the form's fields break its own policy: the condition "+cond+" failed. Send the field with a value it allows (for a Content-Type condition, the file's type), or ask for a form that fits the file")
+		case strings.HasPrefix(cond, "Extra input fields:"):
+			d.cause(CausePolicyCondition, "the form has fields its policy does not cover ("+strings.TrimSpace(strings.TrimPrefix(cond, "Extra input fields:"))+"): remove them, or ask for a form that allows them")
+		default:
+			d.cause(CausePolicyCondition, "the form breaks its own policy: "+or(cond, msg))
 		}
 	case strings.HasPrefix(msg, "There were headers present in the request which were not signed"):
 		names := detail(e, "HeadersNotSigned")

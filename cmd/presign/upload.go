@@ -187,6 +187,9 @@ func (c *uploadCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer f.Close()
 	p.file, p.name, p.size = f, filepath.Base(pos[0]), fi.Size()
+	if err := p.checkForm(set["content-type"]); err != nil {
+		return err
+	}
 	if err := p.check(*checksum); err != nil {
 		return err
 	}
@@ -448,6 +451,55 @@ func queryValue(u *url.URL, name string) string {
 		}
 	}
 	return ""
+}
+
+// checkForm checks a POST form against its own policy before the file is
+// sent, as S3 will: a Content-Type the policy conditions and the form
+// lacks is the file's (by extension, then by its first bytes); a condition
+// on a field the form has, and content-length-range on the file's size,
+// must hold, or the upload is refused naming the condition. A policy that
+// does not parse is left to storage to judge.
+func (p *uploadPlan) checkForm(typeGiven bool) error {
+	if p.method != "POST" {
+		return nil
+	}
+	b64, ok := p.fields.Get("policy")
+	if !ok {
+		return nil
+	}
+	pol, err := postpolicy.Parse(b64)
+	if err != nil {
+		return nil
+	}
+	for _, c := range pol.Conditions {
+		if c.Op == postpolicy.OpContentLengthRange {
+			if p.size < c.Min || p.size > c.Max {
+				return &cliError{msg: fmt.Sprintf("%s is %s (%d bytes); the form's policy allows %d to %d bytes (%s)", printableName(p.name), formatBytes(p.size), p.size, c.Min, c.Max, c),
+					hint: "storage would refuse it: upload a file within the range, or ask for a form that allows this size"}
+			}
+			continue
+		}
+		if strings.EqualFold(c.Field, "content-type") && !typeGiven {
+			if _, has := p.fields.Get("content-type"); !has {
+				p.fields = append(p.fields, postpolicy.Field{Name: "Content-Type", Value: fileType(p.file, p.name, "")})
+			}
+		}
+		v, has := p.fields.Get(c.Field)
+		if !has || strings.EqualFold(c.Field, "bucket") {
+			continue // storage names a missing field; the bucket is the URL's
+		}
+		if strings.EqualFold(c.Field, "key") {
+			v = strings.ReplaceAll(v, "${filename}", p.name)
+		}
+		if !c.Matches(v) {
+			hint := "storage would refuse the upload: ask for a form that fits this file"
+			if strings.EqualFold(c.Field, "content-type") {
+				hint = "give --content-type with a type the policy allows"
+			}
+			return &cliError{msg: fmt.Sprintf("the form's policy condition %s fails: the %s field is %q", c, c.Field, printableName(v)), hint: hint}
+		}
+	}
+	return nil
 }
 
 // check compares the plan with the file: the length and checksum the URL

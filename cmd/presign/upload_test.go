@@ -267,10 +267,35 @@ func TestUploadRefused(t *testing.T) {
 		})
 	}
 
+	// A file over the form's size is refused before it is sent, naming
+	// the policy's condition.
 	post := runCLI(t, "post", "s3://uploads/small", "--max-size", "1KiB", "--endpoint", ts.url, "--path-style")
 	r := runCommand(t, strings.NewReader(post.stdout), "upload", file, "--form", "-")
-	if r.code != 1 || !strings.Contains(r.stderr, "EntityTooLarge") {
-		t.Errorf("form over its size: exit %d, stderr:\n%s", r.code, r.stderr)
+	if want := `presign: x.bin is 4.0 KiB (4096 bytes); the form's policy allows 0 to 1024 bytes (["content-length-range", 0, 1024]) (storage would refuse it: upload a file within the range, or ask for a form that allows this size)` + "\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("form over its size: exit %d, stderr:\n%s\nwant\n%s", r.code, r.stderr, want)
+	}
+}
+
+// TestUploadFormContentType: a form whose policy conditions Content-Type
+// and has no Content-Type field gets the file's type (by extension); a
+// file of a type the policy refuses is refused before it is sent, naming
+// the condition and the value.
+func TestUploadFormContentType(t *testing.T) {
+	testEnv(t)
+	ts := newTestStore(t)
+	post := runCLI(t, "post", "s3://uploads/'${filename}'", "--content-type-prefix", "text/", "--endpoint", ts.url, "--path-style")
+	if post.code != 0 {
+		t.Fatalf("post: %s", post.stderr)
+	}
+	text := writeTemp(t, "notes.txt", []byte("hello"))
+	if r := runCommand(t, strings.NewReader(post.stdout), "upload", text, "--form", "-"); r.code != 0 {
+		t.Errorf("a text file to a text/ form: exit %d\n%s", r.code, r.stderr)
+	}
+	bin := writeTemp(t, "blob.bin", testData(64, 3))
+	r := runCommand(t, strings.NewReader(post.stdout), "upload", bin, "--form", "-")
+	want := `presign: the form's policy condition ["starts-with", "$Content-Type", "text/"] fails: the Content-Type field is "application/octet-stream" (give --content-type with a type the policy allows)` + "\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("a binary file to a text/ form: exit %d, stderr:\n%s\nwant\n%s", r.code, r.stderr, want)
 	}
 }
 
