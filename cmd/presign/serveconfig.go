@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/presign-dev/presign/internal/suggest"
 	"math"
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -186,12 +190,14 @@ type clientFile struct {
 	Burst             int      `toml:"burst"`
 }
 
-// readServeFile reads and decodes a config file strictly: a syntax error
-// names its line, and a key the file should not have is a mistake.
+// readServeFile reads and decodes a config file strictly, reporting every
+// mistake in one pass: a syntax error names its line; a value of the wrong
+// type, or a size or duration that does not parse, is said in plain words
+// with an example, and left out so that the rest is still checked; a key
+// the file should not have gets the one it is closest to.
 func readServeFile(path string) (*serveFile, []error) {
-	var f serveFile
-	md, err := toml.DecodeFile(path, &f)
-	if err != nil {
+	var raw map[string]any
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
 			return nil, []error{fmt.Errorf("%s:%d: %s", path, perr.Position.Line, perr.Message)}
@@ -201,11 +207,120 @@ func readServeFile(path string) (*serveFile, []error) {
 		}
 		return nil, []error{fmt.Errorf("%s: %v", path, err)}
 	}
-	var errs []error
+	errs := checkTOMLTypes(path, raw, reflect.TypeOf(serveFile{}), "")
+	// The values left are of the right types: decode them strictly.
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(raw); err != nil {
+		return nil, append(errs, fmt.Errorf("%s: %v", path, err))
+	}
+	var f serveFile
+	md, err := toml.Decode(buf.String(), &f)
+	if err != nil {
+		return nil, append(errs, fmt.Errorf("%s: %v", path, err))
+	}
 	for _, k := range md.Undecoded() {
 		errs = append(errs, fmt.Errorf("%s: unknown setting %q (%s)", path, k.String(), suggestKey(k)))
 	}
 	return &f, errs
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// tomlExamples are the examples of the settings whose mistakes are worth
+// an example of their own.
+var tomlExamples = map[string]string{
+	"cors_origins": `["https://app.example.com"]`, "base_domains": `["s3.example.com"]`,
+	"operations": `["upload", "multipart", "download"]`, "content_types": `["image/*", "application/pdf"]`,
+}
+
+// checkTOMLTypes checks the values of table raw against the fields of
+// struct t (prefix names the table), and deletes each one of the wrong
+// type from raw, so that decoding the rest checks it too. Unknown keys are
+// left for the decoder to report.
+func checkTOMLTypes(path string, raw map[string]any, t reflect.Type, prefix string) []error {
+	var errs []error
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("toml")
+		v, ok := raw[name]
+		if name == "" || !ok {
+			continue
+		}
+		key := prefix + name
+		bad := func(what, example string) {
+			if ex, ok := tomlExamples[name]; ok {
+				example = ex
+			}
+			errs = append(errs, fmt.Errorf("%s: %s must be %s, like %s = %s", path, key, what, name, example))
+			delete(raw, name)
+		}
+		ft := f.Type
+		switch {
+		case reflect.PointerTo(ft).Implements(textUnmarshaler):
+			text, isText := v.(string)
+			if n, isInt := v.(int64); isInt {
+				text, isText = strconv.FormatInt(n, 10), true
+				raw[name] = text
+			}
+			example := `"64MiB"`
+			if ft == reflect.TypeFor[duration]() {
+				example = `"15m"`
+			}
+			if !isText {
+				bad("a string", example)
+				continue
+			}
+			if err := reflect.New(ft).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %v", path, key, err))
+				delete(raw, name)
+			}
+		case ft.Kind() == reflect.String:
+			if _, ok := v.(string); !ok {
+				bad("a string", `"..."`)
+			}
+		case ft.Kind() == reflect.Bool:
+			if _, ok := v.(bool); !ok {
+				bad("true or false", "true")
+			}
+		case ft.Kind() == reflect.Int:
+			if _, ok := v.(int64); !ok {
+				bad("a whole number", "40")
+			}
+		case ft.Kind() == reflect.Float64:
+			switch v.(type) {
+			case int64, float64:
+			default:
+				bad("a number", "20")
+			}
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.String:
+			list, ok := v.([]any)
+			for _, e := range list {
+				if _, isStr := e.(string); !isStr {
+					ok = false
+				}
+			}
+			if !ok {
+				bad("a list of strings", `["..."]`)
+			}
+		case ft.Kind() == reflect.Struct:
+			table, ok := v.(map[string]any)
+			if !ok {
+				bad("a table", "["+name+"]")
+				continue
+			}
+			errs = append(errs, checkTOMLTypes(path, table, ft, key+".")...)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			tables, ok := v.([]map[string]any)
+			if !ok {
+				bad("an array of tables", "[["+name+"]]")
+				continue
+			}
+			for j, table := range tables {
+				errs = append(errs, checkTOMLTypes(path, table, ft.Elem(), fmt.Sprintf("%s[%d].", key, j+1))...)
+			}
+		}
+	}
+	return errs
 }
 
 // knownKeys are the settings a config file may have, for suggestions.
@@ -216,37 +331,10 @@ var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_sec
 	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token"}
 
 func suggestKey(k toml.Key) string {
-	last := k[len(k)-1]
-	best, bestD := "", 4
-	for _, c := range knownKeys {
-		if d := editDistance(last, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best != "" {
-		return "did you mean " + best + "?"
+	if near := suggest.Nearest(k[len(k)-1], knownKeys); near != "" {
+		return "did you mean " + near + "?"
 	}
 	return "remove it; presign serve --example-config lists the settings"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // serveSettings is the merged configuration: defaults, then the file,
