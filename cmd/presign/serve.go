@@ -52,6 +52,9 @@ Flags:
   --print-env        print the export line that points the AWS CLI, boto3, the
                      AWS SDKs and presign at the embedded store, and exit:
                      eval "$(presign serve --print-env --data DIR)"
+  --start-degraded   start even when the S3 backend cannot be reached or
+                     refuses the credentials (GET /readyz then fails); by
+                     default serve refuses to start, saying what is wrong
   --no-print-secret  keep a newly generated store secret off standard output
                      (it is in DIR/credentials.json; --print-env prints it)
   --addr A           the API and upload page; default 127.0.0.1:8080
@@ -141,7 +144,7 @@ type serveFlags struct {
 	awsFlags                                          // of the external backend; --region is the store's too
 	config, hashKey                                   string
 	checkConfig, exampleConfig, newKey, quiet, env    bool
-	noSecret                                          bool
+	noSecret, degraded                                bool
 	addr, s3Addr, data, publicURL, bucket, maxSize    string
 	multipartExpiry, backend, auditLog                string
 	accessKey, secretKey, metricsAddr, backendTimeout string
@@ -158,6 +161,7 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.exampleConfig, "example-config", false, "")
 	fs.BoolVar(&f.env, "print-env", false, "")
 	fs.BoolVar(&f.noSecret, "no-print-secret", false, "")
+	fs.BoolVar(&f.degraded, "start-degraded", false, "")
 	fs.StringVar(&f.hashKey, "hash-key", "", "")
 	fs.BoolVar(&f.newKey, "new-key", false, "")
 	fs.StringVar(&f.addr, "addr", "", "")
@@ -218,6 +222,18 @@ func (c *serveCommand) Run(ctx context.Context, args []string) error {
 
 	st, errs := c.settings(&f, set)
 	if f.checkConfig {
+		if len(errs) == 0 && st.external() {
+			// With a backend, the probe serve would make at start.
+			b, aws, err := newBackend(ctx, st)
+			if err == nil {
+				if perr, _ := probeBackend(ctx, b, st); perr != nil {
+					err = aws.endpointError(perr)
+				}
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
 		return c.report(st, errs)
 	}
 	if f.env && len(errs) == 0 {
@@ -425,22 +441,25 @@ func (s *storage) close() {
 // storage opens the storage the settings name.
 func (c *serveCommand) storage(ctx context.Context, f *serveFlags, st *serveSettings, logger *slog.Logger, pageOrigin string) (*storage, error) {
 	if st.external() {
-		return c.external(ctx, st, logger)
+		return c.external(ctx, st, logger, f.degraded)
 	}
 	return c.local(ctx, f, st, logger, pageOrigin)
 }
 
 // external is the storage of an S3 service, with credentials from the
-// standard AWS chain.
-func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *slog.Logger) (*storage, error) {
-	aws, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile, endpoint: st.endpoint})
+// standard AWS chain. Storage is probed first (the readiness check):
+// one that cannot be reached, or that refuses the credentials or does not
+// have the bucket, stops serve with what is wrong, unless degraded.
+func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *slog.Logger, degraded bool) (*storage, error) {
+	b, aws, err := newBackend(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	b, err := stack.External(stack.ExternalConfig{Credentials: aws.creds, Region: aws.region, Endpoint: aws.endpoint,
-		PathStyle: st.pathStyle, Bucket: st.bucket, Timeout: st.backendTimeout})
-	if err != nil {
-		return nil, aws.endpointError(fromLibrary(err, "serve"))
+	if err, fatal := probeBackend(ctx, b, st); err != nil {
+		if fatal && !degraded {
+			return nil, aws.endpointError(err)
+		}
+		logger.Warn("the S3 backend's readiness check failed; starting all the same: " + plainText(err))
 	}
 	secret := []byte(st.uploadSecret)
 	if len(secret) == 0 {
@@ -838,4 +857,56 @@ func validAccessKeyID(id string) bool {
 		}
 	}
 	return true
+}
+
+// newBackend is the issuer backend of the external S3 service, with the
+// AWS settings it was made with.
+func newBackend(ctx context.Context, st *serveSettings) (*issuer.Backend, *awsSettings, error) {
+	aws, err := loadAWS(ctx, awsFlags{region: st.region, profile: st.profile, endpoint: st.endpoint})
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := stack.External(stack.ExternalConfig{Credentials: aws.creds, Region: aws.region, Endpoint: aws.endpoint,
+		PathStyle: st.pathStyle, Bucket: st.bucket, Timeout: st.backendTimeout})
+	if err != nil {
+		return nil, nil, aws.endpointError(fromLibrary(err, "serve"))
+	}
+	return b, &aws, nil
+}
+
+// probeBackend asks storage for an object that does not exist, as GET
+// /readyz does, and says in plain words what is wrong, if anything. A
+// refusal that may only mean the credentials lack s3:ListBucket (S3 then
+// answers 403 for a missing key) is not fatal.
+func probeBackend(ctx context.Context, b *issuer.Backend, st *serveSettings) (err error, fatal bool) {
+	if err = b.Ready(ctx); err == nil {
+		return nil, false
+	}
+	return explainProbe(err, st), !isAccessDenied(err)
+}
+
+func isAccessDenied(err error) bool {
+	var be *issuer.BackendError
+	return errors.As(err, &be) && be.Status == http.StatusForbidden && be.Code == "AccessDenied"
+}
+
+func explainProbe(err error, st *serveSettings) error {
+	var be *issuer.BackendError
+	var ue *issuer.UnreachableError
+	switch {
+	case errors.As(err, &ue):
+		return &cliError{msg: "the S3 backend cannot be reached: " + plainText(err),
+			hint: "check the endpoint and the network, or give --start-degraded to start anyway (GET /readyz then fails)", err: err}
+	case errors.As(err, &be) && be.Code == "NoSuchBucket":
+		return &cliError{msg: fmt.Sprintf("the S3 backend has no bucket %q", st.bucket),
+			hint: "create it, or name another with --backend s3://BUCKET", usage: true, err: err}
+	case errors.As(err, &be) && (be.Code == "InvalidAccessKeyId" || be.Code == "SignatureDoesNotMatch" || be.Code == "ExpiredToken" || be.Code == "InvalidToken"):
+		return &cliError{msg: fmt.Sprintf("the S3 backend refuses the service's credentials: %s: %s", be.Code, be.Message),
+			hint: "check the AWS credentials serve runs with (environment, --profile)", usage: true, err: err}
+	case errors.As(err, &be) && be.Status == http.StatusForbidden:
+		return &cliError{msg: fmt.Sprintf("the S3 backend refuses access to the bucket %q: %s: %s", st.bucket, be.Code, be.Message),
+			hint: "give the credentials s3:GetObject, s3:PutObject and s3:ListBucket on the bucket (without ListBucket, S3 answers 403 for a missing key)", usage: true, err: err}
+	}
+	return &cliError{msg: "the S3 backend's readiness check failed: " + plainText(err),
+		hint: "give --start-degraded to start anyway (GET /readyz then fails)", err: err}
 }

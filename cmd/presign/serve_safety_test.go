@@ -105,7 +105,7 @@ func get(t *testing.T, u, token string) (int, string) {
 func TestServeBackendDownRedacted(t *testing.T) {
 	testEnv(t)
 	t.Setenv("AWS_SESSION_TOKEN", sessionToken)
-	s := startServe(t, "--backend", "s3://b", "--endpoint", "http://"+unusedTCPAddr(t), "--path-style")
+	s := startServe(t, "--backend", "s3://b", "--endpoint", "http://"+unusedTCPAddr(t), "--path-style", "--start-degraded")
 	key := apiKeyRE.FindStringSubmatch(s.stdout.String())[1]
 	code, body := get(t, s.api+"/readyz", "")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not_ready") {
@@ -132,7 +132,7 @@ func TestServeBackendDownRedacted(t *testing.T) {
 func TestServeHungBackend(t *testing.T) {
 	testEnv(t)
 	addr := hungStorage(t)
-	s := startServe(t, "--backend", "s3://b", "--endpoint", "http://"+addr, "--path-style", "--backend-timeout", "1s", "--quiet")
+	s := startServe(t, "--backend", "s3://b", "--endpoint", "http://"+addr, "--path-style", "--backend-timeout", "1s", "--quiet", "--start-degraded")
 	key := apiKeyRE.FindStringSubmatch(s.stdout.String())[1]
 	start := time.Now()
 	code, out := apiCall(t, s.api, key, "/v1/uploads/multipart", `{"filename":"a.bin","contentType":"application/octet-stream","size":104857600}`)
@@ -264,5 +264,23 @@ func TestRedactingHandler(t *testing.T) {
 	if g == nil || g["n"] != float64(7) || g["d"] != float64(time.Second) || !strings.Contains(fmt.Sprint(g["err"]), "EOF") ||
 		strings.Count(out, "X-Amz-Signature=REDACTED") != 6 {
 		t.Errorf("record %s", out)
+	}
+}
+
+// TestServeRefusesUnreachableBackend: serve on an S3 backend nothing
+// listens at refuses to start, saying so, instead of failing at the first
+// request; --check-config reports the same; --start-degraded starts.
+func TestServeRefusesUnreachableBackend(t *testing.T) {
+	testEnv(t)
+	addr := unusedTCPAddr(t)
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--backend", "s3://b", "--endpoint", "http://" + addr, "--path-style", "--backend-timeout", "2s"}
+	r := runCLI(t, args...)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "presign: the S3 backend cannot be reached: ") || !strings.Contains(r.stderr, addr) ||
+		!strings.Contains(r.stderr, "--start-degraded") {
+		t.Errorf("serve: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runCLI(t, append(args, "--check-config")...)
+	if r.code != 2 || !strings.Contains(r.stdout, "1 mistake(s)") || !strings.Contains(r.stdout, "the S3 backend cannot be reached") {
+		t.Errorf("--check-config: exit %d, stdout %q", r.code, r.stdout)
 	}
 }

@@ -383,3 +383,34 @@ func refused(t *testing.T, s *presignServer, key, what string, do func() (int, [
 		t.Errorf("after the refused upload, GET %s: %d %s, want 404 NoSuchKey", key, resp.StatusCode, b)
 	}
 }
+
+// TestServeMinIOProbe: on a real MinIO, serve refuses to start with
+// credentials it refuses or a bucket it lacks, saying which, and
+// --check-config says the same in one run.
+func TestServeMinIOProbe(t *testing.T) {
+	m := startMinIO(t)
+	const bucket = "presign-probe"
+	if err := m.CreateBucket(context.Background(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	conf, _ := writeConfig(t, "")
+	for _, tt := range []struct {
+		name, secret, bucket, want string
+	}{
+		{"wrong secret", "not-the-secret-0123456789", bucket, "presign: the S3 backend refuses the service's credentials: SignatureDoesNotMatch"},
+		{"no such bucket", m.Credentials.SecretAccessKey, "no-such-bucket", `presign: the S3 backend has no bucket "no-such-bucket"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := []string{"AWS_ACCESS_KEY_ID=" + m.Credentials.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + tt.secret}
+			args := []string{"serve", "--addr", "127.0.0.1:0", "--config", conf, "--backend", "s3://" + tt.bucket, "--endpoint", m.Endpoint, "--path-style", "--region", "us-east-1"}
+			_, errs := runCLI(t, env, 2, args...)
+			if !strings.HasPrefix(errs, tt.want) {
+				t.Errorf("serve: %s\nwant it to start %s", errs, tt.want)
+			}
+			out, _ := runCLI(t, env, 2, append(args, "--check-config")...)
+			if !strings.Contains(out, strings.TrimPrefix(tt.want, "presign: ")) {
+				t.Errorf("--check-config:\n%s", out)
+			}
+		})
+	}
+}
