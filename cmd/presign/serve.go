@@ -324,21 +324,21 @@ func orDefault(s, def string) string {
 // the servers run.
 func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettings) error {
 	logger := c.logger(f.quiet)
+	lns, err := listenAPI(st) // before any file is made: a port in use leaves none
+	if err != nil {
+		return err
+	}
+	defer lns.close()
+	stg, err := c.storage(ctx, f, st, logger, lns.pageOrigin()) // listens before it makes a file
+	if err != nil {
+		return err
+	}
+	defer stg.close()
 	audit, closeAudit, err := c.auditLogger(st.auditLog)
 	if err != nil {
 		return err
 	}
 	defer closeAudit()
-	lns, err := listenAPI(st)
-	if err != nil {
-		return err
-	}
-	defer lns.close()
-	stg, err := c.storage(ctx, f, st, logger, lns.pageOrigin())
-	if err != nil {
-		return err
-	}
-	defer stg.close()
 
 	if st.storeOnly() {
 		// No bucket to issue URLs for: the S3 store alone.
@@ -473,6 +473,17 @@ func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *
 
 // local opens the embedded store, takes its address and prints its banner.
 func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettings, logger *slog.Logger, pageOrigin string) (_ *storage, err error) {
+	// The address first: a start that fails on a port in use leaves no
+	// new file behind (credentials, data directory).
+	ln, err := net.Listen("tcp", st.s3Addr)
+	if err != nil {
+		return nil, &cliError{msg: "cannot listen on " + st.s3Addr + ": " + err.Error(), hint: "give another address with --s3-addr", err: err}
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	kp, generated, err := f.storeCredentials(st, c.stderr)
 	if err != nil {
 		return nil, err
@@ -505,9 +516,7 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 			s.close()
 		}
 	}()
-	if s.ln, err = net.Listen("tcp", st.s3Addr); err != nil {
-		return nil, &cliError{msg: "cannot listen on " + st.s3Addr + ": " + err.Error(), hint: "give another address with --s3-addr", err: err}
-	}
+	s.ln = ln
 	storageURL := strings.TrimRight(st.publicURL, "/")
 	if storageURL == "" {
 		storageURL = "http://" + s.ln.Addr().String()

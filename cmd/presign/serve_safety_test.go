@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -282,5 +284,35 @@ func TestServeRefusesUnreachableBackend(t *testing.T) {
 	r = runCLI(t, append(args, "--check-config")...)
 	if r.code != 2 || !strings.Contains(r.stdout, "1 mistake(s)") || !strings.Contains(r.stdout, "the S3 backend cannot be reached") {
 		t.Errorf("--check-config: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+// TestServePortInUseLeavesNoFiles: a serve that cannot listen (the API's
+// or the store's port is taken) fails without creating the data
+// directory, its credentials or the audit log.
+func TestServePortInUseLeavesNoFiles(t *testing.T) {
+	testEnv(t)
+	t.Setenv("PRESIGN_ACCESS_KEY_ID", "")
+	t.Setenv("PRESIGN_SECRET_ACCESS_KEY", "")
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"--addr", taken.Addr().String(), "--s3-addr", "127.0.0.1:0"},
+		{"--addr", "127.0.0.1:0", "--s3-addr", taken.Addr().String()},
+	} {
+		data, audit := filepath.Join(dir, "data"), filepath.Join(dir, "audit.log")
+		r := runCLI(t, append([]string{"serve", "--data", data, "--audit-log", audit}, args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "cannot listen on "+taken.Addr().String()) {
+			t.Errorf("%q: exit %d, %s", args, r.code, r.stderr)
+		}
+		for _, p := range []string{data, audit} {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%q left %s behind (%v)", args, p, err)
+			}
+		}
 	}
 }
