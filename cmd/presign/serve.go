@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -716,11 +717,74 @@ func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
 	case "stdout":
 		return slog.New(redactLogs(slog.NewJSONHandler(c.stdout, nil))), func() {}, nil
 	}
-	file, err := os.OpenFile(where, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	file, err := openLogFile(where)
 	if err != nil {
 		return nil, nil, &cliError{msg: "cannot open the audit log: " + err.Error(), hint: "give a writable file, stderr or stdout with --audit-log", err: err}
 	}
-	return slog.New(redactLogs(slog.NewJSONHandler(file, nil))), func() { file.Close() }, nil
+	// logrotate moves the file, then sends SIGHUP: write to a new one.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := file.reopen(); err != nil {
+					fmt.Fprintf(c.stderr, "presign: cannot reopen the audit log %s on SIGHUP (still writing to the old one): %v\n", where, err)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return slog.New(redactLogs(slog.NewJSONHandler(file, nil))), func() {
+		signal.Stop(hup)
+		close(done)
+		file.Close()
+	}, nil
+}
+
+// logFile is a log destination file that can be reopened at its path, as
+// log rotation needs: lines go to the file the path names since the last
+// reopen.
+type logFile struct {
+	mu   sync.Mutex
+	path string
+	f    *os.File
+}
+
+func openLogFile(path string) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &logFile{path: path, f: f}, nil
+}
+
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Write(p)
+}
+
+// reopen opens the path again and writes there from now on; on an error
+// the old file stays in use.
+func (l *logFile) reopen() error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.mu.Unlock()
+	return old.Close()
+}
+
+func (l *logFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
 }
 
 // randomSecret returns 32 random bytes.
