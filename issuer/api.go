@@ -137,6 +137,7 @@ type Server struct {
 	// the metrics need no token.
 	metricsTokenHash []byte
 	noRoute          http.Handler
+	anonymous        *rate.Limiter
 	metrics          http.Handler
 }
 
@@ -202,6 +203,7 @@ func New(o Options) (*Server, error) {
 
 	mux := http.NewServeMux()
 	s.noRoute = s.noRouteHandler()
+	s.anonymous = rate.NewLimiter(anonymousRate, anonymousBurst)
 	api := func(pattern string, op string, h func(*request) (any, error)) {
 		mux.Handle(pattern, s.route(pattern, s.authed(op, false, h)))
 	}
@@ -214,7 +216,9 @@ func New(o Options) (*Server, error) {
 	api("GET /v1/uploads/multipart/{id}", OpMultipart, s.multipartList)
 	api("POST /v1/downloads", OpDownload, withBody(s.download))
 	api("POST /v1/presign", "", withBody(s.presignURL))
-	api("POST /v1/inspect", "", withBody(s.inspectURL))
+	// Inspecting needs no secret: a page may ask without a key, under one
+	// rate limit shared by all who do.
+	mux.Handle("POST /v1/inspect", s.route("POST /v1/inspect", s.keyOptional(s.authed("", false, withBody(s.inspectURL)), withBody(s.inspectURL))))
 	mux.Handle("GET /healthz", s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		health := map[string]string{"status": "ok"}
 		if o.Version != "" {
@@ -466,6 +470,29 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, session bo
 		return nil, apiErr(CodeUnauthorized, "the API key is not valid")
 	}
 	return c, nil
+}
+
+// anonymousRate bounds the requests without an API key, all together.
+const anonymousRate, anonymousBurst = 20, 40
+
+// keyOptional serves a request with a bearer key through authed, and one
+// without through anonymous h: under the shared anonymous rate limit,
+// with the body bound, and no client.
+func (s *Server) keyOptional(authed func(http.ResponseWriter, *http.Request) error, h func(*request) (any, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.Header.Get("Authorization") != "" {
+			return authed(w, r)
+		}
+		if !s.anonymous.Allow() {
+			return apiErr(CodeRateLimited, "too many requests without an API key; retry shortly, or send a key")
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxRequestBytes())
+		out, err := h(&request{Request: r, w: w})
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	}
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>"

@@ -155,7 +155,9 @@ func TestHostileRequests(t *testing.T) {
 		{"builder: header injection", "POST", "/v1/presign", webKey, `{"method":"PUT","key":"web/x","contentType":"image/png","size":1,"headers":{"x-amz-acl":"public-read"}}`, nil, 400, "invalid_field"},
 		{"builder: unknown method", "POST", "/v1/presign", webKey, `{"method":"POST","key":"web/x"}`, nil, 400, "invalid_field"},
 		{"inspect: not a presigned URL", "POST", "/v1/inspect", webKey, `{"url":"https://example.com/x"}`, nil, 422, "not_presigned"},
-		{"inspect: no key", "POST", "/v1/inspect", "", `{"url":"https://example.com/x"}`, nil, 401, "unauthorized"},
+		// Inspecting needs no key (it reads only the URL): answered as for anyone.
+		{"inspect: no key", "POST", "/v1/inspect", "", `{"url":"https://example.com/x"}`, nil, 422, "not_presigned"},
+		{"inspect: a wrong key", "POST", "/v1/inspect", "psk_wrong", `{"url":"https://example.com/x"}`, nil, 401, "unauthorized"},
 		{"forged upload id", "POST", "/v1/uploads/multipart/" + forged + "/parts", webKey, `{"partNumbers":[1]}`, nil, 404, "no_such_upload"},
 		{"another client's upload id", "POST", "/v1/uploads/multipart/" + otherClients + "/parts", webKey, `{"partNumbers":[1]}`, nil, 404, "no_such_upload"},
 		{"garbage upload id", "DELETE", "/v1/uploads/multipart/not-a-token", webKey, "", nil, 404, "no_such_upload"},
@@ -812,5 +814,27 @@ func TestHealthzVersion(t *testing.T) {
 	w := call(t, s, "GET", "/healthz", "", "")
 	if got := strings.TrimSpace(w.Body.String()); w.Code != 200 || got != `{"status":"ok","version":"v1.2.3"}` {
 		t.Errorf("/healthz: %d %s", w.Code, got)
+	}
+}
+
+// TestInspectWithoutKey: POST /v1/inspect answers without an API key, under
+// one rate limit for all such requests, with a body bound.
+func TestInspectWithoutKey(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/inspect", "", `{"url":"https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"}`)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"bucket":"examplebucket"`) {
+		t.Fatalf("inspect without a key: %d %s", w.Code, w.Body)
+	}
+	limited := 0
+	for range anonymousBurst + 5 {
+		if w := call(t, s, "POST", "/v1/inspect", "", `{"url":"x"}`); w.Code == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("no anonymous request was rate limited")
+	}
+	if w := call(t, s, "POST", "/v1/inspect", webKey, `{"url":"x"}`); w.Code == http.StatusTooManyRequests {
+		t.Error("a request with a key counted against the anonymous limit")
 	}
 }

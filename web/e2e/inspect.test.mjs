@@ -291,6 +291,22 @@ test('an expired URL: the parameters, "expired … ago" and an error', async () 
   assert.match(await credential.locator('td').last().textContent(), /access key AKIAIOSFODNN7EXAMPLE/);
 });
 
+test('a URL is explained without an API key: parsing needs no secret', async () => {
+  const context = await browser.newContext({ viewport: { width: 960, height: 1000 }, locale: 'en-GB', timezoneId: 'UTC' });
+  const fresh = await context.newPage();
+  try {
+    await fresh.goto(`${stack.page}/inspect`);
+    assert.equal(await fresh.inputValue('#api-key'), '', 'a fresh page has no key');
+    await fresh.fill('#inspect-url', AWS_EXAMPLE);
+    await fresh.click('#inspect-go');
+    await fresh.locator('#inspect-result [data-field="bucket"]').waitFor({ timeout: WAIT });
+    assert.equal(await fresh.locator('#inspect-result [data-field="bucket"]').textContent(), 'examplebucket');
+    assert.equal(await fresh.locator('#api-key-error').isHidden(), true, 'no key was asked for');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a plain http URL gets a warning', async () => {
   await inspect(AWS_EXAMPLE.replace('https://', 'http://'), 'GET');
   const warning = page.locator('#inspect-result .finding[data-code="plain-http"]');

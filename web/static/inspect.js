@@ -372,8 +372,8 @@ async function runInspect() {
     urlInput.focus();
     return;
   }
-  const key = apiKey.require();
-  if (!key) return;
+  // Inspecting needs no key; one given is sent (its own rate limit).
+  const key = apiKey.value();
   inspecting?.abort();
   const ctl = new AbortController();
   inspecting = ctl;
@@ -402,9 +402,8 @@ urlInput.addEventListener('keydown', (e) => {
   }
 });
 urlInput.addEventListener('paste', () => {
-  // After the paste lands in the field; not without a key, which would
-  // only ask for one.
-  if (apiKey.value()) setTimeout(runInspect, 0);
+  // After the paste lands in the field.
+  setTimeout(runInspect, 0);
 });
 urlInput.addEventListener('input', () => showAlert(inspectError, ''));
 

@@ -225,7 +225,7 @@ export class API {
    * @param {{signal?: AbortSignal, ctx?: object, onWait?: (s: number) => void}} [o]
    */
   async call(method, path, body, o = {}) {
-    const headers = { Authorization: `Bearer ${this.key}` };
+    const headers = this.key ? { Authorization: `Bearer ${this.key}` } : {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     for (let attempt = 0; ; attempt++) {
       let res;
