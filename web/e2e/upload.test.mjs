@@ -264,6 +264,8 @@ test('PUT switches to multipart on use_multipart; cancelling aborts the upload',
   assert.equal((await r.json()).error.code, 'use_multipart');
   assert.equal((await started).status(), 200);
   const li = itemNamed('cancel.bin');
+  // Chosen PUT, sent in parts: the page says so.
+  assert.match(await li.locator('.notice').textContent(), /^80 MiB is over the service's limit for one PUT: sent in parts instead\.$/);
   await page.waitForFunction((el) => el.querySelector('progress').value >= 2 || el.dataset.state !== 'active', await li.elementHandle());
   const pct = await li.locator('progress').evaluate((p) => p.value);
   await li.getByRole('button', { name: 'Cancel upload of cancel.bin' }).click();
@@ -274,6 +276,33 @@ test('PUT switches to multipart on use_multipart; cancelling aborts the upload',
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   await cdp.detach();
   await chooseMethod('auto');
+});
+
+test('on a phone the new uploads are scrolled into view; the bar is the percentage; screenshots at 1280 and 390 px', async () => {
+  for (const [width, height] of [[390, 844], [1280, 900]]) {
+    const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light', isMobile: width < 600, hasTouch: width < 600 });
+    const p = await context.newPage();
+    try {
+      await p.goto(stack.page + '/');
+      await p.fill('#api-key', stack.keys.web);
+      const path = join(tmp, `phone-${width}.txt`);
+      await writeFile(path, 'hello from a phone\n');
+      await p.setInputFiles('#file-input', path);
+      const li = p.locator('#uploads > li').filter({ has: p.locator('.name', { hasText: `phone-${width}.txt` }) });
+      await li.and(p.locator('[data-state="done"]')).waitFor({ timeout: WAIT });
+      // The item is on screen, where the chooser left the user.
+      await p.waitForFunction((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight - 40; }, await li.elementHandle(), { timeout: WAIT });
+      // No animation between the bar and the number beside it.
+      const transition = await li.locator('progress').evaluate((el) => getComputedStyle(el, '::-webkit-progress-value').transitionDuration);
+      assert.equal(transition, '0s');
+      assert.equal(await li.locator('progress').evaluate((el) => el.value), 100);
+      assert.equal(await li.locator('.pct').textContent(), '100%');
+      await p.screenshot({ path: join(out, `upload-${width}.png`), fullPage: true });
+      if (process.env.UPDATE_SCREENSHOT === '1') await copyFile(join(out, `upload-${width}.png`), join(here, `upload-${width}.png`));
+    } finally {
+      await context.close();
+    }
+  }
 });
 
 test('an expired URL: S3\'s XML error becomes a clear message', async () => {

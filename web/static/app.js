@@ -77,12 +77,17 @@ function selectedMethod() {
 function addFiles(files) {
   const key = apiKey.require();
   if (!key) return;
+  let first;
   for (const file of files) {
     const item = newItem(file, key, selectedMethod());
+    first ??= item;
     queue.push(item);
   }
   refreshList();
   pump();
+  // On a small screen the list is below the fold: bring the new uploads
+  // into view (a no-op where they are already visible).
+  first?.li.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
 // ---- the list -----------------------------------------------------------
@@ -159,6 +164,11 @@ async function run(item) {
     const res = await uploadFile({
       api, file, method: item.method, threshold, signal,
       onStatus: status,
+      onNotice: (text) => {
+        const n = item.li.querySelector('.notice');
+        n.textContent = text;
+        n.hidden = false;
+      },
       onProgress: (loaded, total) => {
         setProgress(item, loaded, total);
         const secs = (performance.now() - started) / 1000;

@@ -319,11 +319,16 @@ export async function uploadFile(o) {
   const method = (o.method ?? 'auto').toUpperCase();
   const threshold = o.threshold > 0 ? o.threshold : DEFAULT_MULTIPART_THRESHOLD;
   if (method === 'AUTO' && file.size >= threshold) return uploadMultipart(o);
+  const single = method === 'POST' ? 'POST' : 'PUT';
   try {
-    return await uploadSingle(o, method === 'POST' ? 'POST' : 'PUT');
+    return await uploadSingle(o, single);
   } catch (err) {
-    if (err instanceof UploadError && err.code === 'use_multipart') return uploadMultipart(o);
-    throw err;
+    if (!(err instanceof UploadError) || err.code !== 'use_multipart') throw err;
+    // Too large for one request: said, not done silently.
+    if (method !== 'AUTO') {
+      o.onNotice?.(`${formatSize(file.size)} is over the service's limit for one ${single}: sent in parts instead.`);
+    }
+    return { ...(await uploadMultipart(o)), switched: method !== 'AUTO' };
   }
 }
 
