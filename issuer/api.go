@@ -521,13 +521,15 @@ func withBody[T any](h func(*request, *T) (any, error)) func(*request) (any, err
 }
 
 func decode(r *request, v any) error {
-	// JSON, or curl's default for -d (form-urlencoded), read as JSON: the
-	// bearer key already keeps cross-site forms out, as a form cannot set
-	// Authorization.
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" && mt != "application/x-www-form-urlencoded" {
-			return apiErr(CodeUnsupportedMediaType, "send the request as application/json")
+	// JSON only, said so: curl's default for -d (form-urlencoded) and a
+	// body with no type are refused with the header to add.
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		got := "no Content-Type"
+		if ct != "" {
+			got = "Content-Type " + strconv.Quote(ct)
 		}
+		return apiErr(CodeUnsupportedMediaType, "send the body as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json'), not %s", got)
 	}
 	body, err := io.ReadAll(r.Body)
 	var mbe *http.MaxBytesError
@@ -748,6 +750,15 @@ func checkObject(c *Tenant, contentType string, size *int64) error {
 	return nil
 }
 
+// upperMethod refuses an HTTP method not written in upper case, as the
+// schema has it (HTTP methods are case-sensitive).
+func upperMethod(m string) error {
+	if up := strings.ToUpper(m); m != up {
+		return invalidField("method", "method %q must be upper case: %q", m, up)
+	}
+	return nil
+}
+
 // checkType checks a media type an upload signs, given as the request
 // member field, against the client's policy.
 func checkType(c *Tenant, field, contentType string) error {
@@ -807,6 +818,9 @@ func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
 		}
 	}
 	now := s.now()
+	if err := upperMethod(u.Method); err != nil {
+		return nil, err
+	}
 	switch strings.ToUpper(u.Method) {
 	case "", "PUT":
 		// Content-Type and the exact Content-Length are signed (and the
@@ -1205,6 +1219,9 @@ func (s *Server) presignURL(r *request, p *presignRequest) (any, error) {
 	c := r.client
 	var op presign.Operation
 	var right string
+	if err := upperMethod(p.Method); err != nil {
+		return nil, err
+	}
 	switch strings.ToUpper(p.Method) {
 	case "GET":
 		op, right = presign.GetObject, OpDownload

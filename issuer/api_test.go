@@ -200,12 +200,24 @@ func TestHostileRequests(t *testing.T) {
 }
 
 // TestCurlDefaultContentType: "curl -d '{...}'" sends
-// application/x-www-form-urlencoded; the README's command must work.
+// application/x-www-form-urlencoded; the API takes JSON only and says
+// which header to add, for that and for a body with no type.
 func TestCurlDefaultContentType(t *testing.T) {
 	s := newTestServer(t, testBaseURL, nil)
-	w := call(t, s, "POST", "/v1/uploads", webKey, `{"filename":"a.png","contentType":"image/png","size":5}`, "Content-Type", "application/x-www-form-urlencoded")
-	if w.Code != 200 {
-		t.Errorf("curl's default content type: %d %s", w.Code, w.Body)
+	body := `{"filename":"a.png","contentType":"image/png","size":5}`
+	for ct, want := range map[string]string{
+		"application/x-www-form-urlencoded": `not Content-Type \"application/x-www-form-urlencoded\"`,
+		"":                                  "not no Content-Type",
+		"text/plain":                        `not Content-Type \"text/plain\"`,
+	} {
+		w := call(t, s, "POST", "/v1/uploads", webKey, body, "Content-Type", ct)
+		full := `{"error":{"code":"unsupported_media_type","message":"send the body as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json'), ` + want + `"}}`
+		if got := strings.TrimSpace(w.Body.String()); w.Code != 415 || got != full {
+			t.Errorf("Content-Type %q: %d %s\nwant 415 %s", ct, w.Code, got, full)
+		}
+	}
+	if w := call(t, s, "POST", "/v1/uploads", webKey, body, "Content-Type", "application/json; charset=utf-8"); w.Code != 200 {
+		t.Errorf("application/json with a charset: %d %s", w.Code, w.Body)
 	}
 }
 
@@ -355,7 +367,7 @@ func TestPresignBuilder(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 	verifyIssued(t, "PUT", res.URL, res.Headers)
-	w = call(t, s, "POST", "/v1/presign", webKey, `{"method":"head","key":"web/docs/a.pdf"}`)
+	w = call(t, s, "POST", "/v1/presign", webKey, `{"method":"HEAD","key":"web/docs/a.pdf"}`)
 	json.Unmarshal(w.Body.Bytes(), &res)
 	if w.Code != 200 || res.Method != "HEAD" || res.ExpiresIn != 3600 {
 		t.Fatalf("HEAD: %d %s", w.Code, w.Body)
@@ -781,6 +793,8 @@ func TestErrorGolden(t *testing.T) {
 			`{"error":{"code":"method_not_allowed","message":"GET is not a method of /v1/uploads; it takes POST"}}`, "POST"},
 		{"an unknown route", "POST", "/v1/nothing", `{}`, 404,
 			`{"error":{"code":"not_found","message":"no route POST /v1/nothing; the routes are listed in /openapi.json"}}`, ""},
+		{"a lower-case method", "POST", "/v1/presign", `{"method":"get","key":"web/a.png"}`, 400,
+			`{"error":{"code":"invalid_field","message":"method \"get\" must be upper case: \"GET\"","field":"method"}}`, ""},
 		{"a dot-dot upload id", "POST", "/v1/uploads/multipart/../complete", `{}`, 400,
 			`{"error":{"code":"invalid_path","message":"the path \"/v1/uploads/multipart/../complete\" has '.', '..' or empty segments, or a trailing '/'; an upload id or key in a path is never one of those"}}`, ""},
 	} {

@@ -645,7 +645,7 @@ func (c *serveCommand) printAPI(st *serveSettings, lns *apiListeners, localKey s
 	}
 	if localKey != "" {
 		fmt.Fprintf(c.stdout, "  API key:       %s  (local mode: new at each start, objects under local/)\n", localKey)
-		fmt.Fprintf(c.stdout, "  try:           curl -s -X POST %s/v1/uploads -H 'Authorization: Bearer %s' -d '{\"filename\":\"hello.txt\",\"contentType\":\"text/plain\",\"size\":5}'\n", pageOrigin, localKey)
+		fmt.Fprintf(c.stdout, "  try:           curl -s -X POST %s/v1/uploads -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"filename\":\"hello.txt\",\"contentType\":\"text/plain\",\"size\":5}'\n", pageOrigin, localKey)
 	}
 }
 
