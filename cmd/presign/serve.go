@@ -82,6 +82,9 @@ Flags:
                      (from initiation), like S3's AbortIncompleteMultipartUpload;
                      default 7d; at least 1h; "off" (or 0) keeps them for ever
   --audit-log W      where the JSON audit lines go: stderr (default), stdout or a file
+  --access-log W     where the embedded store's access lines go, as JSON lines
+                     like the audit's: stderr, stdout or a file (reopened on
+                     SIGHUP); default: in the service's text log on stderr
   --quiet            no access log
   --metrics-addr A   serve /metrics on this address, and not on the API's
   --backend-timeout D  how long the API waits for storage to answer a request
@@ -91,7 +94,7 @@ Flags:
 Settings come from the config file, then PRESIGN_* environment variables
 (PRESIGN_ADDR, PRESIGN_S3_ADDR, PRESIGN_DATA, PRESIGN_PUBLIC_URL,
 PRESIGN_BUCKET, PRESIGN_REGION, PRESIGN_BACKEND, PRESIGN_ENDPOINT,
-PRESIGN_UPLOAD_SECRET, PRESIGN_CORS_ORIGINS, PRESIGN_AUDIT_LOG,
+PRESIGN_UPLOAD_SECRET, PRESIGN_CORS_ORIGINS, PRESIGN_AUDIT_LOG, PRESIGN_ACCESS_LOG,
 PRESIGN_MULTIPART_EXPIRY, PRESIGN_METRICS_ADDR, PRESIGN_BACKEND_TIMEOUT), then
 flags. PRESIGN_METRICS_TOKEN (or metrics_token in the file; there is no flag,
 which others could read in the process list) is the bearer token /metrics
@@ -148,6 +151,7 @@ type serveFlags struct {
 	noSecret, degraded                                bool
 	addr, s3Addr, data, publicURL, bucket, maxSize    string
 	multipartExpiry, backend, auditLog                string
+	accessLog                                         string
 	accessKey, secretKey, metricsAddr, backendTimeout string
 	baseDomains, corsOrigins                          listFlag
 	// credFile is the credentials file in use; empty when the key pair
@@ -177,6 +181,7 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.maxSize, "max-object-size", "", "")
 	fs.StringVar(&f.multipartExpiry, "multipart-expiry", "", "")
 	fs.StringVar(&f.auditLog, "audit-log", "", "")
+	fs.StringVar(&f.accessLog, "access-log", "", "")
 	fs.Var(&f.baseDomains, "base-domain", "")
 	fs.Var(&f.corsOrigins, "cors-origin", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
@@ -335,7 +340,7 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 		return err
 	}
 	defer stg.close()
-	audit, closeAudit, err := c.auditLogger(st.auditLog)
+	audit, closeAudit, err := c.jsonLog("audit log", "--audit-log", st.auditLog)
 	if err != nil {
 		return err
 	}
@@ -422,6 +427,8 @@ type storage struct {
 	ln      net.Listener
 	// lane is the lane of large requests the store and the API share.
 	lane *httpx.Lane
+	// closeLog closes the store's access log of its own, if any.
+	closeLog func()
 }
 
 // served returns the embedded store's server.
@@ -436,6 +443,9 @@ func (s *storage) close() {
 	}
 	if s.local != nil {
 		s.local.Close()
+	}
+	if s.closeLog != nil {
+		s.closeLog()
 	}
 }
 
@@ -496,6 +506,17 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 		origins = append([]string{pageOrigin, strings.Replace(pageOrigin, "127.0.0.1", "localhost", 1)}, st.corsOrigins...)
 	}
 	lane := stack.NewLane()
+	storeLog, closeLog := logger, func() {}
+	if st.accessLog != "" {
+		if storeLog, closeLog, err = c.jsonLog("access log", "--access-log", st.accessLog); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				closeLog()
+			}
+		}()
+	}
 	local, err := stack.OpenLocal(ctx, stack.LocalConfig{
 		Dir:             st.data,
 		Bucket:          st.bucket,
@@ -505,13 +526,13 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 		CORS:            &s3server.CORS{AllowedOrigins: origins, MaxAge: time.Hour},
 		MaxObjectSize:   st.maxObjectSize,
 		MultipartExpiry: st.multipartExpiry,
-		Logger:          logger,
+		Logger:          storeLog,
 		Lane:            lane,
 	})
 	if err != nil {
 		return nil, openLocalError(err, st)
 	}
-	s := &storage{local: local, lane: lane}
+	s := &storage{local: local, lane: lane, closeLog: closeLog}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -709,8 +730,9 @@ func shutdownAll(servers ...*http.Server) {
 	}
 }
 
-// auditLogger opens where the audit lines go.
-func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
+// jsonLog opens a destination of JSON log lines (what names it, flag is
+// its flag): stderr, stdout, or a file, reopened on SIGHUP.
+func (c *serveCommand) jsonLog(what, flag, where string) (*slog.Logger, func(), error) {
 	switch where {
 	case "", "stderr":
 		return slog.New(redactLogs(slog.NewJSONHandler(c.stderr, nil))), func() {}, nil
@@ -719,7 +741,7 @@ func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
 	}
 	file, err := openLogFile(where)
 	if err != nil {
-		return nil, nil, &cliError{msg: "cannot open the audit log: " + err.Error(), hint: "give a writable file, stderr or stdout with --audit-log", err: err}
+		return nil, nil, &cliError{msg: "cannot open the " + what + ": " + err.Error(), hint: "give a writable file, stderr or stdout with " + flag, err: err}
 	}
 	// logrotate moves the file, then sends SIGHUP: write to a new one.
 	hup := make(chan os.Signal, 1)
@@ -730,17 +752,20 @@ func (c *serveCommand) auditLogger(where string) (*slog.Logger, func(), error) {
 			select {
 			case <-hup:
 				if err := file.reopen(); err != nil {
-					fmt.Fprintf(c.stderr, "presign: cannot reopen the audit log %s on SIGHUP (still writing to the old one): %v\n", where, err)
+					fmt.Fprintf(c.stderr, "presign: cannot reopen the %s %s on SIGHUP (still writing to the old one): %v\n", what, where, err)
 				}
 			case <-done:
 				return
 			}
 		}
 	}()
+	var once sync.Once
 	return slog.New(redactLogs(slog.NewJSONHandler(file, nil))), func() {
-		signal.Stop(hup)
-		close(done)
-		file.Close()
+		once.Do(func() {
+			signal.Stop(hup)
+			close(done)
+			file.Close()
+		})
 	}, nil
 }
 

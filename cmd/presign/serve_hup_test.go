@@ -4,8 +4,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -51,5 +54,39 @@ func TestServeAuditLogReopenedOnSIGHUP(t *testing.T) {
 	}
 	if n := bytes.Count(old, []byte("\n")) + bytes.Count(cur, []byte("\n")); n != uploads {
 		t.Errorf("%d lines in the two files for %d uploads:\n%s\n--\n%s", n, uploads, old, cur)
+	}
+}
+
+// TestServeAccessLogJSON: --access-log sends the embedded store's access
+// lines to a destination of their own, as JSON lines like the audit's.
+func TestServeAccessLogJSON(t *testing.T) {
+	testEnv(t)
+	dir := t.TempDir()
+	access := filepath.Join(dir, "access.log")
+	s := startServe(t, "--data", filepath.Join(dir, "data"), "--access-log", access)
+	resp, err := http.Get(s.endpoint + "/uploads/nothing-here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var line map[string]any
+	for i := 0; i < 100; i++ {
+		if b, _ := os.ReadFile(access); len(b) > 0 {
+			first, _, _ := bytes.Cut(b, []byte("\n"))
+			if err := json.Unmarshal(first, &line); err != nil {
+				t.Fatalf("not a JSON line: %s", first)
+			}
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if line == nil {
+		t.Fatal("no access line in the file")
+	}
+	if line["status"] != float64(403) || line["method"] != "GET" {
+		t.Errorf("access line %v", line)
+	}
+	if strings.Contains(s.stderr.String(), "nothing-here") {
+		t.Errorf("the access line went to stderr too:\n%s", s.stderr.String())
 	}
 }

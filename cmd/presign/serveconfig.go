@@ -49,6 +49,7 @@ addr = "127.0.0.1:9000"
 data = "./presign-data"
 # public_url = "https://s3.example.com"   # how clients reach it, if not http://addr
 multipart_expiry = "7d"           # multipart uploads this old are removed; "off" keeps them
+# access_log = "access.log"       # the store's access lines as JSON, apart (stderr, stdout or a file)
 
 # Or any S3-compatible service instead (AWS S3, MinIO, Ceph, R2); credentials
 # come from the standard AWS chain (environment, profile, SSO, IMDS, ...).
@@ -165,6 +166,9 @@ type storeFile struct {
 	MaxObjectSize byteSize `toml:"max_object_size"`
 	// MultipartExpiry is a duration or "off"; see parseMultipartExpiry.
 	MultipartExpiry string `toml:"multipart_expiry"`
+	// AccessLog is where the store's JSON access lines go; empty keeps
+	// them in the service's text log.
+	AccessLog string `toml:"access_log"`
 }
 
 type backendFile struct {
@@ -328,7 +332,7 @@ var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_sec
 	"max_request_bytes", "trust_proxy", "audit_log", "store", "backend", "clients", "data", "public_url", "base_domains",
 	"max_object_size", "multipart_expiry", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
 	"content_types", "max_size", "upload_expiry", "download_expiry", "max_upload_expiry", "max_download_expiry",
-	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token"}
+	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token", "access_log"}
 
 func suggestKey(k toml.Key) string {
 	if near := suggest.Nearest(k[len(k)-1], knownKeys); near != "" {
@@ -341,6 +345,7 @@ func suggestKey(k toml.Key) string {
 // then PRESIGN_* environment variables, then flags.
 type serveSettings struct {
 	addr, s3Addr, data, publicURL, bucket, region, uploadSecret, auditLog string
+	accessLog                                                             string
 	corsOrigins, baseDomains                                              []string
 	backendURL, endpoint, profile                                         string
 	pathStyle, trustProxy, localMode                                      bool
@@ -381,7 +386,7 @@ func (s *serveSettings) external() bool { return s.backendURL != "" }
 // envSettings are the PRESIGN_* variables and the setting each overrides.
 var envSettings = []string{"PRESIGN_CONFIG", "PRESIGN_ADDR", "PRESIGN_S3_ADDR", "PRESIGN_DATA", "PRESIGN_PUBLIC_URL",
 	"PRESIGN_BUCKET", "PRESIGN_REGION", "PRESIGN_BACKEND", "PRESIGN_ENDPOINT", "PRESIGN_UPLOAD_SECRET",
-	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG", "PRESIGN_MULTIPART_EXPIRY", "PRESIGN_METRICS_ADDR", "PRESIGN_METRICS_TOKEN",
+	"PRESIGN_CORS_ORIGINS", "PRESIGN_AUDIT_LOG", "PRESIGN_ACCESS_LOG", "PRESIGN_MULTIPART_EXPIRY", "PRESIGN_METRICS_ADDR", "PRESIGN_METRICS_TOKEN",
 	"PRESIGN_BACKEND_TIMEOUT"}
 
 // mergeSettings builds the settings from f (nil without a file), the
@@ -405,6 +410,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		str(&s.s3Addr, file.Store.Addr)
 		str(&s.data, file.Store.Data)
 		str(&s.publicURL, file.Store.PublicURL)
+		str(&s.accessLog, file.Store.AccessLog)
 		str(&s.backendURL, file.Backend.URL)
 		str(&s.endpoint, file.Backend.Endpoint)
 		str(&s.profile, file.Backend.Profile)
@@ -448,6 +454,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	env(&s.endpoint, "PRESIGN_ENDPOINT")
 	env(&s.uploadSecret, "PRESIGN_UPLOAD_SECRET")
 	env(&s.auditLog, "PRESIGN_AUDIT_LOG")
+	env(&s.accessLog, "PRESIGN_ACCESS_LOG")
 	if v := os.Getenv("PRESIGN_CORS_ORIGINS"); v != "" {
 		s.corsOrigins = strings.Split(v, ",")
 	}
@@ -475,6 +482,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	flagStr(&s.endpoint, "endpoint", fl.endpoint)
 	flagStr(&s.profile, "profile", fl.profile)
 	flagStr(&s.auditLog, "audit-log", fl.auditLog)
+	flagStr(&s.accessLog, "access-log", fl.accessLog)
 	flagStr(&s.metricsAddr, "metrics-addr", fl.metricsAddr)
 	if set["backend-timeout"] {
 		backendTimeout, timeoutFrom = fl.backendTimeout, "--backend-timeout"
