@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -52,6 +53,7 @@ const (
 	CauseHeaderAuth       Code = "header-auth"
 	CauseNotAuth          Code = "not-a-signature-problem"
 	CausePolicyCondition  Code = "post-policy-condition"
+	CauseURLEdited        Code = "url-edited"
 	CauseUnknown          Code = "unknown"
 )
 
@@ -644,6 +646,11 @@ func (d *Diagnosis) sameRequest(base *Inspection, header []sigv4.Param, secret s
 			d.cause(CauseWrongSecret, "S3 computed the request the URL describes, and the secret given makes the URL's signature: so S3 holds another secret for "+base.AccessKeyID+" (the key was rotated, deactivated, or belongs to another account or server)")
 			return
 		}
+		if what, has, signed, ok := guessEdited(base, header, secret); ok {
+			d.cause(CauseURLEdited, fmt.Sprintf("the %s is not the one that was signed: the URL has %s, the signature is for %s; the URL was changed after it was made (a typo, an edit, a proxy): use it as it was made",
+				what, printable(has), printable(signed)))
+			return
+		}
 		if len(others) > 0 {
 			headerCause()
 		}
@@ -654,6 +661,78 @@ func (d *Diagnosis) sameRequest(base *Inspection, header []sigv4.Param, secret s
 		headerCause()
 	}
 	d.cause(CauseWrongSecret, "S3 computed the request the URL describes, so the signature itself is wrong: the URL was signed with a secret that is not the one S3 holds for "+base.AccessKeyID+" (a typo, another account, a rotated key), or the signature was changed; give the credentials to tell which")
+}
+
+// editChars are the characters tried in a one-character edit of a path.
+const editChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./ ~!$&'()*+,;=:@"
+
+// guessEdited finds, with the signer's secret, the request the signature
+// was made for when the URL was changed after signing in one place: the
+// port of its host (any port, or none), or one character of its path (a
+// deletion, an insertion, a substitution or two neighbours swapped). It
+// reports what differs, the URL's value and the signed one. The search is
+// bounded: at most 65,536 hosts and, for a path of up to 256 bytes, about
+// 170 candidates a byte, each a signature computation.
+func guessEdited(base *Inspection, header []sigv4.Param, secret string) (what, has, signed string, ok bool) {
+	matches := func(try *Inspection) bool {
+		exp, err := try.Canonical(header, secret)
+		return err == nil && exp.Signature == base.Signature
+	}
+	if hostHeader := headerValue(header, "host"); hostHeader == "" {
+		name, port, err := net.SplitHostPort(base.Host)
+		if err != nil {
+			name, port = base.Host, ""
+		}
+		try := *base
+		if port != "" {
+			try.Host = name
+			if matches(&try) {
+				return "host", base.Host, name, true
+			}
+		}
+		if port != "" || base.EndpointKind == EndpointCustom {
+			for p := 1; p <= 65535; p++ {
+				if strconv.Itoa(p) == port {
+					continue
+				}
+				try.Host = net.JoinHostPort(name, strconv.Itoa(p))
+				if matches(&try) {
+					return "host", base.Host, try.Host, true
+				}
+			}
+		}
+	}
+	path := base.path
+	if len(path) > 256 {
+		return "", "", "", false
+	}
+	try := *base
+	try.RawPath = ""
+	check := func(candidate string) bool {
+		if candidate == path || !strings.HasPrefix(candidate, "/") {
+			return false
+		}
+		try.path = candidate
+		return matches(&try)
+	}
+	for i := 1; i <= len(path); i++ {
+		if i < len(path) && check(path[:i]+path[i+1:]) {
+			return "path", path, try.path, true
+		}
+		if i+1 < len(path) && check(path[:i]+string(path[i+1])+string(path[i])+path[i+2:]) {
+			return "path", path, try.path, true
+		}
+		for j := 0; j < len(editChars); j++ {
+			c := string(editChars[j])
+			if i < len(path) && check(path[:i]+c+path[i+1:]) {
+				return "path", path, try.path, true
+			}
+			if check(path[:i] + c + path[i:]) {
+				return "path", path, try.path, true
+			}
+		}
+	}
+	return "", "", "", false
 }
 
 // commonTypes are the Content-Type values tried to find the one a URL was
