@@ -311,7 +311,7 @@ func (c *downloadCommand) attempt(ctx context.Context, d *download, quiet bool) 
 		d.total, d.etag = total, etag
 		if !d.resumed {
 			d.resumed = true
-			note("resuming the download from %s of %s in %s", formatBytes(offset), formatBytes(total), d.part)
+			note("resuming the download at byte %d (%s of %s, kept in %s)", offset, formatBytes(offset), formatBytes(total), d.part)
 		}
 	case res.StatusCode == http.StatusPreconditionFailed && offset > 0:
 		return d.restart("the object changed since "+d.part+" was started", note)

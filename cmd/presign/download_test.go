@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -172,6 +173,9 @@ func TestDownloadResume(t *testing.T) {
 		}
 		if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
 			t.Fatal("the resumed download differs from the object")
+		}
+		if want := fmt.Sprintf("presign: resuming the download at byte %d (%s of %s, kept in %s.part)\n", cut, formatBytes(int64(cut)), formatBytes(int64(len(data))), out); r.stderr != want {
+			t.Errorf("the resumed run says %q, want %q", r.stderr, want)
 		}
 		checkResumed(t, ts.requests())
 		if _, err := os.Stat(out + ".part.etag"); err == nil {

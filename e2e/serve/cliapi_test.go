@@ -75,7 +75,7 @@ func cliAPI(t *testing.T, s *presignServer) {
 	})
 	kill(t, down)
 	out, errs = runCLI(t, env, 0, "download", key[1], "--api", s.api, "-o", got, "--quiet")
-	if !strings.Contains(errs, "resuming the download from ") || !strings.HasPrefix(out, "downloaded "+got+" (100.0 MiB)") {
+	if !strings.Contains(errs, "resuming the download at byte ") || !strings.HasPrefix(out, "downloaded "+got+" (100.0 MiB)") {
 		t.Errorf("the second download run did not resume:\n%s%s", out, errs)
 	}
 	if b, err := os.ReadFile(got); err != nil || !bytes.Equal(b, data) {
