@@ -419,13 +419,9 @@ func (s *Server) authed(op string, session bool, h func(*request) (any, error)) 
 		if s.lane != nil && (r.ContentLength > heavyBody || r.ContentLength < 0 && r.Body != http.NoBody) {
 			// Read first, then handle in the lane: a slow client never
 			// holds a slot while it sends.
-			body, err := io.ReadAll(r.Body)
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return apiErr(CodeRequestTooLarge, "the request body is over %d bytes", mbe.Limit)
-			}
+			body, err := readBody(r.Body)
 			if err != nil {
-				return apiErr(CodeInvalidJSON, "the request body could not be read: %v", err)
+				return err
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			leave, ok := s.lane.Enter(r.Context())
@@ -531,13 +527,9 @@ func decode(r *request, v any) error {
 		}
 		return apiErr(CodeUnsupportedMediaType, "send the body as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json'), not %s", got)
 	}
-	body, err := io.ReadAll(r.Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return apiErr(CodeRequestTooLarge, "the request body is over %d bytes", mbe.Limit)
-	}
+	body, err := readBody(r.Body)
 	if err != nil {
-		return apiErr(CodeInvalidJSON, "the request body could not be read: %v", err)
+		return err
 	}
 	if err := checkMembers(body, reflect.TypeOf(v).Elem()); err != nil {
 		return err
@@ -585,6 +577,20 @@ func decode(r *request, v any) error {
 		return apiErr(CodeInvalidJSON, "the body has more than one JSON value")
 	}
 	return nil
+}
+
+// readBody reads a request body bound by http.MaxBytesReader: over the
+// bound is request_too_large.
+func readBody(body io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, apiErr(CodeRequestTooLarge, "the request body is over %d bytes", mbe.Limit)
+	}
+	if err != nil {
+		return nil, apiErr(CodeInvalidJSON, "the request body could not be read: %v", err)
+	}
+	return b, nil
 }
 
 // checkMembers checks a request body's top-level members against the
