@@ -288,7 +288,9 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Auth, error) {
 	if v4a && !isV4aSignature(sig) {
 		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-Signature must be the lower-case hexadecimal DER of an ECDSA signature.")
 	}
-	if !v4a && !isHexSignature(sig) {
+	// Upper-case hex is well-formed to S3, which then finds it does not
+	// match (its signature is lower case): 403 SignatureDoesNotMatch.
+	if !v4a && !isHexSignature(strings.ToLower(sig)) {
 		return nil, s3err.New(s3err.AuthorizationQueryParametersError, "X-Amz-Signature must be 64 lower-case hexadecimal digits.")
 	}
 	p.signed, p.signature, p.t = signed, sig, t
@@ -412,7 +414,7 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Auth, error) {
 		if p.regionSet, err = v.regionSet(set, mal, "The authorization header is malformed;"); err != nil {
 			return nil, err
 		}
-	} else if !isHexSignature(comps["Signature"]) {
+	} else if !isHexSignature(strings.ToLower(comps["Signature"])) {
 		return nil, s3err.New(mal, "The authorization header is malformed; the Signature must be 64 lower-case hexadecimal digits.")
 	}
 	var t time.Time

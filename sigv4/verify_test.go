@@ -305,3 +305,17 @@ func TestSignatureMismatchDetails(t *testing.T) {
 		t.Errorf("StringToSignBytes: %q", b)
 	}
 }
+
+// TestUpperCaseSignature: a signature written in upper-case hex is, as S3
+// answers it, a 403 SignatureDoesNotMatch, not a malformed request.
+func TestUpperCaseSignature(t *testing.T) {
+	r := presignedRequest(t, testCreds, time.Hour)
+	q := r.URL.Query()
+	q.Set("X-Amz-Signature", strings.ToUpper(q.Get("X-Amz-Signature")))
+	r.URL.RawQuery = q.Encode()
+	_, err := testVerifier(t0.Add(time.Minute)).Verify(r)
+	var se *s3err.Error
+	if !errors.As(err, &se) || se.Code != s3err.SignatureDoesNotMatch || se.Status() != 403 {
+		t.Errorf("got %v, want 403 SignatureDoesNotMatch", err)
+	}
+}
