@@ -84,10 +84,26 @@ func metadataFrom(h http.Header) (objstore.Metadata, error) {
 			m.StorageClass = sc
 		}
 	}
-	if h.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm") != "" {
-		return m, notImplemented("server-side encryption with customer-provided keys (SSE-C)")
+	if err := encryptionRefused(h); err != nil {
+		return m, err
 	}
 	return m, nil
+}
+
+// encryptionRefused refuses a request that asks for server-side
+// encryption (SSE-S3, SSE-KMS, SSE-C, a copy source's SSE-C key): the
+// store does not encrypt, and never claims to, so it answers as S3 does
+// for a feature it lacks, NotImplemented, naming the header. The same
+// holds on PUT, POST forms, copies and multipart uploads.
+func encryptionRefused(h http.Header) *s3err.Error {
+	for name := range h {
+		ln := strings.ToLower(name)
+		if strings.HasPrefix(ln, "x-amz-server-side-encryption") || strings.HasPrefix(ln, "x-amz-copy-source-server-side-encryption") {
+			return s3err.New(s3err.NotImplemented, "A header you provided implies functionality that is not implemented: this store does not encrypt objects (server-side encryption).").
+				With("Header", ln)
+		}
+	}
+	return nil
 }
 
 // checksumType returns the checksum type of an object with checksums.
@@ -598,6 +614,9 @@ func (h *Handler) copySource(r *http.Request) (bucket, key string, info objstore
 func (h *Handler) copyObject(w http.ResponseWriter, r *http.Request) error {
 	bucket, key := bucketKey(r)
 	ctx := r.Context()
+	if err := encryptionRefused(r.Header); err != nil {
+		return err
+	}
 	srcBucket, srcKey, src, err := h.copySource(r)
 	if err != nil {
 		return err

@@ -75,7 +75,8 @@ func formHeader(fields postpolicy.Fields) http.Header {
 	h := http.Header{}
 	for _, f := range fields {
 		ln := strings.ToLower(f.Name)
-		known := strings.HasPrefix(ln, "x-amz-meta-") || (strings.HasPrefix(ln, "x-amz-checksum-") && !nonChecksumHeaders[ln])
+		known := strings.HasPrefix(ln, "x-amz-meta-") || (strings.HasPrefix(ln, "x-amz-checksum-") && !nonChecksumHeaders[ln]) ||
+			strings.HasPrefix(ln, "x-amz-server-side-encryption") // refused as on PUT: nothing is stored unencrypted as if encrypted
 		for _, name := range postFieldHeaders {
 			if strings.EqualFold(name, ln) {
 				known = true
