@@ -99,34 +99,50 @@ func (m *MinIO) Stop() error {
 func (m *MinIO) Output() string { return m.out.String() }
 
 // CreateBucket creates a bucket with a header-signed PUT /bucket, as the
-// S3 API has it (presign presigns no CreateBucket).
+// S3 API has it (presign presigns no CreateBucket). A MinIO that answers
+// 503 (live but not initialized yet) is asked again, for up to 30 s.
 func (m *MinIO) CreateBucket(ctx context.Context, bucket string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err, retry := m.createBucket(ctx, bucket)
+		if !retry || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (m *MinIO) createBucket(ctx context.Context, bucket string) (err error, retry bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, m.Endpoint+"/"+bucket, nil)
 	if err != nil {
-		return err
+		return err, false
 	}
 	sr, err := sigv4.RequestFromHTTP(req, nil)
 	if err != nil {
-		return err
+		return err, false
 	}
 	signed, err := sigv4.DefaultSigner.Sign(&sigv4.SignInput{Request: sr, Credentials: m.Credentials, Region: "us-east-1",
 		Service: "s3", Time: time.Now(), ContentSHA256Header: true})
 	if err != nil {
-		return err
+		return err, false
 	}
 	req.Header.Set("Authorization", signed.Authorization)
 	req.Header.Set("X-Amz-Date", signed.Date)
 	req.Header.Set("X-Amz-Content-Sha256", signed.ContentSHA256)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return err, false
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("creating bucket %s on minio: %d %s", bucket, resp.StatusCode, strings.TrimSpace(string(b)))
+		return fmt.Errorf("creating bucket %s on minio: %d %s", bucket, resp.StatusCode, strings.TrimSpace(string(b))), resp.StatusCode == http.StatusServiceUnavailable
 	}
-	return nil
+	return nil, false
 }
 
 // freePort returns a port nothing listens on at the moment.

@@ -165,7 +165,9 @@ test('the upload page links to the inspector, which keeps the same API key', asy
   assert.equal(await page.title(), 'Inspector · presign');
   assert.equal(await nav.getByRole('link', { name: 'Inspector' }).getAttribute('aria-current'), 'page');
   assert.equal(await nav.getByRole('link', { name: 'Upload' }).getAttribute('href'), '/');
-  // One session storage entry serves both pages.
+  // One session storage entry serves both pages (the page's module fills
+  // the field once it runs: wait for it, boundedly).
+  await page.waitForFunction((k) => document.getElementById('api-key').value === k, stack.keys.web, { timeout: WAIT });
   assert.equal(await page.inputValue('#api-key'), stack.keys.web);
   // The bucket comes from /config.json; the key starts with the client's
   // prefix, which the API's refusal of a key outside it names.
