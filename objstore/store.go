@@ -104,6 +104,13 @@ type PutOptions struct {
 	// store MUST make the object and that metadata durable together,
 	// before the object becomes visible.
 	Precommit func(info *ObjectInfo) error
+	// IfNoneMatch, when set, MUST store the object only if the key has
+	// none, and IfMatch, when not empty, only if the key's object has this
+	// ETag (unquoted; ErrNoSuchKey when there is none): decided atomically
+	// with the commit, so that of two racing conditional writers exactly
+	// one wins. The other gets ErrPreconditionFailed and nothing stored.
+	IfNoneMatch bool
+	IfMatch     string
 }
 
 // Range is a byte range of an object: Start to End inclusive. A negative

@@ -516,7 +516,21 @@ func (h *Handler) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkWriteConditions(r, bucket, key); err != nil {
 		return err
 	}
+	// Checked first, so that a write bound to fail does not send its body
+	// for nothing; and again by the store, atomically with the commit, so
+	// that of two racing writers exactly one wins.
+	opts.IfNoneMatch = r.Header.Get("If-None-Match") == "*"
+	if im := strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"); im != "" && !strings.Contains(im, ",") {
+		opts.IfMatch = strings.Trim(im, `"`)
+	}
 	info, err := h.store.PutObject(r.Context(), bucket, key, be, meta, opts)
+	if errors.Is(err, objstore.ErrPreconditionFailed) && be.err == nil {
+		cond := "If-Match"
+		if opts.IfNoneMatch {
+			cond = "If-None-Match"
+		}
+		return conditionFailed(cond)
+	}
 	return answerStored(w, info.ETag, err, be, cb, "FULL_OBJECT")
 }
 
@@ -538,8 +552,8 @@ func answerStored(w http.ResponseWriter, etag string, err error, be *bodyError, 
 }
 
 // checkWriteConditions checks the If-None-Match: * and If-Match headers of
-// a conditional write against the current object. The check is not atomic
-// with the write that follows.
+// a conditional write against the current object, before its body is
+// read; the store checks them again, atomically with the write.
 func (h *Handler) checkWriteConditions(r *http.Request, bucket, key string) error {
 	inm, im := r.Header.Get("If-None-Match"), r.Header.Get("If-Match")
 	if inm == "" && im == "" {

@@ -32,7 +32,7 @@ func (s *Store) PutObject(ctx context.Context, bucketName, key string, body io.R
 	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
-	if err := s.commitObject(ctx, b, f, h); err != nil {
+	if err := s.commitObjectIf(ctx, b, f, h, opts); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
 	return h.info(bucketName), nil
@@ -79,6 +79,12 @@ func (s *Store) receive(ctx context.Context, bucketName string, h *header, body 
 // rename, an error discards f; after it, an error is about durability of
 // a visible object.
 func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *header) error {
+	return s.commitObjectIf(ctx, b, f, h, objstore.PutOptions{})
+}
+
+// commitObjectIf is commitObject with opts' write conditions, checked
+// against the index under the bucket's lock, with the rename: atomic.
+func (s *Store) commitObjectIf(ctx context.Context, b *bucket, f *os.File, h *header, opts objstore.PutOptions) error {
 	if err := finish(ctx, f, h); err != nil {
 		return err
 	}
@@ -89,6 +95,26 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 		b.mu.Unlock()
 		discard(f)
 		return objstore.ErrNoSuchBucket
+	}
+	if opts.IfNoneMatch || opts.IfMatch != "" {
+		var cur *entry
+		if i, ok := b.find(h.Key); ok {
+			cur = b.idx[i]
+		}
+		var cerr error
+		switch {
+		case opts.IfNoneMatch && cur != nil:
+			cerr = objstore.ErrPreconditionFailed
+		case opts.IfMatch != "" && cur == nil:
+			cerr = objstore.ErrNoSuchKey
+		case opts.IfMatch != "" && opts.IfMatch != "*" && cur.etag != opts.IfMatch:
+			cerr = objstore.ErrPreconditionFailed
+		}
+		if cerr != nil {
+			b.mu.Unlock()
+			discard(f)
+			return cerr
+		}
 	}
 	err := os.Rename(f.Name(), final)
 	if errors.Is(err, fs.ErrNotExist) {
