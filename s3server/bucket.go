@@ -1,6 +1,7 @@
 package s3server
 
 import (
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"sort"
@@ -60,6 +61,10 @@ func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
 		return h.getBucketLocation(w, r)
 	case "uploads":
 		return h.listMultipartUploads(w, r)
+	case "versioning":
+		return h.getBucketVersioning(w, r)
+	case "versions":
+		return h.listObjectVersions(w, r)
 	default:
 		return notImplemented("?" + sub)
 	}
@@ -357,6 +362,107 @@ func (h *Handler) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: string(e.Code), Message: e.Message})
+	}
+	return writeXML(w, http.StatusOK, &res)
+}
+
+// versioningConfiguration is the GetBucketVersioning answer of a bucket
+// whose versioning was never enabled: an empty configuration, as S3 gives.
+type versioningConfiguration struct {
+	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ VersioningConfiguration"`
+}
+
+// getBucketVersioning is GetBucketVersioning: this store keeps one
+// version of each object, so versioning was never enabled.
+func (h *Handler) getBucketVersioning(w http.ResponseWriter, r *http.Request) error {
+	bucket, _ := bucketKey(r)
+	if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	return writeXML(w, http.StatusOK, &versioningConfiguration{})
+}
+
+// listVersionsResult is the ListObjectVersions answer.
+type listVersionsResult struct {
+	XMLName             xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
+	Name                string         `xml:"Name"`
+	Prefix              string         `xml:"Prefix"`
+	KeyMarker           string         `xml:"KeyMarker"`
+	VersionIDMarker     string         `xml:"VersionIdMarker"`
+	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
+	MaxKeys             int            `xml:"MaxKeys"`
+	Delimiter           string         `xml:"Delimiter,omitempty"`
+	EncodingType        string         `xml:"EncodingType,omitempty"`
+	IsTruncated         bool           `xml:"IsTruncated"`
+	Versions            []versionElem  `xml:"Version"`
+	CommonPrefixes      []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type versionElem struct {
+	Key          string `xml:"Key"`
+	VersionID    string `xml:"VersionId"`
+	IsLatest     bool   `xml:"IsLatest"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+	StorageClass string `xml:"StorageClass"`
+	Owner        owner  `xml:"Owner"`
+}
+
+// listObjectVersions is ListObjectVersions: with versioning never enabled,
+// each current object is its only version, version id "null", as S3
+// lists the objects of such a bucket; so cleanup code written for
+// versioned buckets works.
+func (h *Handler) listObjectVersions(w http.ResponseWriter, r *http.Request) error {
+	bucket, _ := bucketKey(r)
+	q := r.URL.Query()
+	maxKeys, err := maxKeysParam(q, "max-keys")
+	if err != nil {
+		return err
+	}
+	enc := q.Get("encoding-type")
+	if enc != "" && enc != "url" {
+		return s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request").
+			With("ArgumentName", "encoding-type").With("ArgumentValue", enc)
+	}
+	keyMarker, vidMarker := q.Get("key-marker"), q.Get("version-id-marker")
+	if vidMarker != "" && keyMarker == "" {
+		return s3err.New(s3err.InvalidArgument, "A version-id marker cannot be specified without a key marker.").
+			With("ArgumentName", "version-id-marker").With("ArgumentValue", vidMarker)
+	}
+	if vidMarker != "" && vidMarker != "null" {
+		return s3err.New(s3err.InvalidArgument, "Invalid version id specified").
+			With("ArgumentName", "version-id-marker").With("ArgumentValue", vidMarker)
+	}
+	opts := objstore.ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys, StartAfter: keyMarker}
+	res := listVersionsResult{Name: bucket, Prefix: opts.Prefix, KeyMarker: keyMarker, VersionIDMarker: vidMarker,
+		MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}
+	encode := func(s string) string { return s }
+	if enc == "url" {
+		encode = urlEncodeKey
+		res.Prefix, res.Delimiter, res.KeyMarker = encode(res.Prefix), encode(res.Delimiter), encode(res.KeyMarker)
+	}
+	var lr objstore.ListResult
+	if maxKeys > 0 {
+		if lr, err = h.store.ListObjects(r.Context(), bucket, opts); err != nil {
+			return err
+		}
+	} else if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	last := ""
+	for _, o := range lr.Objects {
+		res.Versions = append(res.Versions, versionElem{Key: encode(o.Key), VersionID: "null", IsLatest: true,
+			LastModified: xmlTime(o.LastModified), ETag: quoteETag(o.ETag), Size: o.Size, StorageClass: storageClass(o.StorageClass), Owner: theOwner})
+		last = max(last, o.Key)
+	}
+	for _, p := range lr.CommonPrefixes {
+		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encode(p)})
+		last = max(last, p)
+	}
+	if res.IsTruncated = lr.IsTruncated; res.IsTruncated {
+		res.NextKeyMarker, res.NextVersionIDMarker = encode(last), "null"
 	}
 	return writeXML(w, http.StatusOK, &res)
 }

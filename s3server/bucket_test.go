@@ -25,7 +25,7 @@ func TestBucketOperations(t *testing.T) {
 		{"head", req{method: "HEAD", target: "/photos"}, 200, ""},
 		{"head missing", req{method: "HEAD", target: "/missing"}, 404, ""},
 		{"location", req{method: "GET", target: "/photos?location"}, 200, ""},
-		{"unimplemented subresource", req{method: "GET", target: "/photos?versioning"}, 0, s3err.NotImplemented},
+		{"unimplemented subresource", req{method: "GET", target: "/photos?lifecycle"}, 0, s3err.NotImplemented},
 		{"put object", req{method: "PUT", target: "/photos/cat.jpg", body: []byte("meow")}, 200, ""},
 		{"delete non-empty", req{method: "DELETE", target: "/photos"}, 0, s3err.BucketNotEmpty},
 		{"delete object", req{method: "DELETE", target: "/photos/cat.jpg"}, 204, ""},
@@ -234,4 +234,48 @@ func TestStoreArgumentErrors(t *testing.T) {
 	wantError(t, ts.do(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: map[string]string{"x-amz-meta-latin": "caf\xe9"}}), s3err.InvalidArgument)
 	wantError(t, ts.do(req{method: "PUT", target: "/bkt/" + strings.Repeat("k", 1025), body: []byte("x")}), s3err.KeyTooLongError)
 	wantError(t, ts.do(req{method: "PUT", target: "/bkt/%FF", body: []byte("x")}), s3err.InvalidArgument)
+}
+
+// TestVersioningNeverEnabled: GetBucketVersioning answers the empty
+// configuration of a bucket whose versioning was never enabled, and
+// ListObjectVersions lists each current object as its only version, with
+// version id "null", paged with key-marker as S3 pages it (S3 API
+// Reference, GetBucketVersioning and ListObjectVersions).
+func TestVersioningNeverEnabled(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.mkBucket("bkt")
+	for _, k := range []string{"a", "b", "c"} {
+		ts.must(200, req{method: "PUT", target: "/bkt/" + k, body: []byte(k)})
+	}
+	res := ts.must(200, req{method: "GET", target: "/bkt?versioning"})
+	if !strings.Contains(string(res.body), `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></VersioningConfiguration>`) {
+		t.Errorf("GetBucketVersioning: %s", res.body)
+	}
+	var page struct {
+		IsTruncated         bool
+		NextKeyMarker       string
+		NextVersionIdMarker string
+		Version             []struct {
+			Key, VersionId string
+			IsLatest       bool
+		}
+	}
+	res = ts.must(200, req{method: "GET", target: "/bkt?versions&max-keys=2"})
+	if err := xml.Unmarshal(res.body, &page); err != nil {
+		t.Fatal(err)
+	}
+	if !page.IsTruncated || page.NextKeyMarker != "b" || page.NextVersionIdMarker != "null" || len(page.Version) != 2 ||
+		page.Version[0].Key != "a" || page.Version[0].VersionId != "null" || !page.Version[0].IsLatest {
+		t.Errorf("first page: %+v", page)
+	}
+	res = ts.must(200, req{method: "GET", target: "/bkt?versions&key-marker=b&version-id-marker=null"})
+	page.Version = nil
+	if err := xml.Unmarshal(res.body, &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.IsTruncated || len(page.Version) != 1 || page.Version[0].Key != "c" {
+		t.Errorf("second page: %+v", page)
+	}
+	wantError(t, ts.do(req{method: "GET", target: "/bkt?versions&version-id-marker=null"}), s3err.InvalidArgument)
+	wantError(t, ts.do(req{method: "GET", target: "/nope?versioning"}), s3err.NoSuchBucket)
 }

@@ -71,6 +71,15 @@ func TestAWSToolsWithServeEnv(t *testing.T) {
 	if out := run("", aws, "s3", "ls"); !strings.Contains(out, "uploads") {
 		t.Errorf("aws s3 ls does not list the bucket:\n%s", out)
 	}
+	// Versioning never enabled, and each object its only version, as
+	// cleanup code written for S3 expects.
+	if out := run("", aws, "s3api", "get-bucket-versioning", "--bucket", "uploads"); strings.Contains(out, "Enabled") {
+		t.Errorf("aws s3api get-bucket-versioning: %s", out)
+	}
+	if out := run("", aws, "s3api", "list-object-versions", "--bucket", "uploads", "--prefix", "tools/"); !strings.Contains(out, `"VersionId": "null"`) ||
+		!strings.Contains(out, "tools/cli.txt") {
+		t.Errorf("aws s3api list-object-versions:\n%s", out)
+	}
 
 	// boto3 writes, reads the CLI's object and lists. boto3 reads
 	// AWS_ENDPOINT_URL_S3 from 1.28.57 on; Debian 12's (1.26) predates it
