@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -27,9 +28,12 @@ import (
 const (
 	crashDirEnv  = "PRESIGN_FS_CRASH_DIR"
 	crashSeedEnv = "PRESIGN_FS_CRASH_SEED"
-	crashBucket  = "crash"
-	crashOps     = 100
-	crashKeys    = 40
+	// crashAtEnv is "POINT N": the child kills itself at the Nth time a
+	// write reaches testHook(POINT).
+	crashAtEnv  = "PRESIGN_FS_CRASH_AT"
+	crashBucket = "crash"
+	crashOps    = 100
+	crashKeys   = 40
 )
 
 // TestCrash: "a child process killed with SIGKILL at random points during
@@ -61,7 +65,7 @@ func TestCrash(t *testing.T) {
 		totalDone += done
 		totalTemps += temps
 		start = time.Now()
-		objects, uploads := checkCrashDir(t, dir)
+		objects, uploads, _ := checkCrashDir(t, dir)
 		t.Logf("round %d: killed %s: %d of %d operations done, %d temporary files left (child ran %v); after Open %d objects, %d uploads, all whole (checked in %v)",
 			round, how, done, crashOps, temps, ran.Round(time.Millisecond), objects, uploads, time.Since(start).Round(time.Millisecond))
 	}
@@ -152,6 +156,18 @@ func TestCrashChild(t *testing.T) {
 	}
 	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
 	r := rand.New(rand.NewPCG(seed, 1))
+	if at := os.Getenv(crashAtEnv); at != "" {
+		point, n, _ := strings.Cut(at, " ")
+		left, _ := strconv.Atoi(n)
+		testHook = func(p string) {
+			if p == point {
+				if left--; left < 0 {
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+					select {}
+				}
+			}
+		}
+	}
 	fail := func(err error) {
 		fmt.Printf("error %v\n", err)
 		os.Exit(1)
@@ -236,7 +252,7 @@ func crashMultipart(ctx context.Context, s *Store, key, tag string, sizes []int,
 
 // checkCrashDir opens dir after a crash and checks every object and
 // upload in it; it returns how many there are.
-func checkCrashDir(t *testing.T, dir string) (objects, uploads int) {
+func checkCrashDir(t *testing.T, dir string) (objects, uploads, orphans int) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := Open(dir)
@@ -251,7 +267,7 @@ func checkCrashDir(t *testing.T, dir string) (objects, uploads int) {
 		t.Fatalf("Open found damaged files: %q", d)
 	}
 	if _, err := s.HeadBucket(ctx, crashBucket); err != nil {
-		return 0, 0 // killed before the bucket was made
+		return 0, 0, 0 // killed before the bucket was made
 	}
 	listed := listAll(t, s, crashBucket)
 	if len(listed) > crashKeys {
@@ -321,6 +337,7 @@ func checkCrashDir(t *testing.T, dir string) (objects, uploads int) {
 			t.Fatal(err)
 		}
 	}
+	orphans = checkIndexAfterCrash(t, s)
 	// The store still works.
 	if _, err := s.PutObject(ctx, crashBucket, "probe", strings.NewReader("probe"), objstore.Metadata{}, objstore.PutOptions{Size: -1}); err != nil {
 		t.Fatal(err)
@@ -328,5 +345,60 @@ func checkCrashDir(t *testing.T, dir string) (objects, uploads int) {
 	if err := s.DeleteObject(ctx, crashBucket, "probe"); err != nil {
 		t.Fatal(err)
 	}
-	return len(listed), len(ups)
+	return len(listed), len(ups), orphans
+}
+
+// checkIndexAfterCrash: after a crash, files and index disagree only by
+// files that no record names (never visible), which Check's repair
+// removes; a record never names a missing or partial file.
+func checkIndexAfterCrash(t *testing.T, s *Store) (orphans int) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := s.Check(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Problems {
+		if p.Kind != ProblemOrphan {
+			t.Fatalf("after a crash, Check found %+v", p)
+		}
+	}
+	again, err := s.Check(ctx, false)
+	if err != nil || len(again.Problems) != 0 {
+		t.Fatalf("after repair, Check found %+v, %v", again.Problems, err)
+	}
+	return len(res.Problems)
+}
+
+// TestCrashInIndexUpdate kills a writer at the two points around its
+// index commit: after its new file is placed and before the commit (the
+// object must stay as it was, and the new file is an orphan), and after
+// the commit, before the replaced file is removed (the new object is
+// visible, and the old file is the orphan). TestCrash's kills at random
+// moments land inside bbolt's commits as well.
+func TestCrashInIndexUpdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	for _, tc := range []struct {
+		point string
+		n     int
+	}{{"placed", 0}, {"placed", 5}, {"placed", 23}, {"committed", 0}, {"committed", 7}, {"committed", 31}} {
+		t.Run(fmt.Sprintf("%s-%d", tc.point, tc.n), func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"=7", fmt.Sprintf("%s=%s %d", crashAtEnv, tc.point, tc.n))
+			out, err := cmd.Output()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child did not die at %s %d: %v\n%s", tc.point, tc.n, err, out)
+			}
+			done := strings.Count(string(out), "done ")
+			objects, _, orphans := checkCrashDir(t, dir)
+			if tc.point == "placed" && orphans != 1 || orphans > 1 {
+				t.Fatalf("killed at %s: %d files no record names, want the one of the write cut short", tc.point, orphans)
+			}
+			t.Logf("killed at %s #%d after %d operations: %d objects, all whole; %d orphan file removed by Check", tc.point, tc.n, done, objects, orphans)
+		})
+	}
 }

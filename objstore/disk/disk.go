@@ -6,10 +6,13 @@
 // # Layout
 //
 //	DIR/LOCK                              flock(2)ed while a Store has DIR open
+//	DIR/index.db                          the index of every bucket's objects (bbolt)
 //	DIR/tmp/                              files being written; emptied by Open
 //	DIR/damaged/                          files Open could not read, set aside
 //	DIR/buckets/NAME/bucket.json          the bucket's creation time
-//	DIR/buckets/NAME/objects/HH/HASH      one object; HASH is hex SHA-256 of the key
+//	DIR/buckets/NAME/objects/HH/HASH.GEN  one object; HASH is hex SHA-256 of the key,
+//	                                      GEN its generation (none for files written
+//	                                      before the index)
 //	DIR/buckets/NAME/uploads/ID/upload.json   a multipart upload: key, metadata
 //	DIR/buckets/NAME/uploads/ID/part-NNNNN    one part, in the object format
 //
@@ -36,11 +39,11 @@
 // # Atomicity
 //
 // A write streams into a new file in DIR/tmp (same file system as the
-// buckets), appends the header, fsyncs the file, renames it over the
-// object's path and fsyncs the directory. The rename is the single step
-// that makes the object and its metadata visible; until then nothing but
-// the temporary file exists, and Open deletes whatever is left in
-// DIR/tmp. A reader holds an open file descriptor, so it keeps reading
+// buckets), appends the header, fsyncs the file, renames it to the path of
+// a new generation, fsyncs the directory and commits the index record
+// that names it. The commit is the single step that makes the object and
+// its metadata visible; until then the object that was there stays, and
+// Open deletes whatever is left in DIR/tmp. A reader holds an open file descriptor, so it keeps reading
 // the file it opened after the object is replaced or deleted. Bucket and
 // upload directories are likewise built in DIR/tmp and renamed into
 // place, and removed by renaming them into DIR/tmp first.
@@ -53,9 +56,14 @@
 // rename into DIR/tmp that AbortMultipartUpload makes, so that an upload is
 // never seen half removed.
 //
-// The sorted list of keys a listing needs is kept in memory, built at Open
-// from the headers and changed under the bucket's lock together with the
-// rename, so that it always agrees with the files.
+// # Index
+//
+// Which objects exist, and what a listing shows of them, is kept in
+// DIR/index.db (see index.go for its invariant with the files), so that
+// Open reads nothing per object and memory does not grow with their
+// number. An object's file is named by the SHA-256 of its key and a
+// generation, objects/HH/HASH.GEN, new for each write; the index record
+// names the generation that is visible.
 package disk
 
 import (
@@ -74,6 +82,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
 
 	"github.com/presign-dev/presign/objstore"
 )
@@ -113,6 +124,9 @@ type Store struct {
 	stopSweep context.CancelFunc
 	swept     chan struct{}
 
+	// db is the index.
+	db *bolt.DB
+
 	mu      sync.RWMutex
 	buckets map[string]*bucket
 }
@@ -151,25 +165,24 @@ const DefaultMultipartExpiry = 7 * 24 * time.Hour
 // sweep at Open.
 const sweepInterval = time.Hour
 
-// bucket is an open bucket: its directory and the sorted index of its
-// objects.
+// bucket is an open bucket: its directory.
 type bucket struct {
 	name    string
 	dir     string
 	created time.Time
 
-	// mu guards deleted and idx; it is held for writing across the rename
-	// that makes an object visible or the remove that deletes it, so that
-	// idx always agrees with the files.
+	// mu guards deleted. A write holds it for reading from placing its
+	// file until its index commit; DeleteBucket and Check hold it for
+	// writing, so that they never see a file placed and not yet committed.
 	mu      sync.RWMutex
 	deleted bool
-	idx     []*entry // sorted by key, in byte order
 }
 
-// entry is what a listing shows of an object. Entries are not changed once
-// made: a new version of an object gets a new entry.
+// entry is the index record of an object: what a listing shows of it, and
+// the generation of its file.
 type entry struct {
 	key          string
+	gen          string
 	size         int64
 	etag         string
 	modified     time.Time
@@ -260,12 +273,16 @@ func (s *Store) Close() error {
 	if s.lock == nil {
 		return nil
 	}
-	err := s.lock.Close()
+	err := s.db.Close()
+	if lerr := s.lock.Close(); err == nil {
+		err = lerr
+	}
 	s.lock = nil
 	return err
 }
 
-// load empties tmp and reads every bucket.
+// load empties tmp, opens the index and reads every bucket: its record
+// and its uploads, and its objects only if the index has not been built.
 func (s *Store) load() error {
 	tmps, err := os.ReadDir(s.tmp)
 	if err != nil {
@@ -276,11 +293,28 @@ func (s *Store) load() error {
 			return fmt.Errorf("disk: open: removing temporary data: %w", err)
 		}
 	}
+	db, build, err := openIndex(s.dir)
+	if err != nil {
+		return err
+	}
+	s.db = db
 	root := filepath.Join(s.dir, bucketsName)
 	dirs, err := os.ReadDir(root)
 	if err != nil {
+		db.Close()
 		return fmt.Errorf("disk: open: %w", err)
 	}
+	if err := s.loadBuckets(root, dirs, build); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
+}
+
+// loadBuckets reads the bucket directories dirs of root at Open, building
+// the index of those that need it (all of them if build is set), and
+// drops the index of buckets whose directory is gone.
+func (s *Store) loadBuckets(root string, dirs []fs.DirEntry, build bool) error {
 	for _, d := range dirs {
 		path := filepath.Join(root, d.Name())
 		if !d.IsDir() || objstore.CheckBucketName(d.Name()) != nil {
@@ -302,39 +336,69 @@ func (s *Store) load() error {
 			}
 		}
 		b := &bucket{name: d.Name(), dir: path, created: rec.Created}
-		if err := s.loadIndex(b); err != nil {
+		if err := s.loadFanOut(b); err != nil {
 			return err
+		}
+		if build || !s.indexed(b) {
+			if err := s.buildIndex(b); err != nil {
+				return err
+			}
 		}
 		if err := s.loadUploads(b); err != nil {
 			return err
 		}
 		s.buckets[b.name] = b
 	}
-	return nil
-}
-
-// loadIndex reads the header of every object of b, in its fan-out
-// directories (named by the first two hex digits of their files' names).
-func (s *Store) loadIndex(b *bucket) error {
-	fanOut := func(_, name string) bool { return len(name) == 2 }
-	err := s.loadDirs(filepath.Join(b.dir, objectsName), fanOut, func(fan string, files []fs.DirEntry) error {
-		for _, file := range files {
-			path := filepath.Join(fan, file.Name())
-			h, err := loadObjectFile(path)
-			if err != nil || file.Name() != keyHash(h.Key) || filepath.Base(fan) != file.Name()[:2] || h.Part != 0 {
-				if err := s.setAside(path); err != nil {
-					return err
-				}
-				continue
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var gone [][]byte
+		err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if n, ok := strings.CutPrefix(string(name), "objects/"); ok && s.buckets[n] == nil {
+				gone = append(gone, name) // DeleteBucket cut short
 			}
-			b.idx = append(b.idx, h.entry())
+			return nil
+		})
+		for _, name := range gone {
+			if err == nil {
+				err = tx.DeleteBucket(name)
+			}
+		}
+		if err == nil && build {
+			err = tx.Bucket(metaBucket).Put(builtKey, []byte{1})
+		}
+		if err != nil {
+			return fmt.Errorf("disk: open: index: %w", err)
 		}
 		return nil
 	})
+}
+
+// indexed reports whether the index has the records of b.
+func (s *Store) indexed(b *bucket) bool {
+	ok := false
+	s.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(indexBucket(b.name)) != nil
+		return nil
+	})
+	return ok
+}
+
+// loadFanOut tightens the modes of the fan-out directories of b at Open,
+// which keep everyone else out of the object files, without reading the
+// files.
+func (s *Store) loadFanOut(b *bucket) error {
+	objects := filepath.Join(b.dir, objectsName)
+	ents, err := os.ReadDir(objects)
 	if err != nil {
-		return err
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("disk: open: %w", err)
 	}
-	slices.SortFunc(b.idx, func(x, y *entry) int { return strings.Compare(x.key, y.key) })
+	for _, e := range ents {
+		if err := tighten(filepath.Join(objects, e.Name())); err != nil {
+			return fmt.Errorf("disk: open: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -445,6 +509,20 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("disk: create bucket: %w", err)
 	}
+	// A crash before this commit leaves a directory without records, which
+	// Open indexes (it is empty).
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(indexBucket(name)) != nil {
+			if err := tx.DeleteBucket(indexBucket(name)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.CreateBucket(indexBucket(name))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("disk: create bucket: index: %w", err)
+	}
 	s.buckets[name] = &bucket{name: name, dir: filepath.Join(s.dir, bucketsName, name), created: created}
 	return nil
 }
@@ -462,7 +540,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.idx) > 0 {
+	empty, err := s.bucketEmpty(b)
+	if err != nil {
+		return fmt.Errorf("disk: delete bucket: index: %w", err)
+	}
+	if !empty {
 		return objstore.ErrBucketNotEmpty
 	}
 	trash := s.tmpPath("deleted")
@@ -473,6 +555,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	delete(s.buckets, name)
 	if err := syncDir(filepath.Join(s.dir, bucketsName)); err != nil {
 		return fmt.Errorf("disk: delete bucket: %w", err)
+	}
+	// A crash before this commit leaves records without a directory, which
+	// Open drops.
+	err = s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(indexBucket(name)) })
+	if err != nil && !errors.Is(err, bolterr.ErrBucketNotFound) {
+		return fmt.Errorf("disk: delete bucket: index: %w", err)
 	}
 	os.RemoveAll(trash) // what is left is removed at the next Open
 	return nil
@@ -559,12 +647,6 @@ func (s *Store) now() time.Time { return s.clock().UTC() }
 func keyHash(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
-}
-
-// objectPath is the path of the object file of key.
-func (b *bucket) objectPath(key string) string {
-	h := keyHash(key)
-	return filepath.Join(b.dir, objectsName, h[:2], h)
 }
 
 // tmpPath is a fresh path in tmp.

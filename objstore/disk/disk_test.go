@@ -286,8 +286,9 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// TestDamagedFilesSetAside: files that are not whole objects, or not where
-// their key puts them, are moved to damaged/ by Open and not listed.
+// TestDamagedFilesSetAside: when Open builds the index from the files,
+// files that are not whole objects, or not where their key puts them, are
+// moved to damaged/ and not listed.
 func TestDamagedFilesSetAside(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -302,17 +303,20 @@ func TestDamagedFilesSetAside(t *testing.T) {
 		}
 	}
 	b := s.buckets["bkt"]
+	trunc, moved := objectFilePath(t, s, "bkt", "truncated"), objectFilePath(t, s, "bkt", "moved")
 	s.Close()
-	trunc := b.objectPath("truncated")
+	// Lose the index, so that Open builds it from the files.
+	if err := os.Remove(filepath.Join(dir, indexFile)); err != nil {
+		t.Fatal(err)
+	}
 	st, _ := os.Stat(trunc)
 	if err := os.Truncate(trunc, st.Size()-1); err != nil {
 		t.Fatal(err)
 	}
-	moved := b.objectPath("moved")
 	if err := os.Rename(moved, filepath.Join(filepath.Dir(moved), keyHash("elsewhere"))); err != nil {
 		t.Fatal(err)
 	}
-	garbage := b.objectPath("garbage")
+	garbage := b.objectFile("garbage", "")
 	os.MkdirAll(filepath.Dir(garbage), 0o755)
 	os.WriteFile(garbage, []byte("not an object"), 0o644)
 
@@ -328,4 +332,15 @@ func TestDamagedFilesSetAside(t *testing.T) {
 	if n := len(entries(t, filepath.Join(dir, damagedName))); n != 3 {
 		t.Fatalf("damaged/ holds %d files, want 3", n)
 	}
+}
+
+// objectFilePath is the path of the file the index names for key.
+func objectFilePath(t testing.TB, s *Store, bucketName, key string) string {
+	t.Helper()
+	b := s.buckets[bucketName]
+	e, err := s.lookup(b, key)
+	if err != nil || e == nil {
+		t.Fatalf("no record of %q: %v", key, err)
+	}
+	return b.entryPath(e)
 }

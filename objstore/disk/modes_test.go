@@ -53,8 +53,8 @@ func checkModes(t *testing.T, root, when string) {
 
 // TestModes: whatever the umask, every file the store writes is 0600 and
 // every directory 0700: after a PUT and a copy, with a multipart upload in
-// progress and one completed, with damaged files set aside; and Open
-// tightens the modes of data written wider.
+// progress and one completed, with damaged files set aside; and Open and
+// Check's repair tighten the modes of data written wider.
 func TestModes(t *testing.T) {
 	for _, umask := range []int{0, 0o022, 0o277} {
 		t.Run(fmt.Sprintf("umask %04o", umask), func(t *testing.T) {
@@ -127,7 +127,20 @@ func TestModes(t *testing.T) {
 			if len(entries(t, filepath.Join(data, damagedName))) != 1 {
 				t.Fatal("nothing was set aside")
 			}
-			checkModes(t, data, "after reopening data written wide")
+			// Open tightens every directory, which keeps everyone else
+			// out of the object files without reading them; Check
+			// reports the files' own modes, and its repair tightens them.
+			res, err := s.Check(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Problems) == 0 || res.Problems[0].Kind != ProblemMode {
+				t.Fatalf("Check found %+v, want the wide object files", res.Problems)
+			}
+			if _, err := s.Check(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			checkModes(t, data, "after reopening data written wide and repairing it")
 		})
 	}
 }

@@ -74,47 +74,28 @@ func (s *Store) receive(ctx context.Context, bucketName string, h *header, body 
 	return f, nil
 }
 
-// commitObject finishes the temporary file f with h and renames it over
-// the object's path, updating the index under the bucket's lock. Until the
-// rename, an error discards f; after it, an error is about durability of
-// a visible object.
+// commitObject finishes the temporary file f with h, places it as a new
+// generation of the object's file and commits its index record (see
+// index.go). Until the commit, an error leaves the object as it was.
 func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *header) error {
 	return s.commitObjectIf(ctx, b, f, h, objstore.PutOptions{})
 }
 
 // commitObjectIf is commitObject with opts' write conditions, checked
-// against the index under the bucket's lock, with the rename: atomic.
+// against the index in the transaction that commits: atomic.
 func (s *Store) commitObjectIf(ctx context.Context, b *bucket, f *os.File, h *header, opts objstore.PutOptions) error {
 	if err := finish(ctx, f, h); err != nil {
 		return err
 	}
-	final := b.objectPath(h.Key)
+	e := h.entry()
+	e.gen = newGen()
+	final := b.entryPath(e)
 	dir := filepath.Dir(final)
-	b.mu.Lock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if b.deleted {
-		b.mu.Unlock()
 		discard(f)
 		return objstore.ErrNoSuchBucket
-	}
-	if opts.IfNoneMatch || opts.IfMatch != "" {
-		var cur *entry
-		if i, ok := b.find(h.Key); ok {
-			cur = b.idx[i]
-		}
-		var cerr error
-		switch {
-		case opts.IfNoneMatch && cur != nil:
-			cerr = objstore.ErrPreconditionFailed
-		case opts.IfMatch != "" && cur == nil:
-			cerr = objstore.ErrNoSuchKey
-		case opts.IfMatch != "" && opts.IfMatch != "*" && cur.etag != opts.IfMatch:
-			cerr = objstore.ErrPreconditionFailed
-		}
-		if cerr != nil {
-			b.mu.Unlock()
-			discard(f)
-			return cerr
-		}
 	}
 	err := os.Rename(f.Name(), final)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -126,42 +107,64 @@ func (s *Store) commitObjectIf(ctx context.Context, b *bucket, f *os.File, h *he
 		}
 	}
 	if err != nil {
-		b.mu.Unlock()
 		discard(f)
 		return fmt.Errorf("disk: commit: %w", err)
 	}
-	b.set(h.entry())
-	b.mu.Unlock()
+	// The file's name must be durable before a record names it.
 	if err := syncDir(dir); err != nil {
+		os.Remove(final)
 		return fmt.Errorf("disk: commit: %w", err)
 	}
+	testHook("placed")
+	old, err := s.commitEntry(b, e, opts)
+	if err != nil {
+		os.Remove(final)
+		return err
+	}
+	testHook("committed")
+	b.removeReplaced(old, e)
 	return nil
 }
 
-// openObject finds the bucket called bucketName, checks ctx, opens the
-// file of key in the bucket and reads its header.
+// testHook is called at the named points of a write; the crash test sets
+// it to die there.
+var testHook = func(point string) {}
+
+// openObject finds the bucket called bucketName, checks ctx, looks up the
+// record of key and opens the file it names, reading its header. If a
+// write replaces the object between the lookup and the open, it looks
+// again.
 func (s *Store) openObject(ctx context.Context, bucketName, key string) (*os.File, *header, error) {
 	b, err := s.findBucket(ctx, bucketName)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := os.Open(b.objectPath(key))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+	for try := 0; ; try++ {
+		e, err := s.lookup(b, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e == nil {
 			return nil, nil, objstore.ErrNoSuchKey
 		}
-		return nil, nil, fmt.Errorf("disk: %w", err)
+		f, err := os.Open(b.entryPath(e))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && try < 3 {
+				continue // replaced or deleted since the lookup
+			}
+			return nil, nil, fmt.Errorf("disk: reading %q: %w", key, err)
+		}
+		h, err := readHeader(f)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("disk: reading %q: %w", key, err)
+		}
+		if h.Key != key || h.Part != 0 || h.Size != e.size || h.ETag != e.etag {
+			f.Close()
+			return nil, nil, fmt.Errorf("disk: reading %q: %w", key, errDamaged)
+		}
+		return f, h, nil
 	}
-	h, err := readHeader(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("disk: reading %q: %w", key, err)
-	}
-	if h.Key != key || h.Part != 0 {
-		f.Close()
-		return nil, nil, fmt.Errorf("disk: reading %q: %w", key, errDamaged)
-	}
-	return f, h, nil
 }
 
 // GetObject opens the object's file; the reader reads from that open file,
@@ -237,7 +240,7 @@ func (s *Store) HeadObject(ctx context.Context, bucketName, key string) (objstor
 	return h.info(bucketName), nil
 }
 
-// DeleteObject removes the object's file and index entry together.
+// DeleteObject removes the object's index record and then its file.
 func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error {
 	if err := checkObject(bucketName, key); err != nil {
 		return err
@@ -246,24 +249,16 @@ func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error 
 	if err != nil {
 		return err
 	}
-	path := b.objectPath(key)
-	b.mu.Lock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if b.deleted {
-		b.mu.Unlock()
 		return objstore.ErrNoSuchBucket
 	}
-	err = os.Remove(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		b.mu.Unlock()
-		return fmt.Errorf("disk: delete: %w", err)
+	old, err := s.deleteEntry(b, key)
+	if err != nil {
+		return err
 	}
-	b.remove(key)
-	b.mu.Unlock()
-	if err == nil {
-		if err := syncDir(filepath.Dir(path)); err != nil {
-			return fmt.Errorf("disk: delete: %w", err)
-		}
-	}
+	b.removeReplaced(old, nil)
 	return nil
 }
 
