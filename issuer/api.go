@@ -962,8 +962,10 @@ func (s *Server) unseal(kind, token string, v any) bool {
 	if !ok || len(token) > 4096 {
 		return false
 	}
-	body, err1 := base64.RawURLEncoding.DecodeString(body64)
-	mac, err2 := base64.RawURLEncoding.DecodeString(mac64)
+	// Strict: a token whose unused trailing bits were changed is another
+	// string for the same bytes, and must not pass for the one issued.
+	body, err1 := base64.RawURLEncoding.Strict().DecodeString(body64)
+	mac, err2 := base64.RawURLEncoding.Strict().DecodeString(mac64)
 	if err1 != nil || err2 != nil || !hmac.Equal(mac, s.mac(kind, body)) {
 		return false
 	}
