@@ -50,6 +50,7 @@ var commands = []struct {
 	{"inspect", "explain a presigned URL: its parameters, expiry and risks", newInspectCommand},
 	{"verify", "check a presigned URL's signature with the signer's credentials", newVerifyCommand},
 	{"diagnose", "explain S3's error response to a presigned URL", newDiagnoseCommand},
+	{"store", "check (and repair) the data directory of serve's embedded store", newStoreCommand},
 }
 
 const mainUsage = `presign makes Amazon S3 presigned URLs, byte-for-byte the AWS SDKs' URLs.
