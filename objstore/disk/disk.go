@@ -124,8 +124,9 @@ type Store struct {
 	stopSweep context.CancelFunc
 	swept     chan struct{}
 
-	// db is the index.
-	db *bolt.DB
+	// db is the index; commits runs its object writes.
+	db      *bolt.DB
+	commits *committer
 
 	mu      sync.RWMutex
 	buckets map[string]*bucket
@@ -273,6 +274,7 @@ func (s *Store) Close() error {
 	if s.lock == nil {
 		return nil
 	}
+	s.commits.stop()
 	err := s.db.Close()
 	if lerr := s.lock.Close(); err == nil {
 		err = lerr
@@ -297,14 +299,16 @@ func (s *Store) load() error {
 	if err != nil {
 		return err
 	}
-	s.db = db
+	s.db, s.commits = db, newCommitter(db)
 	root := filepath.Join(s.dir, bucketsName)
 	dirs, err := os.ReadDir(root)
 	if err != nil {
+		s.commits.stop()
 		db.Close()
 		return fmt.Errorf("disk: open: %w", err)
 	}
 	if err := s.loadBuckets(root, dirs, build); err != nil {
+		s.commits.stop()
 		db.Close()
 		return err
 	}

@@ -293,11 +293,11 @@ func (e errCondition) Error() string { return e.err.Error() }
 // commitEntry makes e the record of its key in b, if opts' conditions
 // hold against the record there, in one transaction, and returns the
 // record it replaced. Concurrent commits share a transaction (and its
-// fsyncs) through bbolt's Batch.
+// fsyncs): see committer.
 func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions) (old *entry, err error) {
 	rec := encodeEntry(e)
-	err = s.db.Batch(func(tx *bolt.Tx) error {
-		old = nil // Batch may run this function twice
+	err = s.commits.do(func(tx *bolt.Tx) error {
+		old = nil // a shared commit that fails runs this again alone
 		ib := tx.Bucket(indexBucket(b.name))
 		if ib == nil {
 			return objstore.ErrNoSuchBucket
@@ -338,7 +338,7 @@ func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions) (old 
 // deleteEntry removes the record of key from b and returns it (nil if
 // there was none).
 func (s *Store) deleteEntry(b *bucket, key string) (old *entry, err error) {
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.commits.do(func(tx *bolt.Tx) error {
 		old = nil
 		ib := tx.Bucket(indexBucket(b.name))
 		if ib == nil {
@@ -609,4 +609,115 @@ func (s *Store) bucketEmpty(b *bucket) (bool, error) {
 		return nil
 	})
 	return empty, err
+}
+
+// committer runs the index writes of concurrent callers in shared
+// transactions (group commit): a write waits only for the commit under
+// way, if any, and then commits together with every write that queued
+// meanwhile, so one commit's fsyncs serve them all, and a lone write adds
+// no delay. (bbolt's own Batch waits up to MaxBatchDelay for company,
+// 10 ms by default, which is most of a small PUT's time.)
+type committer struct {
+	db      *bolt.DB
+	calls   chan *commitCall // unbuffered: a send is taken by the loop
+	closing chan struct{}
+	closed  chan struct{}
+}
+
+// commitCall is one write waiting for its commit.
+type commitCall struct {
+	fn   func(*bolt.Tx) error
+	err  error
+	done chan struct{}
+}
+
+// maxGroup bounds the writes of one transaction.
+const maxGroup = 1000
+
+// errClosed answers a write to a Store that is closing.
+var errClosed = errors.New("disk: the store is closed")
+
+// newCommitter starts the commit loop of db; stop ends it.
+func newCommitter(db *bolt.DB) *committer {
+	c := &committer{db: db, calls: make(chan *commitCall), closing: make(chan struct{}), closed: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// do runs fn in a write transaction, shared with other callers'. fn must
+// change nothing when it returns an error of a write refused
+// (errCondition, objstore.ErrNoSuchBucket): the others' writes commit
+// regardless. Any other error rolls the shared transaction back, and each
+// of its writes is then run again in a transaction of its own, so fn may
+// run twice.
+func (c *committer) do(fn func(*bolt.Tx) error) error {
+	call := &commitCall{fn: fn, done: make(chan struct{})}
+	select {
+	case c.calls <- call:
+	case <-c.closed:
+		return errClosed
+	}
+	<-call.done
+	return call.err
+}
+
+func (c *committer) loop() {
+	defer close(c.closed)
+	for {
+		var first *commitCall
+		select {
+		case first = <-c.calls:
+		case <-c.closing:
+			return
+		}
+		group := []*commitCall{first}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case call := <-c.calls:
+				group = append(group, call)
+			default:
+				break more
+			}
+		}
+		c.commit(group)
+	}
+}
+
+// refused reports whether err refuses one write without failing the
+// transaction.
+func refused(err error) bool {
+	var ce errCondition
+	return errors.As(err, &ce) || errors.Is(err, objstore.ErrNoSuchBucket)
+}
+
+// commit runs group in one transaction, or each alone if that fails.
+func (c *committer) commit(group []*commitCall) {
+	err := c.db.Update(func(tx *bolt.Tx) error {
+		for _, call := range group {
+			if call.err = call.fn(tx); call.err != nil && !refused(call.err) {
+				return call.err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, call := range group {
+			if len(group) == 1 {
+				call.err = err
+				break
+			}
+			call.err = c.db.Update(call.fn)
+		}
+	}
+	for _, call := range group {
+		close(call.done)
+	}
+}
+
+// stop ends the loop once the commit under way is done; later writes get
+// errClosed.
+func (c *committer) stop() {
+	close(c.closing)
+	<-c.closed
 }
