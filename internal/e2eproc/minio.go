@@ -37,6 +37,13 @@ type MinIO struct {
 // env is its environment, before MinIO's own settings; nil means this
 // process's. Stop it with [MinIO.Stop].
 func StartMinIO(bin, dir string, env []string) (*MinIO, error) {
+	return StartMinIODrives(bin, dir, env, 1)
+}
+
+// StartMinIODrives is [StartMinIO] with drives drives (directories of dir)
+// in one erasure set when drives > 1: "minio server DIR/d{1...N}", the
+// erasure-coded layout of a production server, on one machine.
+func StartMinIODrives(bin, dir string, env []string, drives int) (*MinIO, error) {
 	creds := sigv4.Credentials{AccessKeyID: "e2eadmin" + RandomHex(4), SecretAccessKey: RandomHex(20)}
 	var last string
 	for try := 0; try < 2; try++ {
@@ -46,7 +53,11 @@ func StartMinIO(bin, dir string, env []string) (*MinIO, error) {
 			return nil, err
 		}
 		m := &MinIO{Endpoint: "http://127.0.0.1:" + port, Credentials: creds, out: &bytes.Buffer{}, exited: make(chan struct{})}
-		m.cmd = exec.Command(bin, "server", filepath.Join(dir, fmt.Sprint("data", try)), "--address", "127.0.0.1:"+port,
+		data := filepath.Join(dir, fmt.Sprint("data", try))
+		if drives > 1 {
+			data = filepath.Join(data, fmt.Sprintf("d{1...%d}", drives))
+		}
+		m.cmd = exec.Command(bin, "server", data, "--address", "127.0.0.1:"+port,
 			"--console-address", "127.0.0.1:"+console, "--quiet")
 		if env == nil {
 			env = os.Environ()

@@ -67,7 +67,7 @@ func main() {
 	workers := flag.Int("fill-workers", 16, "concurrent writers while filling")
 	conns := flag.Int("conns", 16, "connections of the PUT and GET load")
 	loadSize := flag.Int("load-size", 4096, "bytes per object of the PUT and GET load")
-	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
+	duration := flag.Duration("duration", 10*time.Second, "length of each load run; 0 skips the load")
 	minioBin := flag.String("minio", defaultMinIO(), "MinIO binary; empty skips MinIO")
 	serve := flag.String("serve", "", "internal: run the store on this data directory")
 	flag.Parse()
@@ -121,6 +121,13 @@ func main() {
 	fmt.Printf("full listing: %d keys in %v (pages of 1,000); after it VmRSS %s (anon %s, file %s), peak VmHWM %s\n",
 		total, full.Round(time.Millisecond), mib(m["VmRSS"]), mib(m["RssAnon"]), mib(m["RssFile"]), mib(m["VmHWM"]))
 
+	if *duration == 0 {
+		srv.stop()
+		if err := listInProcess(data, prefix); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	body := bytes.Repeat([]byte("x"), *loadSize)
 	fmt.Printf("\nload: %d connections, %d-byte objects, %v each, presigned URLs (one per request)\n", *conns, *loadSize, *duration)
 	pp, gp := load(client, srv.endpoint, creds, body, *conns, *duration)
@@ -128,6 +135,9 @@ func main() {
 	m = srv.memory()
 	fmt.Printf("presign store after load: VmRSS %s (anon %s, file %s), VmHWM %s\n", mib(m["VmRSS"]), mib(m["RssAnon"]), mib(m["RssFile"]), mib(m["VmHWM"]))
 	srv.stop()
+	if err := listInProcess(data, prefix); err != nil {
+		log.Fatal(err)
+	}
 
 	if *minioBin == "" {
 		return
@@ -324,6 +334,31 @@ func (s *server) stop() {
 
 func mib(kb int) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
 
+// listInProcess opens the store in this process and times ListObjects of
+// prefix alone: the index walk, without HTTP, signature or XML.
+func listInProcess(dir, prefix string) error {
+	s, err := disk.OpenWith(dir, disk.Options{MultipartExpiry: -1})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var took []time.Duration
+	n := 0
+	for range 21 {
+		start := time.Now()
+		res, err := s.ListObjects(context.Background(), bucket, objstore.ListOptions{Prefix: prefix, MaxKeys: 1000})
+		if err != nil {
+			return err
+		}
+		took = append(took, time.Since(start))
+		n = len(res.Objects)
+	}
+	first := took[0]
+	slices.Sort(took)
+	fmt.Printf("ListObjects of %s in process (%d keys): first %v, median %v (min %v)\n", prefix, n, first.Round(time.Microsecond), took[len(took)/2].Round(time.Microsecond), took[0].Round(time.Microsecond))
+	return nil
+}
+
 // runServer is the child: the store on dir, on 127.0.0.1, until SIGINT or
 // its parent closes stdin... or 30 minutes.
 func runServer(dir string) error {
@@ -371,33 +406,34 @@ type listResult struct {
 	Next      string   `xml:"NextContinuationToken"`
 }
 
-// list is one ListObjectsV2 request.
-func list(client *http.Client, endpoint string, q []sigv4.Param) (listResult, error) {
-	var res listResult
+// list is one ListObjectsV2 request; took is the time until its whole
+// answer was read, before it is decoded.
+func list(client *http.Client, endpoint string, q []sigv4.Param) (res listResult, took time.Duration, err error) {
 	u, err := presignURL(endpoint, creds, "GET", "/"+bucket, q)
 	if err != nil {
-		return res, err
+		return res, 0, err
 	}
+	start := time.Now()
 	resp, err := client.Get(u)
 	if err != nil {
-		return res, err
+		return res, 0, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
+	took = time.Since(start)
 	if err != nil {
-		return res, err
+		return res, took, err
 	}
 	if resp.StatusCode != 200 {
-		return res, fmt.Errorf("list: %s: %s", resp.Status, body)
+		return res, took, fmt.Errorf("list: %s: %s", resp.Status, body)
 	}
-	return res, xml.Unmarshal(body, &res)
+	return res, took, xml.Unmarshal(body, &res)
 }
 
 // listPrefix lists prefix in one request of up to 1,000 keys.
 func listPrefix(client *http.Client, endpoint, prefix string) (time.Duration, int, error) {
-	start := time.Now()
-	res, err := list(client, endpoint, []sigv4.Param{{Name: "list-type", Value: "2"}, {Name: "max-keys", Value: "1000"}, {Name: "prefix", Value: prefix}})
-	return time.Since(start), len(res.Keys), err
+	res, took, err := list(client, endpoint, []sigv4.Param{{Name: "list-type", Value: "2"}, {Name: "max-keys", Value: "1000"}, {Name: "prefix", Value: prefix}})
+	return took, len(res.Keys), err
 }
 
 // listAll lists the whole bucket, 1,000 keys a page.
@@ -409,7 +445,7 @@ func listAll(client *http.Client, endpoint string) (time.Duration, int, error) {
 		if token != "" {
 			q = append(q, sigv4.Param{Name: "continuation-token", Value: token})
 		}
-		res, err := list(client, endpoint, q)
+		res, _, err := list(client, endpoint, q)
 		if err != nil {
 			return 0, total, err
 		}
