@@ -134,6 +134,12 @@ type Options struct {
 	// Point ARN as the bucket signs with SigV4a by itself, for "*" unless
 	// RegionSet says otherwise.
 	RegionSet []string
+	// Query holds extra query parameters to sign into the URL, after the
+	// operation's own: a server that verifies the URL itself can read
+	// them knowing the holder could not change them (presign serve's grant
+	// id). S3 and MinIO ignore parameters they do not know. Names must not
+	// start with "x-amz-" nor repeat one the operation sets.
+	Query []sigv4.Param
 }
 
 // Result is a presigned request.
@@ -159,6 +165,30 @@ func (r *Result) HTTPHeader() http.Header {
 		h.Add(p.Name, p.Value)
 	}
 	return h
+}
+
+// checkExtraQuery checks the names of Options.Query against the
+// parameters the operation sets.
+func checkExtraQuery(extra, set []sigv4.Param) error {
+	for i, p := range extra {
+		switch {
+		case p.Name == "":
+			return inputErr("Options.Query", "give each parameter a name", "Options.Query[%d] has no name", i)
+		case len(p.Name) >= 6 && strings.EqualFold(p.Name[:6], "x-amz-"):
+			return inputErr("Options.Query", "x-amz-* parameters are S3's: set them through Input and Options", "Options.Query[%d] is %q, an x-amz-* name", i, p.Name)
+		}
+		for _, q := range set {
+			if q.Name == p.Name {
+				return inputErr("Options.Query", "the operation sets it already: set it through Input", "Options.Query[%d] repeats the parameter %q", i, p.Name)
+			}
+		}
+		for _, q := range extra[:i] {
+			if q.Name == p.Name {
+				return inputErr("Options.Query", "give each name once", "Options.Query names %q twice", p.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // Client presigns S3 requests. It is safe for concurrent use.
@@ -352,6 +382,12 @@ func (c *Client) Presign(ctx context.Context, op Operation, in *Input, o Options
 	}
 	if spec.xid && profile != ProfileBotocore {
 		query = append(query, sigv4.Param{Name: "x-id", Value: string(op)})
+	}
+	if len(o.Query) > 0 {
+		if err := checkExtraQuery(o.Query, query); err != nil {
+			return Result{}, err
+		}
+		query = append(query, o.Query...)
 	}
 
 	// Headers.
