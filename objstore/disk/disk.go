@@ -127,6 +127,8 @@ type Store struct {
 	// db is the index; commits runs its object writes.
 	db      *bolt.DB
 	commits *committer
+	// grants is the in-memory part of the grant state (grants.go).
+	grants grantState
 
 	mu      sync.RWMutex
 	buckets map[string]*bucket
@@ -251,14 +253,15 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 	}
 	if s.expiry > 0 {
 		s.sweep(context.Background())
-		every := opts.sweepEvery
-		if every <= 0 {
-			every = sweepInterval
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		s.stopSweep, s.swept = cancel, make(chan struct{})
-		go s.sweepLoop(ctx, every)
 	}
+	s.prune()
+	every := opts.sweepEvery
+	if every <= 0 {
+		every = sweepInterval
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopSweep, s.swept = cancel, make(chan struct{})
+	go s.sweepLoop(ctx, every)
 	return s, nil
 }
 
@@ -307,7 +310,11 @@ func (s *Store) load() error {
 		db.Close()
 		return fmt.Errorf("disk: open: %w", err)
 	}
-	if err := s.loadBuckets(root, dirs, build); err != nil {
+	err = s.loadBuckets(root, dirs, build)
+	if err == nil {
+		err = s.loadGrants()
+	}
+	if err != nil {
 		s.commits.stop()
 		db.Close()
 		return err

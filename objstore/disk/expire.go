@@ -95,8 +95,18 @@ func (s *Store) sweepLoop(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.sweep(ctx)
+			if s.expiry > 0 {
+				s.sweep(ctx)
+			}
+			s.prune()
 		}
+	}
+}
+
+// prune forgets the grants no live URL can concern, logging a failure.
+func (s *Store) prune() {
+	if _, err := s.pruneGrants(s.clock()); err != nil {
+		s.warn("disk: pruning grants", "err", err)
 	}
 }
 
