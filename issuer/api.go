@@ -151,6 +151,7 @@ type metrics struct {
 	issued   *prometheus.CounterVec
 	errors   *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	grants   *prometheus.CounterVec
 }
 
 // New returns the API server, or the configuration's mistakes.
@@ -193,11 +194,12 @@ func New(o Options) (*Server, error) {
 	s.m = metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_http_requests_total", Help: "API requests by route and status code."}, []string{"route", "code"}),
 		issued:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_urls_issued_total", Help: "URLs and forms issued, by operation and client."}, []string{"operation", "client"}),
+		grants:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_grants_total", Help: "Grants limited (single-use, maxUses) and revocations (of one grant, of a prefix), by client."}, []string{"action", "client"}),
 		errors:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "presign_errors_total", Help: "API errors by error code."}, []string{"code"}),
 		latency:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "presign_http_request_duration_seconds", Help: "API request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
 	}
 	if err := errors.Join(s.registry.Register(s.m.requests), s.registry.Register(s.m.issued),
-		s.registry.Register(s.m.errors), s.registry.Register(s.m.latency)); err != nil {
+		s.registry.Register(s.m.errors), s.registry.Register(s.m.latency), s.registry.Register(s.m.grants)); err != nil {
 		return nil, fmt.Errorf("issuer: registering metrics: %w", err)
 	}
 
@@ -216,6 +218,8 @@ func New(o Options) (*Server, error) {
 	api("GET /v1/uploads/multipart/{id}", OpMultipart, s.multipartList)
 	api("POST /v1/downloads", OpDownload, withBody(s.download))
 	api("POST /v1/presign", "", withBody(s.presignURL))
+	api("DELETE /v1/grants/{id}", "", s.revokeGrant)
+	api("POST /v1/grants/revoke", "", withBody(s.revokePrefix))
 	// Inspecting needs no secret: a page may ask without a key, under one
 	// rate limit shared by all who do.
 	mux.Handle("POST /v1/inspect", s.route("POST /v1/inspect", s.keyOptional(s.authed("", false, withBody(s.inspectURL)), withBody(s.inspectURL))))
@@ -645,6 +649,10 @@ func jsonNames(t reflect.Type) []string {
 	var names []string
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			names = append(names, jsonNames(f.Type)...) // promoted, as encoding/json does
+			continue
+		}
 		if !f.IsExported() {
 			continue
 		}
@@ -710,6 +718,7 @@ type uploadRequest struct {
 	ChecksumSHA256 string `json:"checksumSHA256,omitempty"`
 	Method         string `json:"method,omitempty"`
 	ExpiresIn      int64  `json:"expiresIn,omitempty"`
+	grantLimits
 }
 
 // UploadResponse is the answer to POST /v1/uploads.
@@ -719,6 +728,8 @@ type UploadResponse struct {
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Fields  postpolicy.Fields `json:"fields,omitempty"`
+	// Grant is the id of the URL's grant (none for a POST form).
+	Grant string `json:"grant,omitempty"`
 	Expiry
 }
 
@@ -833,7 +844,11 @@ func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
 		// checksum, kept a header so storage checks it): storage refuses
 		// any other type, size or content.
 		in := &presign.Input{Bucket: s.backend.Bucket, Key: key, ContentType: u.ContentType, ContentLength: u.Size, ChecksumSHA256: u.ChecksumSHA256}
-		o := presign.Options{Expires: d, SigningTime: now, CapToCredentials: true}
+		id, q, err := s.newGrant(r, u.grantLimits, now.Add(d))
+		if err != nil {
+			return nil, err
+		}
+		o := presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q}
 		if u.ChecksumSHA256 != "" {
 			o.UnhoistableHeaders = []string{"x-amz-checksum-sha256"}
 		}
@@ -842,8 +857,11 @@ func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
 			return nil, s.presignErr(err)
 		}
 		s.issued(r, "PutObject", key, res.Expires)
-		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Expiry: expiry(res.Expires, now)}, nil
+		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Grant: id, Expiry: expiry(res.Expires, now)}, nil
 	case "POST":
+		if u.SingleUse || u.MaxUses != 0 {
+			return nil, invalidField(map[bool]string{true: "singleUse", false: "maxUses"}[u.SingleUse], "POST forms are not under grants: ask for a PUT URL (method PUT) to limit its uses")
+		}
 		form, err := s.backend.Presigner.PresignPost(r.Context(), &presign.PostInput{
 			Bucket: s.backend.Bucket, Key: key, Expires: d, SigningTime: now, CapToCredentials: true,
 			Fields:     []postpolicy.Field{{Name: "Content-Type", Value: u.ContentType}},
@@ -869,6 +887,7 @@ type downloadRequest struct {
 	Key       string `json:"key"`
 	Filename  string `json:"filename,omitempty"`
 	ExpiresIn int64  `json:"expiresIn,omitempty"`
+	grantLimits
 }
 
 // Expiry is when a URL or form handed out stops working.
@@ -887,6 +906,8 @@ type DownloadResponse struct {
 	Key    string `json:"key"`
 	Method string `json:"method"`
 	URL    string `json:"url"`
+	// Grant is the id of the URL's grant.
+	Grant string `json:"grant"`
 	Expiry
 }
 
@@ -905,12 +926,16 @@ func (s *Server) download(r *request, d *downloadRequest) (any, error) {
 		}
 	}
 	now := s.now()
-	res, err := s.backend.Presigner.Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true})
+	id, q, err := s.newGrant(r, d.grantLimits, now.Add(exp))
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.backend.Presigner.Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true, Query: q})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}
 	s.issued(r, "GetObject", d.Key, res.Expires)
-	return &DownloadResponse{Key: d.Key, Method: res.Method, URL: res.URL, Expiry: expiry(res.Expires, now)}, nil
+	return &DownloadResponse{Key: d.Key, Method: res.Method, URL: res.URL, Grant: id, Expiry: expiry(res.Expires, now)}, nil
 }
 
 // uploadToken is what a multipart upload id carries, signed: a stateless
@@ -1006,8 +1031,9 @@ type MultipartResponse struct {
 }
 
 func (s *Server) multipartCreate(r *request, u *uploadRequest) (any, error) {
-	if field := firstSet(member{"method", u.Method != ""}, member{"checksumSHA256", u.ChecksumSHA256 != ""}, member{"expiresIn", u.ExpiresIn != 0}); field != "" {
-		return nil, invalidField(field, "multipart uploads take filename, contentType and size only: no method, checksumSHA256 or expiresIn (part URLs live as long as the client's upload expiry)")
+	if field := firstSet(member{"method", u.Method != ""}, member{"checksumSHA256", u.ChecksumSHA256 != ""}, member{"expiresIn", u.ExpiresIn != 0},
+		member{"singleUse", u.SingleUse}, member{"maxUses", u.MaxUses != 0}); field != "" {
+		return nil, invalidField(field, "multipart uploads take filename, contentType and size only: no method, checksumSHA256, expiresIn, singleUse or maxUses (part URLs live as long as the client's upload expiry)")
 	}
 	key, err := s.checkUpload(r, u)
 	if err != nil {
@@ -1071,6 +1097,8 @@ type PartURL struct {
 	PartNumber int               `json:"partNumber"`
 	URL        string            `json:"url"`
 	Headers    map[string]string `json:"headers"`
+	// Grant is the id of the part URL's grant.
+	Grant string `json:"grant"`
 }
 
 // PartsResponse is the answer to POST /v1/uploads/multipart/{id}/parts.
@@ -1115,13 +1143,17 @@ func (s *Server) multipartParts(r *request, t *uploadToken, body *partsRequest) 
 			return nil, invalidField("partNumbers", "part number %d is out of range: this upload has parts 1 to %d", n, t.partCount())
 		}
 		size := t.partLength(n)
+		id, q, err := s.newGrant(r, grantLimits{}, now.Add(d))
+		if err != nil {
+			return nil, err
+		}
 		res, err := s.backend.Presigner.Presign(r.Context(), presign.UploadPart, &presign.Input{
 			Bucket: s.backend.Bucket, Key: t.Key, UploadID: t.UploadID, PartNumber: n, ContentLength: &size,
-		}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
+		}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
 		if err != nil {
 			return nil, s.presignErr(err)
 		}
-		out.Parts = append(out.Parts, PartURL{PartNumber: n, URL: res.URL, Headers: headerMap(res.Header)})
+		out.Parts = append(out.Parts, PartURL{PartNumber: n, URL: res.URL, Headers: headerMap(res.Header), Grant: id})
 		out.ExpiresAt = res.Expires.UTC()
 	}
 	s.issued(r, "UploadPart", t.Key, out.ExpiresAt)
@@ -1208,6 +1240,7 @@ type presignRequest struct {
 	Headers     map[string]string `json:"headers,omitempty"`
 	Filename    string            `json:"filename,omitempty"`
 	ExpiresIn   int64             `json:"expiresIn,omitempty"`
+	grantLimits
 }
 
 // PresignResponse is the answer to POST /v1/presign.
@@ -1217,6 +1250,8 @@ type PresignResponse struct {
 	URL           string            `json:"url"`
 	Headers       map[string]string `json:"headers,omitempty"`
 	SignedHeaders []string          `json:"signedHeaders"`
+	// Grant is the id of the URL's grant.
+	Grant string `json:"grant"`
 	Expiry
 }
 
@@ -1284,13 +1319,17 @@ func (s *Server) presignURL(r *request, p *presignRequest) (any, error) {
 		return nil, err
 	}
 	now := s.now()
-	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
+	id, q, err := s.newGrant(r, p.grantLimits, now.Add(d))
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}
 	s.issued(r, string(op), p.Key, res.Expires)
 	return &PresignResponse{Key: p.Key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), SignedHeaders: res.SignedHeaders,
-		Expiry: expiry(res.Expires, now)}, nil
+		Grant: id, Expiry: expiry(res.Expires, now)}, nil
 }
 
 // inspectRequest is the body of POST /v1/inspect.

@@ -478,7 +478,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		"POST /v1/presign", "POST /v1/inspect", "POST /v1/session", "DELETE /v1/session", "POST /v1/uppy/sign", "POST /v1/uppy/complete/{token}",
 		"GET /s3/params", "POST /s3/multipart", "GET /s3/multipart/{id}", "DELETE /s3/multipart/{id}",
 		"GET /s3/multipart/{id}/batch", "GET /s3/multipart/{id}/{part}", "POST /s3/multipart/{id}/complete", "GET /s3/sts",
-		"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
+		"DELETE /v1/grants/{id}", "POST /v1/grants/revoke", "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
 		for m := range ops {
@@ -782,7 +782,7 @@ func TestErrorGolden(t *testing.T) {
 		{"a field in another case", "POST", "/v1/uploads", `{"fileName":"a.png","contentType":"image/png","size":5}`, 400,
 			`{"error":{"code":"invalid_json","message":"unknown field \"fileName\"; did you mean \"filename\"?"}}`, ""},
 		{"an unknown field", "POST", "/v1/downloads", `{"key":"web/a.png","bucket":"other"}`, 400,
-			`{"error":{"code":"invalid_json","message":"unknown field \"bucket\"; the fields are key, filename, expiresIn"}}`, ""},
+			`{"error":{"code":"invalid_json","message":"unknown field \"bucket\"; the fields are key, filename, expiresIn, singleUse, maxUses"}}`, ""},
 		{"a field given twice", "POST", "/v1/uploads", `{"filename":"a.png","contentType":"image/png","size":1,"size":2}`, 400,
 			`{"error":{"code":"invalid_json","message":"field \"size\" is given twice; give each field once"}}`, ""},
 		{"a fractional size", "POST", "/v1/uploads", `{"filename":"a.png","contentType":"image/png","size":1.5}`, 400,
@@ -850,5 +850,28 @@ func TestInspectWithoutKey(t *testing.T) {
 	}
 	if w := call(t, s, "POST", "/v1/inspect", webKey, `{"url":"x"}`); w.Code == http.StatusTooManyRequests {
 		t.Error("a request with a key counted against the anonymous limit")
+	}
+}
+
+// TestGrantsOnS3: on a store that cannot enforce grants, every URL still
+// carries one (S3 ignores it), but a single-use or use-limited URL and
+// revocations are refused with grants_unsupported, saying why.
+func TestGrantsOnS3(t *testing.T) {
+	s := newTestServer(t, testBaseURL, nil)
+	w := call(t, s, "POST", "/v1/downloads", webKey, `{"key":"web/a.pdf"}`)
+	var d DownloadResponse
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &d) != nil || d.Grant == "" || !strings.Contains(d.URL, "presign-grant="+d.Grant) {
+		t.Fatalf("download: %d %s", w.Code, w.Body)
+	}
+	for _, tt := range []struct{ method, path, body string }{
+		{"POST", "/v1/downloads", `{"key":"web/a.pdf","singleUse":true}`},
+		{"POST", "/v1/uploads", `{"filename":"a.pdf","contentType":"application/pdf","size":5,"maxUses":2}`},
+		{"DELETE", "/v1/grants/" + d.Grant, ""},
+		{"POST", "/v1/grants/revoke", `{}`},
+	} {
+		w := call(t, s, tt.method, tt.path, webKey, tt.body)
+		if w.Code != http.StatusNotImplemented || !strings.Contains(w.Body.String(), `"grants_unsupported"`) || !strings.Contains(w.Body.String(), "embedded store") {
+			t.Errorf("%s %s %s: %d %s", tt.method, tt.path, tt.body, w.Code, w.Body)
+		}
 	}
 }

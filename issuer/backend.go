@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/objstore"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -45,6 +46,10 @@ type Backend struct {
 	Timeout time.Duration
 	// Now is the signing time source; nil means time.Now.
 	Now func() time.Time
+	// Grants is the grant state of a store that checks it (the embedded
+	// store); nil for S3 and other stores, which cannot enforce
+	// single-use or revoked URLs.
+	Grants objstore.Grants
 }
 
 func (b *Backend) httpClient() *http.Client {

@@ -20,6 +20,10 @@ const (
 	// OpDelete lets POST /v1/presign sign DELETE URLs; unlike the others it
 	// is never granted by default.
 	OpDelete = "delete"
+	// OpAdmin lets a client revoke any client's grants (DELETE
+	// /v1/grants/{id}, POST /v1/grants/revoke with any prefix); never
+	// granted by default.
+	OpAdmin = "admin"
 )
 
 // Expiry guidelines: uploads 15 minutes, downloads 1 hour, at most 7 days.
@@ -41,8 +45,8 @@ type Tenant struct {
 	// inside another's.
 	Prefix string
 	// Operations lists what the client may do: OpUpload, OpMultipart,
-	// OpDownload, OpDelete. Empty means the first three; OpDelete must be
-	// listed to be granted.
+	// OpDownload, OpDelete, OpAdmin. Empty means the first three; OpDelete
+	// and OpAdmin must be listed to be granted.
 	Operations []string
 	// ContentTypes lists the media types the client may upload: exact
 	// ("application/pdf"), a type wildcard ("image/*") or "*/*". Empty
@@ -118,7 +122,7 @@ func (c *Config) maxRequestBytes() int64 {
 
 func (c *Tenant) allows(op string) bool {
 	if len(c.Operations) == 0 {
-		return op != OpDelete
+		return op != OpDelete && op != OpAdmin
 	}
 	for _, o := range c.Operations {
 		if o == op {
@@ -232,8 +236,8 @@ func (c *Config) Validate() []error {
 			}
 		}
 		for _, op := range cl.Operations {
-			if op != OpUpload && op != OpMultipart && op != OpDownload && op != OpDelete {
-				add("%s: unknown operation %q: use upload, multipart, download or delete", where, op)
+			if op != OpUpload && op != OpMultipart && op != OpDownload && op != OpDelete && op != OpAdmin {
+				add("%s: unknown operation %q: use upload, multipart, download, delete or admin", where, op)
 			}
 		}
 		for _, ct := range cl.ContentTypes {

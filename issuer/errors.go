@@ -74,6 +74,11 @@ const (
 	CodeInvalidPath Code = "invalid_path"
 	// CodeInternal: any other failure of the service (500).
 	CodeInternal Code = "internal"
+	// CodeGrantsUnsupported: a single-use or use-limited URL, or a
+	// revocation, asked of a service whose store cannot enforce it (S3).
+	CodeGrantsUnsupported Code = "grants_unsupported"
+	// CodeNoSuchGrant: the grant id is not one, or not the client's.
+	CodeNoSuchGrant Code = "no_such_grant"
 )
 
 // statuses is the HTTP status of each code: the one place that says it.
@@ -103,6 +108,8 @@ var statuses = map[Code]int{
 	CodeMethodNotAllowed:      http.StatusMethodNotAllowed,
 	CodeInvalidPath:           http.StatusBadRequest,
 	CodeInternal:              http.StatusInternalServerError,
+	CodeGrantsUnsupported:     http.StatusNotImplemented,
+	CodeNoSuchGrant:           http.StatusNotFound,
 }
 
 // Status returns the HTTP status of answers with code c; 500 for a code

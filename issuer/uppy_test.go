@@ -42,6 +42,7 @@ const (
 	uppyOtherKey = "psk_uppy_other_0123456789abcdef01234567"
 	uppySmallKey = "psk_uppy_small_0123456789abcdef01234567"
 	uppyNoMPKey  = "psk_uppy_nomp_0123456789abcdef012345678"
+	uppyAdminKey = "psk_uppy_admin_0123456789abcdef01234567"
 	uppyBucket   = "uploads"
 	mib          = 1 << 20
 	// smallLimit is the "small" tenant's MaxSize.
@@ -115,6 +116,7 @@ func newUppyEnv(t *testing.T) *uppyEnv {
 					Operations: []string{issuer.OpUpload, issuer.OpMultipart, issuer.OpDownload, issuer.OpDelete}},
 				{Name: "small", KeySHA256: issuer.HashKey(uppySmallKey), Prefix: "small", MaxSize: smallLimit},
 				{Name: "nomp", KeySHA256: issuer.HashKey(uppyNoMPKey), Prefix: "nomp", Operations: []string{issuer.OpUpload, issuer.OpDownload}},
+				{Name: "admin", KeySHA256: issuer.HashKey(uppyAdminKey), Prefix: "admin", Operations: []string{issuer.OpAdmin}},
 			},
 		},
 		Backend: e.backend,

@@ -55,6 +55,16 @@ func (h *Handler) withAuth(next http.Handler) http.Handler {
 		if err := h.payload(r2, st, a); err != nil {
 			return err
 		}
+		if h.grants != nil {
+			gw, err := h.beginGrant(w, r, st, a)
+			if err != nil {
+				return err
+			}
+			if gw != nil {
+				defer gw.end()
+				w = gw
+			}
+		}
 		next.ServeHTTP(w, r2)
 		return nil
 	})

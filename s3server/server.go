@@ -72,6 +72,14 @@ type Options struct {
 	// bounds both together. Nil means a lane of its own with half the
 	// CPUs' slots (at least one) and a 30-second wait.
 	Lane Lane
+	// Grants, when set, is checked for every signed request that carries
+	// a grant id (internal/grant.Param): after the signature, a request
+	// under a revoked or used-up grant is refused 403 AccessDenied saying
+	// so, and a use of a limited grant is spent when the response starts
+	// with a success (a GET's status line, a PUT's once the object is
+	// stored), and given back when the request fails. Nil ignores the
+	// parameter, as S3 does.
+	Grants objstore.Grants
 }
 
 // Lane bounds how many requests of one kind do their work at once; the
@@ -95,6 +103,7 @@ type Handler struct {
 	maxSize  int64
 	bodyIdle time.Duration
 	lane     Lane
+	grants   objstore.Grants
 	mux      *http.ServeMux
 	chain    http.Handler
 	// keepAlive is completeKeepAlive; tests shorten it.
@@ -117,6 +126,7 @@ func New(opts Options) (*Handler, error) {
 
 		bodyIdle:  opts.BodyIdleTimeout,
 		lane:      opts.Lane,
+		grants:    opts.Grants,
 		keepAlive: completeKeepAlive,
 	}
 	if h.region == "" {

@@ -50,7 +50,7 @@ max_size = "big"
   - upload secret is 5 bytes: it must be at least 32 random bytes (shared by all replicas)
   - part size 1048576 is below S3's 5 MiB minimum
   - client 1 ("web"): key_sha256 must be the 64 hex digits of the key's SHA-256 (presign serve --hash-key prints it)
-  - client 1 ("web"): unknown operation "uplod": use upload, multipart, download or delete
+  - client 1 ("web"): unknown operation "uplod": use upload, multipart, download, delete or admin
 `, "PATH", path)
 	if r.code != 2 || r.stdout != want {
 		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s", r.code, r.stdout, want)

@@ -234,6 +234,7 @@ func OpenLocal(ctx context.Context, cfg LocalConfig) (*Local, error) {
 		MaxObjectSize: cfg.MaxObjectSize,
 		CORS:          cfg.CORS,
 		Lane:          cfg.Lane,
+		Grants:        store,
 		Credentials: func(id string) (sigv4.Credentials, bool) {
 			if id != creds.AccessKeyID {
 				return sigv4.Credentials{}, false
@@ -265,7 +266,7 @@ func (l *Local) Backend(endpoint string, timeout time.Duration) (*issuer.Backend
 	if err != nil {
 		return nil, err
 	}
-	return &issuer.Backend{Presigner: p, Bucket: l.cfg.Bucket, Timeout: timeout}, nil
+	return &issuer.Backend{Presigner: p, Bucket: l.cfg.Bucket, Timeout: timeout, Grants: l.Store}, nil
 }
 
 // Close releases the store.
