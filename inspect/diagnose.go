@@ -54,6 +54,8 @@ const (
 	CauseNotAuth          Code = "not-a-signature-problem"
 	CausePolicyCondition  Code = "post-policy-condition"
 	CauseURLEdited        Code = "url-edited"
+	CauseGrantRevoked     Code = "grant-revoked"
+	CauseGrantUsedUp      Code = "grant-used-up"
 	CauseUnknown          Code = "unknown"
 )
 
@@ -836,6 +838,14 @@ func (d *Diagnosis) accessDenied(in *Inspection, e *s3err.Error) {
 		default:
 			d.cause(CausePolicyCondition, "the form breaks its own policy: "+or(cond, msg))
 		}
+	case strings.Contains(msg, "the grant was revoked"):
+		grant := ""
+		if in != nil && in.Grant != "" {
+			grant = " " + in.Grant
+		}
+		d.cause(CauseGrantRevoked, "presign serve's store refused the URL because its grant"+grant+" was revoked ("+strings.TrimPrefix(msg, "Access Denied: ")+"): the signature is fine, but the URL was taken back on purpose; ask its issuer for a new one")
+	case strings.Contains(msg, "the grant is used up"):
+		d.cause(CauseGrantUsedUp, "presign serve's store refused the URL because it was issued for a limited number of uses (singleUse or maxUses) and they are spent, or the last is under way in another request ("+strings.TrimPrefix(msg, "Access Denied: ")+"): ask for a new URL, with more uses if it is meant to be used again")
 	case strings.HasPrefix(msg, "There were headers present in the request which were not signed"):
 		names := detail(e, "HeadersNotSigned")
 		if strings.TrimSpace(names) == "host" {

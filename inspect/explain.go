@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/presign-dev/presign/internal/grant"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -19,6 +20,9 @@ func (in *Inspection) explain() {
 		in.Params = append(in.Params, Param{Name: p.Name, Value: v, Meaning: in.meaning(p)})
 	}
 }
+
+// grantParam is presign serve's grant parameter (internal/grant.Param).
+const grantParam = grant.Param
 
 // shortToken shortens a session token for display.
 func shortToken(t string) string {
@@ -85,6 +89,8 @@ func (in *Inspection) meaning(p sigv4.Param) string {
 		return "the SDK that made the URL"
 	case "x-id":
 		return "the operation's name, which AWS SDKs add (JavaScript v3, Go v2)"
+	case grantParam:
+		return "the grant presign serve issued the URL under: signed, so it cannot be removed; its issuer can revoke it (DELETE /v1/grants/" + v + "), and may have limited its uses; S3 ignores it"
 	case "versionId":
 		return "the object version"
 	case "partNumber":

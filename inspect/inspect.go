@@ -193,6 +193,9 @@ type Inspection struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	// SignedHeaders lists X-Amz-SignedHeaders.
 	SignedHeaders []string `json:"signedHeaders"`
+	// Grant is the presign-grant parameter: the id of the grant presign
+	// serve issued the URL under; empty for other URLs.
+	Grant string `json:"grant,omitempty"`
 	// SessionToken is true when the URL carries X-Amz-Security-Token:
 	// it was signed with temporary credentials.
 	SessionToken bool `json:"sessionToken"`
@@ -495,6 +498,7 @@ func (in *Inspection) auth() error {
 	var tok int
 	in.token, tok = in.get(pToken)
 	in.SessionToken = tok > 0
+	in.Grant, _ = in.get(grantParam)
 	in.PayloadHash, _ = in.get(pContentSHA256)
 	switch {
 	case in.SessionToken || strings.HasPrefix(in.AccessKeyID, temporaryKeyStart):
