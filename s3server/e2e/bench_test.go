@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -11,7 +12,9 @@ import (
 	"time"
 
 	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/internal/grant"
 	"github.com/presign-dev/presign/objstore"
+	"github.com/presign-dev/presign/sigv4"
 )
 
 // The benchmarks move objects through presigned URLs (this module's
@@ -170,6 +173,46 @@ func BenchmarkFileRead(b *testing.B) {
 					b.Fatal(err)
 				}
 				f.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkPresignedGetGrant: a presigned GET of a 4 KiB object, with no
+// grant id, with the grant id every URL of presign serve carries (checked
+// against the prefix revocations and the grant records), and under a
+// grant limited to a million uses, each of which is written to disk.
+func BenchmarkPresignedGetGrant(b *testing.B) {
+	for _, mode := range []string{"none", "grant", "limited"} {
+		b.Run(mode, func(b *testing.B) {
+			ts, c, client := benchServer(b)
+			ctx := context.Background()
+			data := testData(4096, 4)
+			if _, err := ts.store.PutObject(ctx, "bench", "object", bytes.NewReader(data), objstore.Metadata{}, objstore.PutOptions{Size: 4096}); err != nil {
+				b.Fatal(err)
+			}
+			// A few prefix revocations elsewhere, as a service that
+			// revokes now and then keeps.
+			for i := range 8 {
+				ts.store.RevokeGrants(ctx, "bench", fmt.Sprintf("other/%d/", i), time.Now())
+			}
+			var o presign.Options
+			if mode != "none" {
+				id := grant.New([]byte("bench secret"), "bench", time.Now().Add(time.Hour))
+				if mode == "limited" {
+					ts.store.LimitGrant(ctx, id, 1_000_000, time.Now().Add(time.Hour))
+				}
+				o.Query = []sigv4.Param{{Name: grant.Param, Value: id}}
+			}
+			in := &presign.Input{Bucket: "bench", Key: "object"}
+			b.SetBytes(4096)
+			for b.Loop() {
+				o.Expires = time.Hour
+				r, err := c.Presign(ctx, presign.GetObject, in, o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				do(b, client, r, nil, 4096)
 			}
 		})
 	}

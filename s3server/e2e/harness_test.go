@@ -94,6 +94,7 @@ func startServer(tb testing.TB, quiet bool) *testServer {
 		Region: region,
 		Now:    func() time.Time { return time.Now().Add(time.Duration(ts.skew.Load())) },
 		Logger: log,
+		Grants: store,
 	})
 	if err != nil {
 		tb.Fatal(err)
