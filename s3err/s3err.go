@@ -51,6 +51,7 @@ const (
 	KeyTooLongError                   ErrorCode = "KeyTooLongError"
 	MalformedPOSTRequest              ErrorCode = "MalformedPOSTRequest"
 	MalformedXML                      ErrorCode = "MalformedXML"
+	NoSuchCORSConfiguration           ErrorCode = "NoSuchCORSConfiguration"
 	MaxPostPreDataLengthExceeded      ErrorCode = "MaxPostPreDataLengthExceededError"
 	MetadataTooLarge                  ErrorCode = "MetadataTooLarge"
 	MethodNotAllowed                  ErrorCode = "MethodNotAllowed"
@@ -99,6 +100,7 @@ var statuses = map[ErrorCode]int{
 	KeyTooLongError:                   http.StatusBadRequest,
 	MalformedPOSTRequest:              http.StatusBadRequest,
 	MalformedXML:                      http.StatusBadRequest,
+	NoSuchCORSConfiguration:           http.StatusNotFound,
 	MaxPostPreDataLengthExceeded:      http.StatusBadRequest,
 	MetadataTooLarge:                  http.StatusBadRequest,
 	MethodNotAllowed:                  http.StatusMethodNotAllowed,

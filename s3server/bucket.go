@@ -65,6 +65,8 @@ func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
 		return h.getBucketVersioning(w, r)
 	case "versions":
 		return h.listObjectVersions(w, r)
+	case "cors":
+		return h.getBucketCors(w, r)
 	default:
 		return notImplemented("?" + sub)
 	}
@@ -109,7 +111,11 @@ func noContent(w http.ResponseWriter, err error) error {
 // CreateBucketConfiguration whose LocationConstraint must be the server's
 // region.
 func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
-	if sub := subresource(r.URL.Query()); sub != "" {
+	switch sub := subresource(r.URL.Query()); sub {
+	case "":
+	case "cors":
+		return h.putBucketCors(w, r)
+	default:
 		return notImplemented("?" + sub)
 	}
 	bucket, _ := bucketKey(r)
@@ -130,11 +136,17 @@ func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
 
 // deleteBucket is DeleteBucket: DELETE /bucket.
 func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
-	if sub := subresource(r.URL.Query()); sub != "" {
+	switch sub := subresource(r.URL.Query()); sub {
+	case "":
+	case "cors":
+		return h.deleteBucketCors(w, r)
+	default:
 		return notImplemented("?" + sub)
 	}
 	bucket, _ := bucketKey(r)
-	return noContent(w, h.store.DeleteBucket(r.Context(), bucket))
+	err := h.store.DeleteBucket(r.Context(), bucket)
+	h.forgetCORS(bucket)
+	return noContent(w, err)
 }
 
 // postBucket is POST /bucket: DeleteObjects (?delete) or a browser form

@@ -121,23 +121,26 @@ func corsDenied() *s3err.Error {
 
 // withCORS answers preflight requests (OPTIONS), without authentication,
 // and adds the CORS headers to the responses of allowed cross-origin
-// requests, errors included, so that a page can read them.
+// requests, errors included, so that a page can read them. A bucket's own
+// CORS configuration rules its requests; without one, Options.CORS does.
 func (h *Handler) withCORS(next http.Handler) http.Handler {
 	return h.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		c := h.cors
-		origin := r.Header.Get("Origin")
 		if r.Method == http.MethodOptions {
 			return h.preflight(w, r)
 		}
-		if c != nil && origin != "" {
-			hdr := w.Header()
-			hdr.Add("Vary", "Origin")
-			if allow, ok := c.origin(origin); ok {
-				hdr.Set("Access-Control-Allow-Origin", allow)
-				hdr.Set("Access-Control-Allow-Methods", strings.Join(c.methods(), ", "))
-				hdr.Set("Access-Control-Expose-Headers", strings.Join(c.expose(), ", "))
-				if c.MaxAge > 0 {
-					hdr.Set("Access-Control-Max-Age", itoa(int64(c.MaxAge/time.Second)))
+		if origin := r.Header.Get("Origin"); origin != "" {
+			c := h.cors
+			if rules, ok := h.bucketRules(r.Context(), stateOf(r).bucket); ok {
+				c = matchRule(rules, origin, r.Method, nil)
+				w.Header().Add("Vary", "Origin")
+			}
+			if c != nil {
+				hdr := w.Header()
+				if len(hdr.Values("Vary")) == 0 {
+					hdr.Add("Vary", "Origin")
+				}
+				if allow, ok := c.origin(origin); ok {
+					setCORS(hdr, c, allow)
 				}
 			}
 		}
@@ -146,51 +149,50 @@ func (h *Handler) withCORS(next http.Handler) http.Handler {
 	})
 }
 
+// setCORS sets the CORS headers of rule c for the allowed origin.
+func setCORS(hdr http.Header, c *CORS, allow string) {
+	hdr.Set("Access-Control-Allow-Origin", allow)
+	hdr.Set("Access-Control-Allow-Methods", strings.Join(c.methods(), ", "))
+	if e := c.expose(); len(e) > 0 {
+		hdr.Set("Access-Control-Expose-Headers", strings.Join(e, ", "))
+	}
+	if c.MaxAge > 0 {
+		hdr.Set("Access-Control-Max-Age", itoa(int64(c.MaxAge/time.Second)))
+	}
+}
+
 // preflight answers a CORS preflight request.
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) error {
-	c := h.cors
 	origin := r.Header.Get("Origin")
 	method := r.Header.Get("Access-Control-Request-Method")
 	if origin == "" || method == "" {
 		return s3err.New(s3err.InvalidRequest, "Insufficient information. Origin request header needed.")
 	}
-	if c == nil {
-		return s3err.New(s3err.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.")
-	}
-	allow, ok := c.origin(origin)
-	if !ok {
-		return corsDenied()
-	}
-	methodOK := false
-	for _, m := range c.methods() {
-		if m == method {
-			methodOK = true
+	rules, configured := h.bucketRules(r.Context(), stateOf(r).bucket)
+	if !configured {
+		if h.cors == nil {
+			return s3err.New(s3err.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.")
 		}
-	}
-	if !methodOK {
-		return corsDenied()
+		rules = []*CORS{h.cors}
 	}
 	var reqHeaders []string
 	for _, v := range r.Header.Values("Access-Control-Request-Headers") {
 		for _, name := range strings.Split(v, ",") {
 			if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
-				if !c.headerAllowed(name) {
-					return corsDenied()
-				}
 				reqHeaders = append(reqHeaders, name)
 			}
 		}
 	}
+	c := matchRule(rules, origin, method, reqHeaders)
+	if c == nil {
+		return corsDenied()
+	}
+	allow, _ := c.origin(origin)
 	hdr := w.Header()
 	hdr.Add("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
-	hdr.Set("Access-Control-Allow-Origin", allow)
-	hdr.Set("Access-Control-Allow-Methods", strings.Join(c.methods(), ", "))
+	setCORS(hdr, c, allow)
 	if len(reqHeaders) > 0 {
 		hdr.Set("Access-Control-Allow-Headers", strings.Join(reqHeaders, ", "))
-	}
-	hdr.Set("Access-Control-Expose-Headers", strings.Join(c.expose(), ", "))
-	if c.MaxAge > 0 {
-		hdr.Set("Access-Control-Max-Age", itoa(int64(c.MaxAge/time.Second)))
 	}
 	hdr.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)

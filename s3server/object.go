@@ -3,8 +3,10 @@ package s3server
 import (
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +98,9 @@ func metadataFrom(h http.Header) (objstore.Metadata, error) {
 // for a feature it lacks, NotImplemented, naming the header. The same
 // holds on PUT, POST forms, copies and multipart uploads.
 func encryptionRefused(h http.Header) *s3err.Error {
-	for name := range h {
+	// In name order, so that the header named is the same every time
+	// (x-amz-server-side-encryption before its -aws-kms-key-id).
+	for _, name := range slices.Sorted(maps.Keys(h)) {
 		ln := strings.ToLower(name)
 		if strings.HasPrefix(ln, "x-amz-server-side-encryption") || strings.HasPrefix(ln, "x-amz-copy-source-server-side-encryption") {
 			return s3err.New(s3err.NotImplemented, "A header you provided implies functionality that is not implemented: this store does not encrypt objects (server-side encryption).").

@@ -104,8 +104,10 @@ type Handler struct {
 	bodyIdle time.Duration
 	lane     Lane
 	grants   objstore.Grants
-	mux      *http.ServeMux
-	chain    http.Handler
+	// corsCache holds the buckets' CORS rules (bucketcors.go).
+	corsCache bucketCORS
+	mux       *http.ServeMux
+	chain     http.Handler
 	// keepAlive is completeKeepAlive; tests shorten it.
 	keepAlive time.Duration
 }
@@ -173,7 +175,7 @@ func New(opts Options) (*Handler, error) {
 		return nil, err
 	}
 	h.routes()
-	h.chain = h.withRequest(h.withLimits(h.withCORS(h.withRoute(h.withAuth(http.HandlerFunc(h.dispatch))))))
+	h.chain = h.withRequest(h.withLimits(h.withRoute(h.withCORS(h.withAuth(http.HandlerFunc(h.dispatch))))))
 	return h, nil
 }
 

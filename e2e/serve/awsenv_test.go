@@ -81,6 +81,15 @@ func TestAWSToolsWithServeEnv(t *testing.T) {
 		t.Errorf("aws s3api list-object-versions:\n%s", out)
 	}
 
+	// Bucket CORS as browser-upload tutorials set it, kept and read back.
+	rules := `{"CORSRules":[{"AllowedOrigins":["https://app.example.com"],"AllowedMethods":["PUT","POST"],"AllowedHeaders":["*"],"ExposeHeaders":["ETag"],"MaxAgeSeconds":3000}]}`
+	run("", aws, "s3api", "put-bucket-cors", "--bucket", "uploads", "--cors-configuration", rules)
+	if out := run("", aws, "s3api", "get-bucket-cors", "--bucket", "uploads"); !strings.Contains(out, "https://app.example.com") ||
+		!strings.Contains(out, `"MaxAgeSeconds": 3000`) || !strings.Contains(out, `"ETag"`) {
+		t.Errorf("aws s3api get-bucket-cors:\n%s", out)
+	}
+	run("", aws, "s3api", "delete-bucket-cors", "--bucket", "uploads")
+
 	// boto3 writes, reads the CLI's object and lists. boto3 reads
 	// AWS_ENDPOINT_URL_S3 from 1.28.57 on; Debian 12's (1.26) predates it
 	// and is given the same URL as endpoint_url, as the README says.

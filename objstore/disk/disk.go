@@ -372,6 +372,9 @@ func (s *Store) loadBuckets(root string, dirs []fs.DirEntry, build bool) error {
 			if err == nil {
 				err = tx.DeleteBucket(name)
 			}
+			if err == nil {
+				err = dropBucketConfigs(tx, strings.TrimPrefix(string(name), "objects/"))
+			}
 		}
 		if err == nil && build {
 			err = tx.Bucket(metaBucket).Put(builtKey, []byte{1})
@@ -528,6 +531,9 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 				return err
 			}
 		}
+		if err := dropBucketConfigs(tx, name); err != nil {
+			return err
+		}
 		_, err := tx.CreateBucket(indexBucket(name))
 		return err
 	})
@@ -569,7 +575,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	// A crash before this commit leaves records without a directory, which
 	// Open drops.
-	err = s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(indexBucket(name)) })
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := dropBucketConfigs(tx, name); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(indexBucket(name))
+	})
 	if err != nil && !errors.Is(err, bolterr.ErrBucketNotFound) {
 		return fmt.Errorf("disk: delete bucket: index: %w", err)
 	}

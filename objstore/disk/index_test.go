@@ -202,3 +202,38 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("after repair, read %q", got)
 	}
 }
+
+// TestBucketConfigDurable: a bucket's configuration documents survive a
+// restart, and go with the bucket.
+func TestBucketConfigDurable(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s.CreateBucket(ctx, "bkt")
+	if _, err := s.GetBucketConfig(ctx, "bkt", "cors"); err != objstore.ErrNoSuchConfig {
+		t.Fatalf("before: %v", err)
+	}
+	if err := s.PutBucketConfig(ctx, "bkt", "cors", []byte("<doc/>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutBucketConfig(ctx, "nope", "cors", []byte("x")); err != objstore.ErrNoSuchBucket {
+		t.Fatalf("on no bucket: %v", err)
+	}
+	s.Close()
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if doc, err := s.GetBucketConfig(ctx, "bkt", "cors"); err != nil || string(doc) != "<doc/>" {
+		t.Fatalf("after a restart: %q, %v", doc, err)
+	}
+	s.DeleteBucket(ctx, "bkt")
+	s.CreateBucket(ctx, "bkt")
+	if _, err := s.GetBucketConfig(ctx, "bkt", "cors"); err != objstore.ErrNoSuchConfig {
+		t.Fatalf("a bucket made anew: %v", err)
+	}
+}
