@@ -67,6 +67,8 @@ func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
 		return h.listObjectVersions(w, r)
 	case "cors":
 		return h.getBucketCors(w, r)
+	case "acl":
+		return h.getBucketACL(w, r)
 	default:
 		return notImplemented("?" + sub)
 	}
@@ -115,8 +117,14 @@ func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
 	case "":
 	case "cors":
 		return h.putBucketCors(w, r)
+	case "acl":
+		return h.putBucketACL(w, r)
 	default:
 		return notImplemented("?" + sub)
+	}
+	acl, err := cannedACL(r.Header.Get("X-Amz-Acl"))
+	if err != nil {
+		return err
 	}
 	bucket, _ := bucketKey(r)
 	var cfg createBucketConfiguration
@@ -127,6 +135,9 @@ func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
 		return s3err.New(s3err.IllegalLocationConstraint, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
 	if err := h.store.CreateBucket(r.Context(), bucket); err != nil {
+		return err
+	}
+	if err := h.setACL(r.Context(), bucket, acl); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/"+bucket)
@@ -146,6 +157,9 @@ func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 	bucket, _ := bucketKey(r)
 	err := h.store.DeleteBucket(r.Context(), bucket)
 	h.forgetCORS(bucket)
+	h.aclCache.mu.Lock()
+	delete(h.aclCache.acls, bucket)
+	h.aclCache.mu.Unlock()
 	return noContent(w, err)
 }
 

@@ -160,7 +160,12 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		fields = append(fields, postpolicy.Field{Name: name, Value: string(value)})
 	}
-	up, err := h.post.Evaluate(&postpolicy.EvaluateInput{Bucket: bucket, Fields: fields, Filename: filename})
+	var up *postpolicy.Upload
+	if !hasField(fields, "policy") && h.bucketACL(r.Context(), bucket) == aclPublicReadWrite {
+		up, err = h.anonymousForm(bucket, fields, filename) // the bucket's ACL lets anyone write
+	} else {
+		up, err = h.post.Evaluate(&postpolicy.EvaluateInput{Bucket: bucket, Fields: fields, Filename: filename})
+	}
 	st.leaveLane()
 	if err != nil {
 		return err
@@ -235,4 +240,37 @@ func (h *Handler) postResponse(w http.ResponseWriter, r *http.Request, up *postp
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// hasField reports whether the form has a field called name, in any case.
+func hasField(fields postpolicy.Fields, name string) bool {
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// anonymousForm is the upload of a form with no policy to a
+// public-read-write bucket, which S3 takes from anyone: the key field,
+// "${filename}" replaced, and no condition but the size limit.
+func (h *Handler) anonymousForm(bucket string, fields postpolicy.Fields, filename string) (*postpolicy.Upload, error) {
+	key := ""
+	for _, f := range fields {
+		switch strings.ToLower(f.Name) {
+		case "key":
+			key = f.Value
+		case "x-amz-signature", "signature", "x-amz-credential", "awsaccesskeyid":
+			return nil, s3err.New(s3err.InvalidArgument, "Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.").With("ArgumentName", "policy")
+		}
+	}
+	if key == "" {
+		return nil, s3err.New(s3err.InvalidArgument, "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").With("ArgumentName", "key")
+	}
+	key = strings.ReplaceAll(key, "${filename}", filename)
+	if err := objstore.CheckKey(key); err != nil {
+		return nil, err
+	}
+	return &postpolicy.Upload{Bucket: bucket, Key: key, Fields: fields, Limits: postpolicy.Limits{Max: h.maxSize}}, nil
 }

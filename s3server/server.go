@@ -104,8 +104,10 @@ type Handler struct {
 	bodyIdle time.Duration
 	lane     Lane
 	grants   objstore.Grants
-	// corsCache holds the buckets' CORS rules (bucketcors.go).
+	// corsCache holds the buckets' CORS rules (bucketcors.go), aclCache
+	// their canned ACLs (acl.go).
 	corsCache bucketCORS
+	aclCache  bucketACLs
 	mux       *http.ServeMux
 	chain     http.Handler
 	// keepAlive is completeKeepAlive; tests shorten it.

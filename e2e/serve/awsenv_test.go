@@ -90,6 +90,32 @@ func TestAWSToolsWithServeEnv(t *testing.T) {
 	}
 	run("", aws, "s3api", "delete-bucket-cors", "--bucket", "uploads")
 
+	// A canned ACL, as tutorials set one: public-read lets anyone read,
+	// with no signature; private takes it back.
+	endpoint := strings.SplitN(m[1], "=", 2)[1]
+	anonymousGet := func() int {
+		resp, err := httpClient.Get(endpoint + "/uploads/tools/cli.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := anonymousGet(); code != http.StatusForbidden {
+		t.Errorf("anonymous GET of a private bucket: %d", code)
+	}
+	run("", aws, "s3api", "put-bucket-acl", "--bucket", "uploads", "--acl", "public-read")
+	if out := run("", aws, "s3api", "get-bucket-acl", "--bucket", "uploads"); !strings.Contains(out, "AllUsers") || !strings.Contains(out, `"READ"`) {
+		t.Errorf("aws s3api get-bucket-acl after public-read:\n%s", out)
+	}
+	if code := anonymousGet(); code != http.StatusOK {
+		t.Errorf("anonymous GET of a public-read bucket: %d", code)
+	}
+	run("", aws, "s3api", "put-bucket-acl", "--bucket", "uploads", "--acl", "private")
+	if code := anonymousGet(); code != http.StatusForbidden {
+		t.Errorf("anonymous GET after private: %d", code)
+	}
+
 	// boto3 writes, reads the CLI's object and lists. boto3 reads
 	// AWS_ENDPOINT_URL_S3 from 1.28.57 on; Debian 12's (1.26) predates it
 	// and is given the same URL as endpoint_url, as the README says.
