@@ -81,6 +81,9 @@ type ObjectInfo struct {
 	LastModified time.Time
 	// Parts is the number of parts of a multipart object; 0 otherwise.
 	Parts int
+	// PartSizes are the sizes of the parts of a multipart object, in
+	// order, where the store knows them (GET and HEAD ?partNumber).
+	PartSizes []int64
 	Metadata
 }
 
@@ -283,3 +286,11 @@ type Store interface {
 
 // MinPartSize is the smallest size of a multipart part other than the last.
 const MinPartSize = 5 << 20
+
+// ConditionalCompleter is implemented by stores that decide the write
+// conditions of a CompleteMultipartUpload (If-None-Match: *, If-Match)
+// atomically with the commit, as PutObject's [PutOptions] are; of opts,
+// only IfNoneMatch and IfMatch are read.
+type ConditionalCompleter interface {
+	CompleteMultipartUploadIf(ctx context.Context, bucket, key, uploadID string, parts []CompletedPart, opts PutOptions) (ObjectInfo, error)
+}

@@ -44,6 +44,7 @@ const (
 	InvalidPartOrder                  ErrorCode = "InvalidPartOrder"
 	InvalidPolicyDocument             ErrorCode = "InvalidPolicyDocument"
 	InvalidRange                      ErrorCode = "InvalidRange"
+	InvalidPartNumber                 ErrorCode = "InvalidPartNumber"
 	InvalidRequest                    ErrorCode = "InvalidRequest"
 	InvalidStorageClass               ErrorCode = "InvalidStorageClass"
 	InvalidToken                      ErrorCode = "InvalidToken"
@@ -100,6 +101,7 @@ var statuses = map[ErrorCode]int{
 	KeyTooLongError:                   http.StatusBadRequest,
 	MalformedPOSTRequest:              http.StatusBadRequest,
 	MalformedXML:                      http.StatusBadRequest,
+	InvalidPartNumber:                 http.StatusRequestedRangeNotSatisfiable,
 	NoSuchCORSConfiguration:           http.StatusNotFound,
 	MaxPostPreDataLengthExceeded:      http.StatusBadRequest,
 	MetadataTooLarge:                  http.StatusBadRequest,

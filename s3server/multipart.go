@@ -1,6 +1,7 @@
 package s3server
 
 import (
+	"context"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -177,6 +178,21 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 	if err := h.checkPartChecksums(r, bucket, key, uploadID, req.Parts); err != nil {
 		return err
 	}
+	// If-None-Match: * and If-Match, as on PutObject: checked now, and
+	// again with the commit where the store can (of racing completions,
+	// exactly one wins).
+	if err := h.checkWriteConditions(r, bucket, key); err != nil {
+		return err
+	}
+	var cond objstore.PutOptions
+	setWriteConditions(r, &cond)
+	complete := h.store.CompleteMultipartUpload
+	if cc, ok := h.store.(objstore.ConditionalCompleter); ok && (cond.IfNoneMatch || cond.IfMatch != "") {
+		complete = func(ctx context.Context, bucket, key, id string, parts []objstore.CompletedPart) (objstore.ObjectInfo, error) {
+			info, err := cc.CompleteMultipartUploadIf(ctx, bucket, key, id, parts, cond)
+			return info, conditionError(err, cond)
+		}
+	}
 
 	type result struct {
 		info objstore.ObjectInfo
@@ -184,7 +200,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 	}
 	done := make(chan result, 1)
 	go func() {
-		info, err := h.store.CompleteMultipartUpload(r.Context(), bucket, key, uploadID, parts)
+		info, err := complete(r.Context(), bucket, key, uploadID, parts)
 		done <- result{info, err}
 	}()
 	timer := time.NewTimer(h.keepAlive)

@@ -313,6 +313,30 @@ func checkVersion(q url.Values) error {
 	return nil
 }
 
+// partRange is the byte range of part n of the object of info (nil: the
+// whole object, part 1 of an object not uploaded in parts), or S3's 416
+// InvalidPartNumber for a part it does not have.
+func partRange(info *objstore.ObjectInfo, n int) (*byteRange, error) {
+	bad := s3err.New(s3err.InvalidPartNumber, "The requested partnumber is not satisfiable").
+		With("PartNumberRequested", itoa(int64(n))).With("ActualPartCount", itoa(int64(max(info.Parts, 1))))
+	switch {
+	case info.Parts == 0 && n == 1:
+		return nil, nil
+	case n > max(info.Parts, 1):
+		return nil, bad
+	case len(info.PartSizes) != info.Parts:
+		return nil, notImplemented("partNumber of a multipart object completed before part sizes were recorded")
+	}
+	var start int64
+	for _, sz := range info.PartSizes[:n-1] {
+		start += sz
+	}
+	if info.PartSizes[n-1] == 0 {
+		return nil, bad
+	}
+	return &byteRange{start: start, end: start + info.PartSizes[n-1] - 1}, nil
+}
+
 // serveObject answers GetObject and HeadObject.
 func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool) error {
 	q := r.URL.Query()
@@ -329,6 +353,9 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool)
 		rng  *byteRange
 		body io.ReadCloser
 		err  error
+		// partOf is the part count of a multipart object read by
+		// partNumber.
+		partOf int
 	)
 	// The object may be replaced between the look and the open: then the
 	// conditions are evaluated again against what was opened.
@@ -350,11 +377,19 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool)
 			return err
 		}
 		if pn := q.Get("partNumber"); pn != "" {
-			if n, err := strconv.Atoi(pn); err != nil || n < 1 || n > 10000 {
+			n, err := strconv.Atoi(pn)
+			if err != nil || n < 1 || n > 10000 {
 				return s3err.New(s3err.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").
 					With("ArgumentName", "partNumber").With("ArgumentValue", pn)
-			} else if n != 1 || info.Parts > 0 {
-				return notImplemented("partNumber of a multipart object")
+			}
+			if rng != nil {
+				return s3err.New(s3err.InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+			}
+			if rng, err = partRange(&info, n); err != nil {
+				return err
+			}
+			if rng != nil {
+				partOf = info.Parts
 			}
 		}
 		if head {
@@ -385,6 +420,9 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool)
 	if rng != nil {
 		status, length = http.StatusPartialContent, rng.end-rng.start+1
 		hdr.Set("Content-Range", "bytes "+itoa(rng.start)+"-"+itoa(rng.end)+"/"+itoa(info.Size))
+	}
+	if partOf > 0 {
+		hdr.Set("X-Amz-Mp-Parts-Count", itoa(int64(partOf)))
 	}
 	hdr.Set("Content-Length", itoa(length))
 	w.WriteHeader(status)
@@ -520,22 +558,36 @@ func (h *Handler) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkWriteConditions(r, bucket, key); err != nil {
 		return err
 	}
-	// Checked first, so that a write bound to fail does not send its body
-	// for nothing; and again by the store, atomically with the commit, so
-	// that of two racing writers exactly one wins.
+	setWriteConditions(r, &opts)
+	info, err := h.store.PutObject(r.Context(), bucket, key, be, meta, opts)
+	if be.err == nil {
+		err = conditionError(err, opts)
+	}
+	return answerStored(w, info.ETag, err, be, cb, "FULL_OBJECT")
+}
+
+// setWriteConditions sets the conditions of r's If-None-Match: * and
+// If-Match in opts. They are checked first (checkWriteConditions), so that
+// a write bound to fail does not send its body for nothing, and again by
+// the store, atomically with the commit, so that of two racing writers
+// exactly one wins.
+func setWriteConditions(r *http.Request, opts *objstore.PutOptions) {
 	opts.IfNoneMatch = r.Header.Get("If-None-Match") == "*"
 	if im := strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"); im != "" && !strings.Contains(im, ",") {
 		opts.IfMatch = strings.Trim(im, `"`)
 	}
-	info, err := h.store.PutObject(r.Context(), bucket, key, be, meta, opts)
-	if errors.Is(err, objstore.ErrPreconditionFailed) && be.err == nil {
-		cond := "If-Match"
-		if opts.IfNoneMatch {
-			cond = "If-None-Match"
-		}
-		return conditionFailed(cond)
+}
+
+// conditionError is S3's answer to a write whose condition failed in the
+// store.
+func conditionError(err error, opts objstore.PutOptions) error {
+	if !errors.Is(err, objstore.ErrPreconditionFailed) {
+		return err
 	}
-	return answerStored(w, info.ETag, err, be, cb, "FULL_OBJECT")
+	if opts.IfNoneMatch {
+		return conditionFailed("If-None-Match")
+	}
+	return conditionFailed("If-Match")
 }
 
 // answerStored answers a PutObject or UploadPart: the body's error first

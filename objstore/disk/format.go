@@ -38,8 +38,11 @@ type header struct {
 	// ETag is unquoted, as in [objstore.ObjectInfo].
 	ETag     string    `json:"etag"`
 	Modified time.Time `json:"modified"`
-	// Parts is the part count of a multipart object.
-	Parts int `json:"parts,omitempty"`
+	// Parts is the part count of a multipart object, and PartSizes the
+	// size of each part, in order (for GET ?partNumber; absent in objects
+	// completed before it was recorded).
+	Parts     int     `json:"parts,omitempty"`
+	PartSizes []int64 `json:"partSizes,omitempty"`
 	// Part is the part number of a part file; 0 in an object file.
 	Part int               `json:"part,omitempty"`
 	Meta objstore.Metadata `json:"meta"`
@@ -68,6 +71,7 @@ func (h *header) info(bucket string) objstore.ObjectInfo {
 		ETag:         h.ETag,
 		LastModified: h.Modified,
 		Parts:        h.Parts,
+		PartSizes:    h.PartSizes,
 		Metadata:     h.Meta,
 	}
 }

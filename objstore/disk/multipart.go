@@ -271,6 +271,15 @@ func (s *Store) ListParts(ctx context.Context, bucketName, key, uploadID string,
 // the parts (copy_file_range(2) where the kernel can) into one temporary
 // object file, commits it like PutObject, and removes the upload.
 func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, uploadID string, parts []objstore.CompletedPart) (objstore.ObjectInfo, error) {
+	return s.CompleteMultipartUploadIf(ctx, bucketName, key, uploadID, parts, objstore.PutOptions{})
+}
+
+// CompleteMultipartUploadIf is CompleteMultipartUpload with the write
+// conditions of opts (IfNoneMatch, IfMatch), decided in the index
+// transaction that makes the object visible, as for PutObject: of racing
+// completions, exactly one wins. An upload refused so stays, to be
+// completed again or aborted.
+func (s *Store) CompleteMultipartUploadIf(ctx context.Context, bucketName, key, uploadID string, parts []objstore.CompletedPart, opts objstore.PutOptions) (objstore.ObjectInfo, error) {
 	if err := checkObject(bucketName, key); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
@@ -288,6 +297,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 	}
 	// First pass: every part exists with its ETag and size.
 	etags := make([]string, len(parts))
+	sizes := make([]int64, len(parts))
 	var size int64
 	for i, p := range parts {
 		if !validPartNumber(p.PartNumber) {
@@ -306,7 +316,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		if i < len(parts)-1 && h.Size < objstore.MinPartSize {
 			return objstore.ObjectInfo{}, objstore.ErrEntityTooSmall
 		}
-		etags[i] = h.ETag
+		etags[i], sizes[i] = h.ETag, h.Size
 		size += h.Size
 	}
 	// Second pass: copy; a part replaced meanwhile fails the completion.
@@ -324,14 +334,15 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 		sums.Write(raw)
 	}
 	h := &header{
-		Key:      key,
-		Size:     size,
-		ETag:     fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(parts)),
-		Modified: s.now(),
-		Parts:    len(parts),
-		Meta:     u.rec.Meta,
+		Key:       key,
+		Size:      size,
+		ETag:      fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(parts)),
+		Modified:  s.now(),
+		Parts:     len(parts),
+		PartSizes: sizes,
+		Meta:      u.rec.Meta,
 	}
-	if err := s.commitObject(ctx, u.bucket, f, h); err != nil {
+	if err := s.commitObjectIf(ctx, u.bucket, f, h, opts); err != nil {
 		return objstore.ObjectInfo{}, err
 	}
 	// The object is visible; end the upload. Should this fail or the
