@@ -45,6 +45,7 @@ const (
 	InvalidPolicyDocument             ErrorCode = "InvalidPolicyDocument"
 	InvalidRange                      ErrorCode = "InvalidRange"
 	InvalidPartNumber                 ErrorCode = "InvalidPartNumber"
+	NoSSEConfiguration                ErrorCode = "ServerSideEncryptionConfigurationNotFoundError"
 	InvalidRequest                    ErrorCode = "InvalidRequest"
 	InvalidStorageClass               ErrorCode = "InvalidStorageClass"
 	InvalidToken                      ErrorCode = "InvalidToken"
@@ -102,6 +103,7 @@ var statuses = map[ErrorCode]int{
 	MalformedPOSTRequest:              http.StatusBadRequest,
 	MalformedXML:                      http.StatusBadRequest,
 	InvalidPartNumber:                 http.StatusRequestedRangeNotSatisfiable,
+	NoSSEConfiguration:                http.StatusNotFound,
 	NoSuchCORSConfiguration:           http.StatusNotFound,
 	MaxPostPreDataLengthExceeded:      http.StatusBadRequest,
 	MetadataTooLarge:                  http.StatusBadRequest,

@@ -69,6 +69,13 @@ func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
 		return h.getBucketCors(w, r)
 	case "acl":
 		return h.getBucketACL(w, r)
+	case "encryption":
+		// The store encrypts nothing, so a bucket has no default
+		// encryption, and says so as S3 did for buckets without one.
+		if _, err := h.store.HeadBucket(r.Context(), bucketOf(r)); err != nil {
+			return err
+		}
+		return s3err.New(s3err.NoSSEConfiguration, "The server side encryption configuration was not found").With("BucketName", bucketOf(r))
 	default:
 		return notImplemented("?" + sub)
 	}
@@ -99,6 +106,12 @@ func (h *Handler) headBucket(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// bucketOf is the bucket of r.
+func bucketOf(r *http.Request) string {
+	b, _ := bucketKey(r)
+	return b
+}
+
 // noContent answers 204 No Content, unless err says otherwise: the answer
 // of the operations that return nothing.
 func noContent(w http.ResponseWriter, err error) error {
@@ -119,6 +132,8 @@ func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
 		return h.putBucketCors(w, r)
 	case "acl":
 		return h.putBucketACL(w, r)
+	case "encryption":
+		return s3err.New(s3err.NotImplemented, "A header or query you provided implies functionality that is not implemented: this store does not encrypt objects, so it takes no default bucket encryption (?encryption).")
 	default:
 		return notImplemented("?" + sub)
 	}
@@ -151,6 +166,11 @@ func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 	case "":
 	case "cors":
 		return h.deleteBucketCors(w, r)
+	case "encryption":
+		if _, err := h.store.HeadBucket(r.Context(), bucketOf(r)); err != nil {
+			return err
+		}
+		return noContent(w, nil) // there is none to delete
 	default:
 		return notImplemented("?" + sub)
 	}

@@ -60,3 +60,25 @@ func TestEncryptionRefused(t *testing.T) {
 		t.Errorf("the form's object was stored in plain text: %d", res.status)
 	}
 }
+
+// TestBucketEncryptionRefused: the store encrypts nothing, so it takes no
+// default bucket encryption (PutBucketEncryption: 501 NotImplemented),
+// reports none (GetBucketEncryption: 404
+// ServerSideEncryptionConfigurationNotFoundError, as S3 answered for a
+// bucket without one before 2023) and deleting it is a no-op.
+func TestBucketEncryptionRefused(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.mkBucket("bkt")
+	put := ts.do(req{method: "PUT", target: "/bkt?encryption", body: []byte(`<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`)})
+	if put.status != 501 || !bytes.Contains(put.body, []byte("does not encrypt")) {
+		t.Errorf("PutBucketEncryption: %d %s", put.status, put.body)
+	}
+	get := ts.do(req{method: "GET", target: "/bkt?encryption"})
+	if get.status != 404 || !bytes.Contains(get.body, []byte("<Code>ServerSideEncryptionConfigurationNotFoundError</Code>")) {
+		t.Errorf("GetBucketEncryption: %d %s", get.status, get.body)
+	}
+	ts.must(204, req{method: "DELETE", target: "/bkt?encryption"})
+	if res := ts.do(req{method: "GET", target: "/none?encryption"}); res.status != 404 || !bytes.Contains(res.body, []byte("NoSuchBucket")) {
+		t.Errorf("GetBucketEncryption of no bucket: %d %s", res.status, res.body)
+	}
+}

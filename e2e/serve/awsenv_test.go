@@ -116,6 +116,20 @@ func TestAWSToolsWithServeEnv(t *testing.T) {
 		t.Errorf("anonymous GET after private: %d", code)
 	}
 
+	// Default bucket encryption is refused, as the store encrypts nothing
+	// (README, Encryption), and none is reported.
+	enc := exec.Command(aws, "s3api", "put-bucket-encryption", "--bucket", "uploads", "--server-side-encryption-configuration",
+		`{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`)
+	enc.Env = env
+	if out, err := enc.CombinedOutput(); err == nil || !strings.Contains(string(out), "NotImplemented") {
+		t.Errorf("aws s3api put-bucket-encryption: %v\n%s", err, out)
+	}
+	enc = exec.Command(aws, "s3api", "get-bucket-encryption", "--bucket", "uploads")
+	enc.Env = env
+	if out, err := enc.CombinedOutput(); err == nil || !strings.Contains(string(out), "ServerSideEncryptionConfigurationNotFoundError") {
+		t.Errorf("aws s3api get-bucket-encryption: %v\n%s", err, out)
+	}
+
 	// boto3 writes, reads the CLI's object and lists. boto3 reads
 	// AWS_ENDPOINT_URL_S3 from 1.28.57 on; Debian 12's (1.26) predates it
 	// and is given the same URL as endpoint_url, as the README says.
