@@ -20,12 +20,14 @@ import (
 //	         the files back (over 180 MiB; skipped with -short)
 //	inspect  inspect.test.mjs: the inspector inspects URLs and builds them
 //	         with the API, and the test uses them with fetch and curl
+//	cors     cors.test.mjs: a page on a second origin uploads once a bucket
+//	         CORS rule set with the AWS CLI allows it; a third origin never
 //	uppy     uppy.test.mjs: the real Uppy (@uppy/aws-s3 6.3.1, bundled by
 //	         esbuild) uploads through its Dashboard in companionEndpoint and
 //	         signRequest modes, 101 MiB files in parts, and resumes one after
 //	         a reload (over 300 MiB; skipped with -short)
 //
-// They are skipped when Chromium, node, curl or web/e2e/node_modules is
+// They are skipped when Chromium, node, curl, the AWS CLI or web/e2e/node_modules is
 // missing, except under CI=true, where that is a failure:
 // scripts/install-deps.sh installs them.
 func TestBrowser(t *testing.T) {
@@ -47,6 +49,9 @@ func TestBrowser(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		missing = append(missing, "curl in PATH (the inspector test runs the curl commands it shows)")
 	}
+	if _, err := exec.LookPath("aws"); err != nil {
+		missing = append(missing, "aws in PATH (the CORS test configures the bucket with the AWS CLI; apt-get install awscli)")
+	}
 	if _, err := os.Stat(filepath.Join("e2e", "node_modules", "playwright-core", "package.json")); err != nil {
 		missing = append(missing, "web/e2e/node_modules (cd web/e2e && npm ci)")
 	}
@@ -66,6 +71,7 @@ func TestBrowser(t *testing.T) {
 	}{
 		{"upload", "upload.test.mjs", 8 * time.Minute, false, false},
 		{"inspect", "inspect.test.mjs", 3 * time.Minute, true, false},
+		{"cors", "cors.test.mjs", 3 * time.Minute, true, false},
 		{"uppy", "uppy.test.mjs", 6 * time.Minute, false, false},
 		{"uppy-minio", "uppy.test.mjs", 6 * time.Minute, false, true},
 	} {

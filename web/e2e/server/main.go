@@ -7,7 +7,11 @@
 // It prints one JSON line on standard output once both listen:
 //
 //	{"page":"http://127.0.0.1:PORT","storage":"http://127.0.0.1:PORT","deadStorage":"http://127.0.0.1:PORT",
-//	 "bucket":"uploads","keys":{"web":"…",…},"dir":"…"}
+//	 "bucket":"uploads","keys":{"web":"…",…},"dir":"…",
+//	 "storeAccessKeyId":"…","storeSecretAccessKey":"…"}
+//
+// (the store's own key pair, for a test that configures it as the AWS CLI
+// would: MinIO's with -minio)
 //
 // deadStorage is an origin the page may connect to where nothing listens.
 //
@@ -85,6 +89,7 @@ func run(env *e2eproc.Env) error {
 
 	var backend *issuer.Backend
 	var local *stack.Local
+	var creds sigv4.Credentials // the store's
 	if *minioBin != "" {
 		// MinIO answers CORS for any origin by default, ETag exposed.
 		s3Ln.Close()
@@ -96,14 +101,14 @@ func run(env *e2eproc.Env) error {
 		if err := m.CreateBucket(env.Ctx, bucket); err != nil {
 			return err
 		}
-		storageURL = m.Endpoint
+		storageURL, creds = m.Endpoint, m.Credentials
 		backend, err = stack.External(stack.ExternalConfig{Credentials: credentials.Static{AccessKeyID: m.Credentials.AccessKeyID, SecretAccessKey: m.Credentials.SecretAccessKey},
 			Region: "us-east-1", Endpoint: m.Endpoint, PathStyle: true, Bucket: bucket})
 		if err != nil {
 			return err
 		}
 	} else {
-		creds := sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
+		creds = sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
 		local, err = stack.OpenLocal(env.Ctx, stack.LocalConfig{
 			Dir:         env.Dir,
 			Bucket:      bucket,
@@ -162,7 +167,8 @@ func run(env *e2eproc.Env) error {
 		go func() { errc <- local.Serve(s3Ln) }()
 	}
 
-	line, _ := json.Marshal(map[string]any{"page": pageURL, "storage": storageURL, "deadStorage": deadURL, "bucket": bucket, "keys": keys, "dir": env.Dir})
+	line, _ := json.Marshal(map[string]any{"page": pageURL, "storage": storageURL, "deadStorage": deadURL, "bucket": bucket, "keys": keys, "dir": env.Dir,
+		"storeAccessKeyId": creds.AccessKeyID, "storeSecretAccessKey": creds.SecretAccessKey})
 	fmt.Printf("%s\n", line)
 
 	return e2eproc.Wait(env.Ctx, errc, servers...)
