@@ -313,15 +313,18 @@ func checkVersion(q url.Values) error {
 	return nil
 }
 
-// partRange is the byte range of part n of the object of info (nil: the
-// whole object, part 1 of an object not uploaded in parts), or S3's 416
-// InvalidPartNumber for a part it does not have.
+// partRange is the byte range of part n of the object of info, or S3's
+// 416 InvalidPartNumber for a part it does not have. Part 1 of an object
+// not uploaded in parts is all of it, still as a range (206 with
+// Content-Range, as S3 answers), unless it is empty (nil: 200).
 func partRange(info *objstore.ObjectInfo, n int) (*byteRange, error) {
 	bad := s3err.New(s3err.InvalidPartNumber, "The requested partnumber is not satisfiable").
 		With("PartNumberRequested", itoa(int64(n))).With("ActualPartCount", itoa(int64(max(info.Parts, 1))))
 	switch {
-	case info.Parts == 0 && n == 1:
+	case info.Parts == 0 && n == 1 && info.Size == 0:
 		return nil, nil
+	case info.Parts == 0 && n == 1:
+		return &byteRange{start: 0, end: info.Size - 1}, nil
 	case n > max(info.Parts, 1):
 		return nil, bad
 	case len(info.PartSizes) != info.Parts:
