@@ -11,7 +11,7 @@ import (
 // standard library and each other: dependencies belong to the CLI and the
 // service, and comparison peers to the bench/ module.
 func TestCoreUsesStdlibOnly(t *testing.T) {
-	core := []string{".", "./sigv4", "./credentials", "./s3err", "./postpolicy", "./inspect"}
+	core := []string{".", "./sigv4", "./sigv2", "./credentials", "./s3err", "./postpolicy", "./inspect"}
 	for _, pkg := range core {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg).CombinedOutput()
 		if err != nil {

@@ -36,4 +36,5 @@ js() { (cd conformance/js && node "$1" "$2"); }
 [ -f conformance/js/mrap.mjs ] && check js-mrap.json js mrap.mjs
 [ -f conformance/botocore/presign.py ] && check botocore-presign.json /usr/bin/python3 conformance/botocore/presign.py
 [ -f conformance/botocore/post.py ] && check botocore-post.json /usr/bin/python3 conformance/botocore/post.py
+[ -f conformance/botocore/sigv2.py ] && check botocore-sigv2.json /usr/bin/python3 conformance/botocore/sigv2.py
 exit $fail

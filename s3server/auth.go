@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv2"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -37,8 +38,34 @@ func (h *Handler) withAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return nil
 		}
-		if isSigV2Query(r) {
-			return s3err.New(s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		if sigv2.Is(r) {
+			if h.sigv4Only {
+				return s3err.New(s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+			}
+			v2 := &sigv2.Verifier{Now: h.now, Lookup: func(id string) (string, bool) {
+				c, ok := h.verifier.Lookup(id)
+				return c.SecretAccessKey, ok
+			}}
+			a2, err := v2.Verify(sigv2.Request{HTTP: r, Bucket: st.bucket, Virtual: st.virtual})
+			st.leaveLane()
+			if err != nil {
+				return err
+			}
+			// SigV2 signs no body: the payload is unsigned, and a
+			// Content-MD5, when sent, is checked as on any request.
+			a := &sigv4.Auth{AccessKeyID: a2.AccessKeyID, Presigned: a2.Presigned, Expires: a2.Expires, PayloadHash: sigv4.UnsignedPayload, Algorithm: sigv2Algorithm}
+			st.auth = a
+			r2 := r.Clone(r.Context())
+			if a.Presigned {
+				if err := hoist(r2); err != nil {
+					return err
+				}
+			}
+			if err := h.payload(r2, st, a); err != nil {
+				return err
+			}
+			next.ServeHTTP(w, r2)
+			return nil
 		}
 		if anonymous(r) && st.bucket != "" && h.anonymousAllowed(r, st) {
 			st.leaveLane()
@@ -75,13 +102,8 @@ func (h *Handler) withAuth(next http.Handler) http.Handler {
 	})
 }
 
-// isSigV2Query reports whether r is a Signature Version 2 presigned URL
-// (AWSAccessKeyId, Signature and Expires in the query), which S3 regions
-// opened since 2014 refuse, as this server does.
-func isSigV2Query(r *http.Request) bool {
-	q := r.URL.RawQuery
-	return !sigv4.IsPresigned(r) && strings.Contains(q, "AWSAccessKeyId=") && strings.Contains(q, "Signature=")
-}
+// sigv2Algorithm names SigV2 in a verified request's Auth (the access log).
+const sigv2Algorithm = "AWS (SigV2)"
 
 // isPostForm reports whether r is a browser form upload: a POST of
 // multipart/form-data to a bucket, without a query.

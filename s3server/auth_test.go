@@ -6,6 +6,8 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/presign-dev/presign"
 	"github.com/presign-dev/presign/credentials"
 	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv2"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -381,14 +384,40 @@ func TestStreamingUploads(t *testing.T) {
 	}
 }
 
-func TestSigV2Refused(t *testing.T) {
+// TestSigV2: Signature Version 2 presigned URLs and Authorization headers
+// are verified (S3's string to sign, "Signing and authenticating REST
+// requests"): a right one reads the object, a wrong one is 403
+// SignatureDoesNotMatch with the string to sign; with SigV4Only both are
+// refused with S3's message for regions that take SigV4 only.
+func TestSigV2(t *testing.T) {
 	ts := newTestServer(t, nil)
-	res := ts.do(req{method: "GET", target: "/bkt/k?AWSAccessKeyId=AKIDEXAMPLE&Expires=1795568518&Signature=abc%3D", unsigned: true})
-	e := wantError(t, res, s3err.InvalidRequest)
-	if !strings.Contains(e.Message, "AWS4-HMAC-SHA256") {
-		t.Errorf("message %q", e.Message)
+	ts.mkBucket("bkt")
+	ts.must(200, req{method: "PUT", target: "/bkt/k", body: []byte("v2")})
+	exp := strconv.FormatInt(testTime.Add(time.Hour).Unix(), 10)
+	sig := sigv2.Sign(testSecret, "GET\n\n\n"+exp+"\n/bkt/k")
+	target := "/bkt/k?AWSAccessKeyId=" + testKeyID + "&Expires=" + exp + "&Signature=" + url.QueryEscape(sig)
+	if res := ts.do(req{method: "GET", target: target, unsigned: true}); res.status != 200 || string(res.body) != "v2" {
+		t.Fatalf("a SigV2 presigned URL: %d %s", res.status, res.body)
 	}
+	date := testTime.UTC().Format(http.TimeFormat)
 	hr := ts.newRequest(req{method: "GET", target: "/bkt/k", unsigned: true})
+	hr.Header.Set("Date", date)
+	hr.Header.Set("Authorization", "AWS "+testKeyID+":"+sigv2.Sign(testSecret, "GET\n\n\n"+date+"\n/bkt/k"))
+	if res := ts.send(hr); res.status != 200 {
+		t.Fatalf("a SigV2 header: %d %s", res.status, res.body)
+	}
+	res := ts.do(req{method: "GET", target: strings.Replace(target, "Signature=", "Signature=x", 1), unsigned: true})
+	e := wantError(t, res, s3err.SignatureDoesNotMatch)
+	if !strings.Contains(string(res.body), "<StringToSign>GET") {
+		t.Errorf("SignatureDoesNotMatch without the string to sign: %+v %s", e, res.body)
+	}
+
+	only := newTestServer(t, func(o *Options) { o.SigV4Only = true })
+	res = only.do(req{method: "GET", target: target, unsigned: true})
+	if e := wantError(t, res, s3err.InvalidRequest); !strings.Contains(e.Message, "Please use AWS4-HMAC-SHA256") {
+		t.Errorf("SigV4Only: %q", e.Message)
+	}
+	hr = only.newRequest(req{method: "GET", target: "/bkt/k", unsigned: true})
 	hr.Header.Set("Authorization", "AWS AKIDEXAMPLE:abc=")
-	wantError(t, ts.send(hr), s3err.InvalidRequest)
+	wantError(t, only.send(hr), s3err.InvalidRequest)
 }

@@ -72,6 +72,11 @@ type Options struct {
 	// bounds both together. Nil means a lane of its own with half the
 	// CPUs' slots (at least one) and a 30-second wait.
 	Lane Lane
+	// SigV4Only refuses Signature Version 2 (presigned URLs and
+	// "Authorization: AWS" headers) with S3's message; by default the
+	// server verifies it, as MinIO does, for the SDKs and tools that still
+	// sign with it.
+	SigV4Only bool
 	// Grants, when set, is checked for every signed request that carries
 	// a grant id (internal/grant.Param): after the signature, a request
 	// under a revoked or used-up grant is refused 403 AccessDenied saying
@@ -104,6 +109,8 @@ type Handler struct {
 	bodyIdle time.Duration
 	lane     Lane
 	grants   objstore.Grants
+	// sigv4Only is Options.SigV4Only.
+	sigv4Only bool
 	// corsCache holds the buckets' CORS rules (bucketcors.go), aclCache
 	// their canned ACLs (acl.go).
 	corsCache bucketCORS
@@ -131,6 +138,7 @@ func New(opts Options) (*Handler, error) {
 		bodyIdle:  opts.BodyIdleTimeout,
 		lane:      opts.Lane,
 		grants:    opts.Grants,
+		sigv4Only: opts.SigV4Only,
 		keepAlive: completeKeepAlive,
 	}
 	if h.region == "" {

@@ -81,6 +81,9 @@ Flags:
   --multipart-expiry D  the embedded store removes multipart uploads this old
                      (from initiation), like S3's AbortIncompleteMultipartUpload;
                      default 7d; at least 1h; "off" (or 0) keeps them for ever
+  --sigv4-only       the embedded store refuses Signature Version 2 (older SDKs'
+                     and Debian's boto3's default), as S3's newer regions do;
+                     by default it verifies it, as MinIO does
   --audit-log W      where the JSON audit lines go: stderr (default), stdout or a file
   --access-log W     where the embedded store's access lines go, as JSON lines
                      like the audit's: stderr, stdout or a file (reopened on
@@ -148,7 +151,7 @@ type serveFlags struct {
 	awsFlags                                          // of the external backend; --region is the store's too
 	config, hashKey                                   string
 	checkConfig, exampleConfig, newKey, quiet, env    bool
-	noSecret, degraded                                bool
+	noSecret, degraded, sigv4Only                     bool
 	addr, s3Addr, data, publicURL, bucket, maxSize    string
 	multipartExpiry, backend, auditLog                string
 	accessLog                                         string
@@ -167,6 +170,7 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.env, "print-env", false, "")
 	fs.BoolVar(&f.noSecret, "no-print-secret", false, "")
 	fs.BoolVar(&f.degraded, "start-degraded", false, "")
+	fs.BoolVar(&f.sigv4Only, "sigv4-only", false, "")
 	fs.StringVar(&f.hashKey, "hash-key", "", "")
 	fs.BoolVar(&f.newKey, "new-key", false, "")
 	fs.StringVar(&f.addr, "addr", "", "")
@@ -528,6 +532,7 @@ func (c *serveCommand) local(ctx context.Context, f *serveFlags, st *serveSettin
 		MultipartExpiry: st.multipartExpiry,
 		Logger:          storeLog,
 		Lane:            lane,
+		SigV4Only:       st.sigv4Only,
 	})
 	if err != nil {
 		return nil, openLocalError(err, st)

@@ -50,6 +50,7 @@ data = "./presign-data"
 # public_url = "https://s3.example.com"   # how clients reach it, if not http://addr
 multipart_expiry = "7d"           # multipart uploads this old are removed; "off" keeps them
 # access_log = "access.log"       # the store's access lines as JSON, apart (stderr, stdout or a file)
+# sigv4_only = true               # refuse Signature Version 2 (verified by default, for older SDKs)
 
 # Or any S3-compatible service instead (AWS S3, MinIO, Ceph, R2); credentials
 # come from the standard AWS chain (environment, profile, SSO, IMDS, ...).
@@ -169,6 +170,8 @@ type storeFile struct {
 	// AccessLog is where the store's JSON access lines go; empty keeps
 	// them in the service's text log.
 	AccessLog string `toml:"access_log"`
+	// SigV4Only refuses Signature Version 2.
+	SigV4Only bool `toml:"sigv4_only"`
 }
 
 type backendFile struct {
@@ -332,7 +335,7 @@ var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_sec
 	"max_request_bytes", "trust_proxy", "audit_log", "store", "backend", "clients", "data", "public_url", "base_domains",
 	"max_object_size", "multipart_expiry", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
 	"content_types", "max_size", "upload_expiry", "download_expiry", "max_upload_expiry", "max_download_expiry",
-	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token", "access_log"}
+	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token", "access_log", "sigv4_only"}
 
 func suggestKey(k toml.Key) string {
 	if near := suggest.Nearest(k[len(k)-1], knownKeys); near != "" {
@@ -348,7 +351,7 @@ type serveSettings struct {
 	accessLog                                                             string
 	corsOrigins, baseDomains                                              []string
 	backendURL, endpoint, profile                                         string
-	pathStyle, trustProxy, localMode                                      bool
+	pathStyle, trustProxy, localMode, sigv4Only                           bool
 	multipartThreshold, partSize, maxRequestBytes, maxObjectSize          int64
 	clients                                                               []issuer.Tenant
 	configPath                                                            string
@@ -424,6 +427,7 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		s.corsOrigins = file.CORSOrigins
 		s.baseDomains = file.Store.BaseDomains
 		s.trustProxy = file.TrustProxy
+		s.sigv4Only = file.Store.SigV4Only
 		str(&s.metricsAddr, file.MetricsAddr)
 		str(&s.metricsToken, file.MetricsToken)
 		s.backendTimeout = time.Duration(file.BackendTimeout)
@@ -505,6 +509,9 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 	}
 	if set["path-style"] {
 		s.pathStyle = fl.pathStyle
+	}
+	if set["sigv4-only"] {
+		s.sigv4Only = fl.sigv4Only
 	}
 	if set["cors-origin"] {
 		s.corsOrigins = fl.corsOrigins.names()

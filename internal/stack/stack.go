@@ -153,6 +153,8 @@ type LocalConfig struct {
 	// Lane is the lane of large requests, shared with the API ([NewLane]);
 	// nil gives the store one of its own.
 	Lane s3server.Lane
+	// SigV4Only is that of [s3server.Options].
+	SigV4Only bool
 }
 
 // NewLane returns the lane of large requests that the store and the API
@@ -235,6 +237,7 @@ func OpenLocal(ctx context.Context, cfg LocalConfig) (*Local, error) {
 		CORS:          cfg.CORS,
 		Lane:          cfg.Lane,
 		Grants:        store,
+		SigV4Only:     cfg.SigV4Only,
 		Credentials: func(id string) (sigv4.Credentials, bool) {
 			if id != creds.AccessKeyID {
 				return sigv4.Credentials{}, false

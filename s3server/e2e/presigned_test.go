@@ -248,11 +248,16 @@ func TestPresigned(t *testing.T) {
 				t.Fatal(err)
 			}
 			// botocore 1.29 presigns with SigV2 unless told s3v4; the
-			// server refuses SigV2 as S3's SigV4-only regions do.
+			// store verifies SigV2 (as MinIO does): the URL passes, and
+			// the request is answered as the object stands.
 			if !strings.Contains(s.GetSigV2Default, "AWSAccessKeyId=") {
 				t.Errorf("botocore's default presigned URL is not SigV2: %s", s.GetSigV2Default)
 			}
-			refused(t, curl(t, false, s.GetSigV2Default), 400, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+			if r := curl(t, false, s.GetSigV2Default); r.status != 200 && r.status != 404 {
+				t.Errorf("botocore's default (SigV2) URL: %d %s", r.status, r.body)
+			} else if r.status == 404 {
+				refused(t, r, 404, "NoSuchKey", "The specified key does not exist.")
+			}
 			t.Logf("botocore signs with %s", s.Signer)
 			return s.made(t)
 		}},
