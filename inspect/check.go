@@ -41,15 +41,20 @@ const (
 	CodeWebsiteEndpoint     Code = "website-endpoint"
 	CodeHeadersToSend       Code = "headers-to-send"
 	CodeSigV4A              Code = "sigv4a"
+	CodeSigV2               Code = "sigv2-legacy"
 	CodePayloadConflict     Code = "payload-hash-conflict"
 )
 
 // check adds the findings and sets the status.
 func (in *Inspection) check() {
-	in.checkSignature()
-	in.checkTime()
-	in.checkEndpoint()
-	in.checkHeaders()
+	if in.sigV2() {
+		in.checkV2()
+	} else {
+		in.checkSignature()
+		in.checkTime()
+		in.checkEndpoint()
+		in.checkHeaders()
+	}
 	slices.SortStableFunc(in.Findings, func(a, b Finding) int { return rank(a.Severity) - rank(b.Severity) })
 
 	in.SecondsLeft = int64(in.ExpiresAt.Sub(in.Now) / time.Second)
@@ -74,6 +79,20 @@ func rank(s Severity) int {
 		return 1
 	}
 	return 2
+}
+
+// checkV2 checks a Signature Version 2 URL: legacy, refused by S3 in the
+// regions opened since 2014 and by SigV4-only stores; its expiry; plain
+// http.
+func (in *Inspection) checkV2() {
+	in.add(SeverityWarning, CodeSigV2, "signed with Signature Version 2 (HMAC-SHA1; AWSAccessKeyId, Expires, Signature), the legacy scheme: S3 refuses it in the regions opened since 2014 and may refuse it anywhere; presign serve's embedded store and MinIO verify it. Presign with SigV4 (presign url, or the SDK's signature_version \"s3v4\")")
+	if in.Expired() {
+		in.add(SeverityError, CodeExpired, fmt.Sprintf("expired %s ago, at %s: S3 answers 403 AccessDenied \"Request has expired\"; make a new URL",
+			fmtDuration(in.Now.Sub(in.ExpiresAt)), fmtTime(in.ExpiresAt)))
+	}
+	if in.Scheme == "http" && !loopback(in.hostname) {
+		in.add(SeverityWarning, CodePlainHTTP, "plain http: the URL and the data travel unencrypted, and anyone on the way can reuse the URL until it expires; use https")
+	}
 }
 
 // checkSignature checks the form of the authentication parameters.

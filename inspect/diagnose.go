@@ -251,6 +251,15 @@ func (d *Diagnosis) signature(in *Inspection, e *s3err.Error, local Local) {
 	if key := detail(e, "AWSAccessKeyId"); key != "" && key != in.AccessKeyID {
 		d.cause(CauseOtherURL, fmt.Sprintf("S3 checked a signature by access key %s, but this URL is signed by %s: the error is about another URL", key, in.AccessKeyID))
 	}
+	if in.sigV2() {
+		// SigV2 signs the method, Content-MD5, Content-Type, Expires, the
+		// x-amz-* headers and the resource; no canonical request to compare.
+		if hasSTS {
+			d.StringToSign = &Diff{S3: s3STS, Folded: stsFolded, Lines: diffLines(strings.Split(s3STS, "\n"), nil)}
+		}
+		d.cause(CauseWrongSecret, "the Signature Version 2 signature S3 computed differs from the URL's: the secret key is not the signer's, or the method, the path, Expires, a sub-resource (uploadId, partNumber, response-*), Content-Type, Content-MD5 or an x-amz-* header differs from what was signed; S3's StringToSign shows what it signed")
+		return
+	}
 	if sig := detail(e, "SignatureProvided"); sig != "" && sig != in.Signature {
 		d.cause(CauseOtherURL, "the signature S3 checked is not this URL's X-Amz-Signature: the error is about another URL, or the request was signed anew on the way")
 	}

@@ -89,6 +89,18 @@ func (in *Inspection) meaning(p sigv4.Param) string {
 		return "the SDK that made the URL"
 	case "x-id":
 		return "the operation's name, which AWS SDKs add (JavaScript v3, Go v2)"
+	case "AWSAccessKeyId":
+		if in.sigV2() {
+			return "the access key that signed the URL (Signature Version 2)"
+		}
+	case "Expires":
+		if in.sigV2() {
+			return "when the URL stops working, in Unix seconds: " + fmtTime(in.ExpiresAt)
+		}
+	case "Signature":
+		if in.sigV2() {
+			return "the signature: base64 of an HMAC-SHA1 of the method, Content-MD5, Content-Type, Expires, x-amz-* headers and the resource (Signature Version 2)"
+		}
 	case grantParam:
 		return "the grant presign serve issued the URL under: signed, so it cannot be removed; its issuer can revoke it (DELETE /v1/grants/" + v + "), and may have limited its uses; S3 ignores it"
 	case "versionId":

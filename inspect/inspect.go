@@ -419,8 +419,7 @@ func (in *Inspection) auth() error {
 	if _, n := in.get(pAlgorithm); n == 0 {
 		if _, sig := in.get("Signature"); sig > 0 {
 			if _, key := in.get("AWSAccessKeyId"); key > 0 {
-				return parseErr("only Signature Version 4 URLs (X-Amz-* parameters) are inspected; SDKs make those since 2019",
-					"the URL is signed with Signature Version 2 (AWSAccessKeyId, Expires, Signature)")
+				return in.authV2()
 			}
 		}
 	}
@@ -510,6 +509,47 @@ func (in *Inspection) auth() error {
 	}
 	return nil
 }
+
+// AlgorithmV2 is the Algorithm of a Signature Version 2 URL, which has no
+// X-Amz-Algorithm.
+const AlgorithmV2 = "AWS (Signature Version 2)"
+
+// authV2 reads the parameters of a Signature Version 2 URL
+// (AWSAccessKeyId, Expires, Signature): a legacy URL, explained with a
+// warning, whose signing time and lifetime it does not say.
+func (in *Inspection) authV2() error {
+	for _, name := range []string{"AWSAccessKeyId", "Expires", "Signature"} {
+		if _, n := in.get(name); n > 1 {
+			return parseErr("each parameter appears once; S3 refuses the URL", "%s appears %d times", name, n)
+		}
+	}
+	in.Algorithm = AlgorithmV2
+	in.AccessKeyID, _ = in.get("AWSAccessKeyId")
+	in.Signature, _ = in.get("Signature")
+	exp, _ := in.get("Expires")
+	secs, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || secs < 0 || secs > 1<<40 {
+		return parseErr("SigV2's Expires is the Unix time, in seconds, at which the URL stops working",
+			"Expires %q is not a Unix time", short(exp))
+	}
+	in.ExpiresAt = time.Unix(secs, 0).UTC()
+	var tok int
+	in.token, tok = in.get("x-amz-security-token")
+	in.SessionToken = tok > 0
+	in.Grant, _ = in.get(grantParam)
+	switch {
+	case in.SessionToken || strings.HasPrefix(in.AccessKeyID, temporaryKeyStart):
+		in.KeyKind = "temporary"
+	case strings.HasPrefix(in.AccessKeyID, longTermKeyStart):
+		in.KeyKind = "long-term"
+	default:
+		in.KeyKind = "unknown"
+	}
+	return nil
+}
+
+// sigV2 reports whether the URL is signed with Signature Version 2.
+func (in *Inspection) sigV2() bool { return in.Algorithm == AlgorithmV2 }
 
 // endpoint works out the endpoint kind, addressing, bucket and key.
 func (in *Inspection) endpoint() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv2"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -166,6 +167,17 @@ func (in *Inspection) Verify(creds sigv4.Credentials, header []sigv4.Param) (*si
 			continue
 		}
 		r.Header.Add(h.Name, h.Value)
+	}
+	if in.sigV2() {
+		// The legacy scheme: sigv2 checks it; what the caller reads of
+		// the result (who signed, when it expires) fits in a sigv4.Auth.
+		v2 := &sigv2.Verifier{Lookup: func(id string) (string, bool) { return creds.SecretAccessKey, id == creds.AccessKeyID },
+			Now: func() time.Time { return in.Now }}
+		a, err := v2.Verify(sigv2.Request{HTTP: r, Bucket: in.Bucket, Virtual: in.Addressing == AddressingVirtual})
+		if err != nil {
+			return nil, err
+		}
+		return &sigv4.Auth{AccessKeyID: a.AccessKeyID, Presigned: true, Expires: a.Expires, Algorithm: AlgorithmV2, Signature: in.Signature}, nil
 	}
 	v := &sigv4.Verifier{
 		Lookup:  func(id string) (sigv4.Credentials, bool) { return creds, id == creds.AccessKeyID },

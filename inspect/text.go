@@ -68,8 +68,13 @@ func (in *Inspection) TextLines() []string {
 	field("Bucket", orText(printable(in.Bucket), "(none)"))
 	field("Key", orText(printable(in.Key), "(none: the URL names the bucket)"))
 	field("Signed by", in.AccessKeyID+keyKindText[in.KeyKind])
-	field("Signed at", fmtTime(in.SignedAt))
-	field("Expires at", fmtTime(in.ExpiresAt)+" ("+fmtDuration(in.Lifetime())+" after signing)")
+	if in.sigV2() {
+		field("Signature", "Signature Version 2 (legacy); a SigV2 URL does not say when it was signed")
+		field("Expires at", fmtTime(in.ExpiresAt))
+	} else {
+		field("Signed at", fmtTime(in.SignedAt))
+		field("Expires at", fmtTime(in.ExpiresAt)+" ("+fmtDuration(in.Lifetime())+" after signing)")
+	}
 
 	out = append(out, "", "Parameters")
 	valueWidth := TextWidth - indent - nameWidth - gap

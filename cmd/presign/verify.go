@@ -160,8 +160,12 @@ func (c *verifyCommand) Run(ctx context.Context, args []string) error {
 		return failf("%w", err)
 	}
 	fmt.Fprintf(c.stdout, "valid: the signature is right for %s %s/%s\n", in.Method, printableArg(in.Bucket), printableArg(in.Key))
-	fmt.Fprintf(c.stdout, "  signed by %s, scope %s\n", auth.AccessKeyID, auth.Scope())
-	fmt.Fprintf(c.stdout, "  signed headers: %s\n", strings.Join(auth.SignedHeaders, ", "))
+	if auth.Algorithm == inspect.AlgorithmV2 {
+		fmt.Fprintf(c.stdout, "  signed by %s with Signature Version 2 (legacy: S3 refuses it in newer regions; presign with SigV4)\n", auth.AccessKeyID)
+	} else {
+		fmt.Fprintf(c.stdout, "  signed by %s, scope %s\n", auth.AccessKeyID, auth.Scope())
+		fmt.Fprintf(c.stdout, "  signed headers: %s\n", strings.Join(auth.SignedHeaders, ", "))
+	}
 	fmt.Fprintf(c.stdout, "  expires at %s (%s)\n", auth.Expires.UTC().Format("2006-01-02 15:04:05 UTC"), timeLeft(in))
 	if err := inspectionError(in); err != nil {
 		for _, f := range in.Findings {
