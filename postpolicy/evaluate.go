@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/presign-dev/presign/s3err"
+	"github.com/presign-dev/presign/sigv2"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -141,7 +142,8 @@ func (lr *limitedReader) Read(p []byte) (int, error) {
 
 // exempt reports whether S3 lets a field through without a condition.
 func exempt(lower string) bool {
-	return lower == "x-amz-signature" || lower == "policy" || lower == "file" || strings.HasPrefix(lower, "x-ignore-")
+	return lower == "x-amz-signature" || lower == "policy" || lower == "file" || strings.HasPrefix(lower, "x-ignore-") ||
+		lower == "awsaccesskeyid" || lower == "signature" // SigV2's, which S3 also exempts
 }
 
 func missingField(name string) *s3err.Error {
@@ -208,65 +210,26 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 		// allows one before calling Evaluate.
 		return nil, s3err.New(s3err.AccessDenied, "Access Denied")
 	}
-	for _, req := range []struct {
-		name, value string
-	}{{"policy", policyB64}, {"X-Amz-Algorithm", alg}, {"X-Amz-Credential", cred}, {"X-Amz-Date", date}, {"X-Amz-Signature", sig}} {
-		if req.value == "" {
-			return nil, missingField(req.name)
+	var (
+		akid string
+		t    time.Time
+		now  = e.now()
+	)
+	if v2key, ok := get("awsaccesskeyid"); ok && !hasAlg && !hasCred && !hasDate && !hasSig {
+		// A Signature Version 2 form: AWSAccessKeyId, policy, signature.
+		var err error
+		if akid, err = e.checkV2(get, policyB64, v2key, now); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if akid, t, err = e.checkV4(get, policyB64, alg, cred, date, sig, now); err != nil {
+			return nil, err
 		}
 	}
 	key, hasKey := get("key")
 	if !hasKey {
 		return nil, missingField("key")
-	}
-	if alg != sigv4.Algorithm {
-		return nil, s3err.New(s3err.InvalidArgument, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"").
-			With("ArgumentName", "X-Amz-Algorithm").With("ArgumentValue", alg)
-	}
-	t, err := time.Parse(sigv4.TimeFormat, date)
-	if err != nil {
-		return nil, s3err.New(s3err.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
-	}
-	credErr := func(format string, args ...any) *s3err.Error {
-		return s3err.New(s3err.InvalidArgument, format, args...).With("ArgumentName", "X-Amz-Credential").With("ArgumentValue", cred)
-	}
-	c, perr := sigv4.ParseCredential(cred)
-	switch {
-	case errors.Is(perr, sigv4.ErrCredentialShape):
-		return nil, credErr("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
-	case errors.Is(perr, sigv4.ErrCredentialDate):
-		return nil, credErr("incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", c.Scope.Date)
-	}
-	akid, scope := c.AccessKeyID, c.Scope
-	if scope.Date != date[:8] {
-		return nil, credErr("Invalid credential date %q. Date is not the same as X-Amz-Date: %q.", scope.Date, date[:8])
-	}
-	if scope.Region == "" {
-		return nil, credErr("the region is empty")
-	}
-	if e.Region != "" && scope.Region != e.Region {
-		return nil, s3err.New(s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", scope.Region, e.Region).With("Region", e.Region)
-	}
-	if scope.Service != "s3" {
-		return nil, credErr("incorrect service %q. This endpoint belongs to \"s3\".", scope.Service)
-	}
-	if c.Terminal != sigv4.Terminal {
-		return nil, credErr("incorrect terminal %q. This endpoint uses \"aws4_request\".", c.Terminal)
-	}
-	creds, known := e.Lookup(akid)
-	if !known {
-		return nil, s3err.New(s3err.InvalidAccessKeyID, "The AWS Access Key Id you provided does not exist in our records.").With("AWSAccessKeyId", akid)
-	}
-	now := e.now()
-	if !creds.Expires.IsZero() && !now.Before(creds.Expires) {
-		return nil, s3err.New(s3err.ExpiredToken, "The provided token has expired.")
-	}
-	token, _ := get("x-amz-security-token")
-	if (creds.SessionToken != "" || token != "") && subtle.ConstantTimeCompare([]byte(creds.SessionToken), []byte(token)) != 1 {
-		return nil, s3err.New(s3err.InvalidToken, "The provided token is malformed or otherwise invalid.")
-	}
-	if !sigv4.CheckString(e.signer().SigningKey(creds.SecretAccessKey, scope), policyB64, sig) {
-		return nil, sigv4.SignatureMismatch(akid, policyB64, sig, "")
 	}
 
 	// The signature holds: the policy is the signer's. Parse it only now.
@@ -374,4 +337,94 @@ func minInt(a, b int64) int64 {
 		return a
 	}
 	return b
+}
+
+// checkV4 checks the SigV4 signature fields of a form and returns the
+// access key and the signing time.
+func (e *Evaluator) checkV4(get func(string) (string, bool), policyB64, alg, cred, date, sig string, now time.Time) (string, time.Time, error) {
+	for _, req := range []struct {
+		name, value string
+	}{{"policy", policyB64}, {"X-Amz-Algorithm", alg}, {"X-Amz-Credential", cred}, {"X-Amz-Date", date}, {"X-Amz-Signature", sig}} {
+		if req.value == "" {
+			return "", time.Time{}, missingField(req.name)
+		}
+	}
+	if alg != sigv4.Algorithm {
+		return "", time.Time{}, s3err.New(s3err.InvalidArgument, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"").
+			With("ArgumentName", "X-Amz-Algorithm").With("ArgumentValue", alg)
+	}
+	t, err := time.Parse(sigv4.TimeFormat, date)
+	if err != nil {
+		return "", time.Time{}, s3err.New(s3err.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+	}
+	credErr := func(format string, args ...any) *s3err.Error {
+		return s3err.New(s3err.InvalidArgument, format, args...).With("ArgumentName", "X-Amz-Credential").With("ArgumentValue", cred)
+	}
+	c, perr := sigv4.ParseCredential(cred)
+	switch {
+	case errors.Is(perr, sigv4.ErrCredentialShape):
+		return "", time.Time{}, credErr("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+	case errors.Is(perr, sigv4.ErrCredentialDate):
+		return "", time.Time{}, credErr("incorrect date format %q. This date in the credential must be in the format \"yyyyMMdd\".", c.Scope.Date)
+	}
+	akid, scope := c.AccessKeyID, c.Scope
+	if scope.Date != date[:8] {
+		return "", time.Time{}, credErr("Invalid credential date %q. Date is not the same as X-Amz-Date: %q.", scope.Date, date[:8])
+	}
+	if scope.Region == "" {
+		return "", time.Time{}, credErr("the region is empty")
+	}
+	if e.Region != "" && scope.Region != e.Region {
+		return "", time.Time{}, s3err.New(s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", scope.Region, e.Region).With("Region", e.Region)
+	}
+	if scope.Service != "s3" {
+		return "", time.Time{}, credErr("incorrect service %q. This endpoint belongs to \"s3\".", scope.Service)
+	}
+	if c.Terminal != sigv4.Terminal {
+		return "", time.Time{}, credErr("incorrect terminal %q. This endpoint uses \"aws4_request\".", c.Terminal)
+	}
+	creds, known := e.Lookup(akid)
+	if !known {
+		return "", time.Time{}, s3err.New(s3err.InvalidAccessKeyID, "The AWS Access Key Id you provided does not exist in our records.").With("AWSAccessKeyId", akid)
+	}
+	if !creds.Expires.IsZero() && !now.Before(creds.Expires) {
+		return "", time.Time{}, s3err.New(s3err.ExpiredToken, "The provided token has expired.")
+	}
+	token, _ := get("x-amz-security-token")
+	if (creds.SessionToken != "" || token != "") && subtle.ConstantTimeCompare([]byte(creds.SessionToken), []byte(token)) != 1 {
+		return "", time.Time{}, s3err.New(s3err.InvalidToken, "The provided token is malformed or otherwise invalid.")
+	}
+	if !sigv4.CheckString(e.signer().SigningKey(creds.SecretAccessKey, scope), policyB64, sig) {
+		return "", time.Time{}, sigv4.SignatureMismatch(akid, policyB64, sig, "")
+	}
+
+	return akid, t, nil
+}
+
+// checkV2 checks the Signature Version 2 fields of a form (AWSAccessKeyId,
+// policy, signature: base64 of the HMAC-SHA1 of the policy) and returns
+// the access key.
+func (e *Evaluator) checkV2(get func(string) (string, bool), policyB64, akid string, now time.Time) (string, error) {
+	sig, _ := get("signature")
+	for _, req := range []struct{ name, value string }{{"policy", policyB64}, {"AWSAccessKeyId", akid}, {"Signature", sig}} {
+		if req.value == "" {
+			return "", missingField(req.name)
+		}
+	}
+	creds, known := e.Lookup(akid)
+	if !known {
+		return "", s3err.New(s3err.InvalidAccessKeyID, "The AWS Access Key Id you provided does not exist in our records.").With("AWSAccessKeyId", akid)
+	}
+	if !creds.Expires.IsZero() && !now.Before(creds.Expires) {
+		return "", s3err.New(s3err.ExpiredToken, "The provided token has expired.")
+	}
+	token, _ := get("x-amz-security-token")
+	if (creds.SessionToken != "" || token != "") && subtle.ConstantTimeCompare([]byte(creds.SessionToken), []byte(token)) != 1 {
+		return "", s3err.New(s3err.InvalidToken, "The provided token is malformed or otherwise invalid.")
+	}
+	if subtle.ConstantTimeCompare([]byte(sigv2.Sign(creds.SecretAccessKey, policyB64)), []byte(sig)) != 1 {
+		return "", s3err.New(s3err.SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
+			With("AWSAccessKeyId", akid).With("StringToSign", policyB64).With("SignatureProvided", sig)
+	}
+	return akid, nil
 }

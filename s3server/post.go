@@ -160,6 +160,9 @@ func (h *Handler) postForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		fields = append(fields, postpolicy.Field{Name: name, Value: string(value)})
 	}
+	if h.sigv4Only && hasField(fields, "AWSAccessKeyId") && hasField(fields, "signature") {
+		return s3err.New(s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+	}
 	var up *postpolicy.Upload
 	if !hasField(fields, "policy") && h.bucketACL(r.Context(), bucket) == aclPublicReadWrite {
 		up, err = h.anonymousForm(bucket, fields, filename) // the bucket's ACL lets anyone write

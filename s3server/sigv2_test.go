@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presign-dev/presign/postpolicy"
 	"github.com/presign-dev/presign/sigv4"
 )
 
@@ -30,11 +31,13 @@ func TestSigV2BotocoreVectors(t *testing.T) {
 		Cases []struct {
 			Name   string `json:"name"`
 			Output struct {
-				Method  string      `json:"method"`
-				URL     string      `json:"url"`
-				Headers [][2]string `json:"headers"`
-				Body    string      `json:"body"`
-				Now     int64       `json:"now"`
+				Method  string            `json:"method"`
+				URL     string            `json:"url"`
+				Headers [][2]string       `json:"headers"`
+				Body    string            `json:"body"`
+				Kind    string            `json:"kind"`
+				Fields  map[string]string `json:"fields"`
+				Now     int64             `json:"now"`
 			} `json:"output"`
 		} `json:"cases"`
 	}
@@ -74,6 +77,10 @@ func TestSigV2BotocoreVectors(t *testing.T) {
 	ts.mkBucket("sigv2-bucket")
 	for _, c := range v.Cases {
 		o := c.Output
+		if o.Kind == "post" {
+			checkSigV2Form(t, ts, c.Name, o.URL, o.Fields)
+			continue
+		}
 		res := send(o.Method, o.URL, o.Headers, o.Body)
 		for _, code := range authErrors {
 			if bytes.Contains(res.body, code) {
@@ -102,6 +109,55 @@ func TestSigV2BotocoreVectors(t *testing.T) {
 		// A HEAD answer has no body to name the code.
 		if res := send(o.Method, u, headers, o.Body); res.status != 403 || o.Method != "HEAD" && !bytes.Contains(res.body, []byte("SignatureDoesNotMatch")) {
 			t.Errorf("%s with its signature changed: %d %s", c.Name, res.status, res.body)
+		}
+	}
+}
+
+// checkSigV2Form posts a SigV2 form botocore made with a small PNG-typed
+// file, then again with one byte changed in each signature field.
+func checkSigV2Form(t *testing.T, ts *testServer, name, formURL string, fields map[string]string) {
+	t.Helper()
+	form := func(edit func(postpolicy.Fields) postpolicy.Fields) response {
+		var fs postpolicy.Fields
+		for _, k := range []string{"key", "AWSAccessKeyId", "policy", "signature", "Content-Type", "success_action_redirect", "x-amz-meta-owner"} {
+			if v, ok := fields[k]; ok {
+				fs = append(fs, postpolicy.Field{Name: k, Value: v})
+			}
+		}
+		if len(fs) != len(fields) {
+			t.Fatalf("%s: fields %v not all sent", name, fields)
+		}
+		if edit != nil {
+			fs = edit(fs)
+		}
+		return ts.postForm(formURL, fs, "pic.png", strings.NewReader("png bytes"), nil, "")
+	}
+	want := 204
+	if fields["success_action_redirect"] != "" {
+		want = 303
+	}
+	if res := form(nil); res.status != want {
+		t.Errorf("%s: %d %s", name, res.status, res.body)
+	}
+	for _, f := range []string{"AWSAccessKeyId", "policy", "signature"} {
+		for _, i := range []int{0, len(fields[f]) / 2, len(fields[f]) - 2} {
+			res := form(func(fs postpolicy.Fields) postpolicy.Fields {
+				for j := range fs {
+					if fs[j].Name == f {
+						v := []byte(fs[j].Value)
+						if v[i] == 'A' {
+							v[i] = 'B'
+						} else {
+							v[i] = 'A'
+						}
+						fs[j].Value = string(v)
+					}
+				}
+				return fs
+			})
+			if res.status != 403 && res.status != 400 {
+				t.Errorf("%s with %s changed at %d: %d %s", name, f, i, res.status, res.body)
+			}
 		}
 	}
 }

@@ -44,7 +44,7 @@ func loadVectors(t *testing.T) *vectorFile {
 	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Cases) < 40 {
+	if len(v.Cases) < 46 {
 		t.Fatalf("only %d cases", len(v.Cases))
 	}
 	return &v
@@ -81,6 +81,9 @@ func TestBotocoreVectors(t *testing.T) {
 	mutations, refused, identical := 0, 0, 0
 	for _, c := range v.Cases {
 		o := c.Output
+		if o.Kind == "post" {
+			continue // forms: postpolicy's and s3server's tests
+		}
 		ver := &Verifier{
 			Lookup: func(id string) (string, bool) { return creds.SecretAccessKey, id == creds.AccessKeyID },
 			Now:    func() time.Time { return time.Unix(o.Now, 0) },

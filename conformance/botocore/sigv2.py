@@ -24,6 +24,7 @@ import _sandbox  # noqa: E402
 
 _sandbox.isolate()
 
+import datetime  # noqa: E402
 import email.utils  # noqa: E402
 import logging  # noqa: E402
 
@@ -32,6 +33,7 @@ try:
     import botocore
     import botocore.auth
     import botocore.awsrequest
+    import botocore.signers
     from botocore.config import Config
 except ImportError as exc:  # pragma: no cover - environment problem
     _sandbox.import_failed('sigv2.py', exc)
@@ -56,6 +58,10 @@ class _PinnedTime:
 
 
 botocore.auth.time = _PinnedTime
+# generate_presigned_post reads datetime.datetime.utcnow() in botocore.signers.
+_CLOCK = _sandbox.Clock()
+_CLOCK.now = datetime.datetime.utcfromtimestamp(NOW)
+_CLOCK.patch(botocore.signers)
 botocore.auth.formatdate = lambda usegmt=True: email.utils.formatdate(NOW, usegmt=usegmt)
 
 class _StringToSign(logging.Handler):
@@ -180,12 +186,35 @@ class _Raw:
         return b''
 
 
+POSTS = [
+    ('a key', {'Key': 'uploads/form.txt'}),
+    ('${filename}, a type prefix and a size range', {'Key': 'uploads/${filename}', 'Fields': {'Content-Type': 'image/png'},
+        'Conditions': [['starts-with', '$Content-Type', 'image/'], ['content-length-range', 1, 1048576]]}),
+    ('a redirect and metadata', {'Key': 'uploads/r.txt', 'Fields': {'success_action_redirect': 'https://app.example.com/done', 'x-amz-meta-owner': 'Ada'},
+        'Conditions': [{'success_action_redirect': 'https://app.example.com/done'}, {'x-amz-meta-owner': 'Ada'}]}),
+]
+
+
+def post_cases():
+    cases = []
+    for addressing in ('path', 'virtual'):
+        for name, params in POSTS:
+            c = client('s3', addressing)
+            form = c.generate_presigned_post('sigv2-bucket', params['Key'], Fields=params.get('Fields'),
+                                             Conditions=params.get('Conditions'), ExpiresIn=900)
+            cases.append({'name': 'post %s (%s)' % (name, addressing),
+                          'input': {'params': params, 'addressing': addressing},
+                          'output': {'kind': 'post', 'method': 'POST', 'url': form['url'], 'fields': form['fields'],
+                                     'bucket': 'sigv2-bucket', 'virtual': addressing == 'virtual', 'now': NOW + 60}})
+    return cases
+
+
 def generate():
     return {
         'generator': GENERATOR,
         'sdk': {'botocore': botocore.__version__, 'boto3': boto3.__version__},
         'credentials': {'accessKeyId': ACCESS_KEY, 'secretAccessKey': SECRET_KEY},
-        'cases': presigned_cases() + signed_cases(),
+        'cases': presigned_cases() + signed_cases() + post_cases(),
     }
 
 
