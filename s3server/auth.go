@@ -38,44 +38,27 @@ func (h *Handler) withAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return nil
 		}
-		if sigv2.Is(r) {
+		var a *sigv4.Auth
+		switch {
+		case sigv2.Is(r):
 			if h.sigv4Only {
 				return s3err.New(s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 			}
-			v2 := &sigv2.Verifier{Now: h.now, Lookup: func(id string) (string, bool) {
-				c, ok := h.verifier.Lookup(id)
-				return c.SecretAccessKey, ok
-			}}
-			a2, err := v2.Verify(sigv2.Request{HTTP: r, Bucket: st.bucket, Virtual: st.virtual})
-			st.leaveLane()
-			if err != nil {
+			var err error
+			if a, err = h.verifyV2(r, st); err != nil {
 				return err
 			}
-			// SigV2 signs no body: the payload is unsigned, and a
-			// Content-MD5, when sent, is checked as on any request.
-			a := &sigv4.Auth{AccessKeyID: a2.AccessKeyID, Presigned: a2.Presigned, Expires: a2.Expires, PayloadHash: sigv4.UnsignedPayload, Algorithm: sigv2Algorithm}
-			st.auth = a
-			r2 := r.Clone(r.Context())
-			if a.Presigned {
-				if err := hoist(r2); err != nil {
-					return err
-				}
-			}
-			if err := h.payload(r2, st, a); err != nil {
-				return err
-			}
-			next.ServeHTTP(w, r2)
-			return nil
-		}
-		if anonymous(r) && st.bucket != "" && h.anonymousAllowed(r, st) {
+		case anonymous(r) && st.bucket != "" && h.anonymousAllowed(r, st):
 			st.leaveLane()
 			next.ServeHTTP(w, r) // the bucket's canned ACL lets anyone (acl.go)
 			return nil
-		}
-		a, err := h.verifier.Verify(r)
-		st.leaveLane() // the expensive part of a large request is done
-		if err != nil {
-			return err
+		default:
+			var err error
+			a, err = h.verifier.Verify(r)
+			st.leaveLane() // the expensive part of a large request is done
+			if err != nil {
+				return err
+			}
 		}
 		st.auth = a
 		r2 := r.Clone(r.Context())
@@ -100,6 +83,22 @@ func (h *Handler) withAuth(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r2)
 		return nil
 	})
+}
+
+// verifyV2 verifies a Signature Version 2 request, and returns it as an
+// Auth: SigV2 signs no body, so the payload is unsigned (a Content-MD5,
+// when sent, is checked as on any request).
+func (h *Handler) verifyV2(r *http.Request, st *reqState) (*sigv4.Auth, error) {
+	v2 := &sigv2.Verifier{Now: h.now, Lookup: func(id string) (string, bool) {
+		c, ok := h.verifier.Lookup(id)
+		return c.SecretAccessKey, ok
+	}}
+	a, err := v2.Verify(sigv2.Request{HTTP: r, Bucket: st.bucket, Virtual: st.virtual})
+	st.leaveLane()
+	if err != nil {
+		return nil, err
+	}
+	return &sigv4.Auth{AccessKeyID: a.AccessKeyID, Presigned: a.Presigned, Expires: a.Expires, PayloadHash: sigv4.UnsignedPayload, Algorithm: sigv2Algorithm}, nil
 }
 
 // sigv2Algorithm names SigV2 in a verified request's Auth (the access log).

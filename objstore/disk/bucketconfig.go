@@ -20,15 +20,11 @@ func configKey(bucketName, name string) []byte { return []byte(bucketName + "\x0
 
 // PutBucketConfig stores the document name of a bucket in the index.
 func (s *Store) PutBucketConfig(ctx context.Context, bucketName, name string, doc []byte) error {
-	b, err := s.findBucket(ctx, bucketName)
+	_, unlock, err := s.writeBucket(ctx, bucketName)
 	if err != nil {
 		return err
 	}
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.deleted {
-		return objstore.ErrNoSuchBucket
-	}
+	defer unlock()
 	err = s.commits.do(func(tx *bolt.Tx) error {
 		cb, err := tx.CreateBucketIfNotExists(configBucket)
 		if err != nil {

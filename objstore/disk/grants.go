@@ -306,53 +306,54 @@ func (u *grantUse) end() {
 	}
 }
 
+// deleteWhere deletes the records of b whose value dead says so, and
+// returns their keys.
+func deleteWhere(b *bolt.Bucket, dead func(v []byte) bool) ([][]byte, error) {
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if dead(v) {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
 // pruneGrants forgets the grants and prefix revocations that can no
 // longer concern a live URL, and returns how many.
 func (s *Store) pruneGrants(now time.Time) (int, error) {
 	var dropped []string
 	pruned := 0
 	err := s.commits.do(func(tx *bolt.Tx) error {
-		pruned, dropped = 0, nil
-		gb, rb := tx.Bucket(grantsBucket), tx.Bucket(revocationsBucket)
-		var old [][]byte
-		err := gb.ForEach(func(k, v []byte) error {
+		gone := func(until int64) bool { return time.Unix(until, 0).Add(grantSkew).Before(now) }
+		grants, err := deleteWhere(tx.Bucket(grantsBucket), func(v []byte) bool {
 			rec, err := decodeGrant(v)
-			if err != nil || time.Unix(rec.expires, 0).Add(grantSkew).Before(now) {
-				old = append(old, append([]byte(nil), k...))
-			}
-			return nil
+			return err != nil || gone(rec.expires)
 		})
 		if err != nil {
 			return err
 		}
-		for _, k := range old {
-			if err := gb.Delete(k); err != nil {
-				return err
-			}
-		}
-		pruned = len(old)
-		old = old[:0]
-		err = rb.ForEach(func(k, v []byte) error {
-			_, n := binary.Varint(v)
-			until, m := int64(0), 0
-			if n > 0 {
-				until, m = binary.Varint(v[n:])
-			}
-			if n <= 0 || m <= 0 || time.Unix(until, 0).Add(grantSkew).Before(now) {
-				old = append(old, append([]byte(nil), k...))
-			}
-			return nil
+		revs, err := deleteWhere(tx.Bucket(revocationsBucket), func(v []byte) bool {
+			r := &recordReader{b: v}
+			r.varint() // when the prefix was revoked
+			until := r.varint()
+			return r.err != nil || gone(until)
 		})
 		if err != nil {
 			return err
 		}
-		for _, k := range old {
-			if err := rb.Delete(k); err != nil {
-				return err
-			}
+		pruned, dropped = len(grants)+len(revs), nil
+		for _, k := range revs {
 			dropped = append(dropped, string(k))
 		}
-		pruned += len(old)
 		return nil
 	})
 	if err != nil {

@@ -136,29 +136,26 @@ type recordReader struct {
 }
 
 func (r *recordReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errBadRecord
-		return 0
-	}
-	r.b = r.b[n:]
+	r.advance(n)
 	return v
 }
 
 func (r *recordReader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
 	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errBadRecord
-		return 0
-	}
-	r.b = r.b[n:]
+	r.advance(n)
 	return v
+}
+
+// advance moves past a varint of n bytes (n <= 0: none could be read).
+func (r *recordReader) advance(n int) {
+	switch {
+	case r.err != nil:
+	case n <= 0:
+		r.err = errBadRecord
+	default:
+		r.b = r.b[n:]
+	}
 }
 
 func (r *recordReader) string() string {

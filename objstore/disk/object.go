@@ -240,20 +240,31 @@ func (s *Store) HeadObject(ctx context.Context, bucketName, key string) (objstor
 	return h.info(bucketName), nil
 }
 
+// writeBucket finds the bucket called bucketName, checks ctx, and holds
+// the bucket's lock for reading, as a write does, until unlock: the bucket
+// is not deleted meanwhile.
+func (s *Store) writeBucket(ctx context.Context, bucketName string) (b *bucket, unlock func(), err error) {
+	if b, err = s.findBucket(ctx, bucketName); err != nil {
+		return nil, nil, err
+	}
+	b.mu.RLock()
+	if b.deleted {
+		b.mu.RUnlock()
+		return nil, nil, objstore.ErrNoSuchBucket
+	}
+	return b, b.mu.RUnlock, nil
+}
+
 // DeleteObject removes the object's index record and then its file.
 func (s *Store) DeleteObject(ctx context.Context, bucketName, key string) error {
 	if err := checkObject(bucketName, key); err != nil {
 		return err
 	}
-	b, err := s.findBucket(ctx, bucketName)
+	b, unlock, err := s.writeBucket(ctx, bucketName)
 	if err != nil {
 		return err
 	}
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.deleted {
-		return objstore.ErrNoSuchBucket
-	}
+	defer unlock()
 	old, err := s.deleteEntry(b, key)
 	if err != nil {
 		return err
