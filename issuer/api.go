@@ -852,7 +852,7 @@ func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
 		if u.ChecksumSHA256 != "" {
 			o.UnhoistableHeaders = []string{"x-amz-checksum-sha256"}
 		}
-		res, err := s.backend.Presigner.Presign(r.Context(), presign.PutObject, in, o)
+		res, err := s.backend.urls(presign.PutObject).Presign(r.Context(), presign.PutObject, in, o)
 		if err != nil {
 			return nil, s.presignErr(err)
 		}
@@ -930,7 +930,7 @@ func (s *Server) download(r *request, d *downloadRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.backend.Presigner.Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true, Query: q})
+	res, err := s.backend.urls(presign.GetObject).Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true, Query: q})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}
@@ -1147,7 +1147,7 @@ func (s *Server) multipartParts(r *request, t *uploadToken, body *partsRequest) 
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.backend.Presigner.Presign(r.Context(), presign.UploadPart, &presign.Input{
+		res, err := s.backend.urls(presign.UploadPart).Presign(r.Context(), presign.UploadPart, &presign.Input{
 			Bucket: s.backend.Bucket, Key: t.Key, UploadID: t.UploadID, PartNumber: n, ContentLength: &size,
 		}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
 		if err != nil {
@@ -1323,7 +1323,7 @@ func (s *Server) presignURL(r *request, p *presignRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
+	res, err := s.backend.urls(op).Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}

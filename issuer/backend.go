@@ -47,9 +47,25 @@ type Backend struct {
 	// Now is the signing time source; nil means time.Now.
 	Now func() time.Time
 	// Grants is the grant state of a store that checks it (the embedded
-	// store); nil for S3 and other stores, which cannot enforce
-	// single-use or revoked URLs.
+	// store, or the verifying gateway in front of S3); nil for S3 and other
+	// stores, which cannot enforce single-use or revoked URLs.
 	Grants objstore.Grants
+	// Gateway, when set, presigns the URLs handed out for the operations
+	// the verifying gateway forwards (GET, HEAD, PUT, UploadPart, DELETE):
+	// they point at the gateway, which checks them and forwards them with
+	// Presigner's credentials. Nil: every URL is Presigner's.
+	Gateway *presign.Client
+}
+
+// urls is the presigner of the URLs handed out for op.
+func (b *Backend) urls(op presign.Operation) *presign.Client {
+	switch op {
+	case presign.GetObject, presign.HeadObject, presign.PutObject, presign.UploadPart, presign.DeleteObject:
+		if b.Gateway != nil {
+			return b.Gateway
+		}
+	}
+	return b.Presigner
 }
 
 func (b *Backend) httpClient() *http.Client {
@@ -139,9 +155,15 @@ func storageDetail(err error) string {
 // response body of a 2xx answer, a *BackendError or an *UnreachableError.
 // No error it returns carries the signed URL.
 func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Input, body []byte) ([]byte, error) {
+	data, _, err := b.doHeader(ctx, op, in, body)
+	return data, err
+}
+
+// doHeader is do, with the answer's headers.
+func (b *Backend) doHeader(ctx context.Context, op presign.Operation, in *presign.Input, body []byte) ([]byte, http.Header, error) {
 	res, err := b.Presigner.Presign(ctx, op, in, presign.Options{Expires: time.Minute, SigningTime: b.now(), CapToCredentials: true})
 	if err != nil {
-		return nil, sigv4.RedactError(err)
+		return nil, nil, sigv4.RedactError(err)
 	}
 	var rd io.Reader
 	if body != nil {
@@ -152,7 +174,7 @@ func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Inpu
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, res.Method, res.URL, rd)
 	if err != nil {
-		return nil, sigv4.RedactError(err)
+		return nil, nil, sigv4.RedactError(err)
 	}
 	req.Header = res.HTTPHeader()
 	unreachable := func(err error) error {
@@ -165,12 +187,12 @@ func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Inpu
 	}
 	resp, err := b.httpClient().Do(req)
 	if err != nil {
-		return nil, unreachable(err)
+		return nil, nil, unreachable(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, unreachable(fmt.Errorf("reading storage's answer: %w", err))
+		return nil, nil, unreachable(fmt.Errorf("reading storage's answer: %w", err))
 	}
 	// S3 may answer CompleteMultipartUpload with 200 and an <Error> body.
 	if resp.StatusCode/100 != 2 || bytes.Contains(data[:min(len(data), 200)], []byte("<Error>")) {
@@ -186,9 +208,9 @@ func (b *Backend) do(ctx context.Context, op presign.Operation, in *presign.Inpu
 		if status/100 == 2 {
 			status = http.StatusInternalServerError
 		}
-		return nil, &BackendError{Status: status, Code: e.Code, Message: sigv4.RedactURL(e.Message)}
+		return nil, resp.Header, &BackendError{Status: status, Code: e.Code, Message: sigv4.RedactURL(e.Message)}
 	}
-	return data, nil
+	return data, resp.Header, nil
 }
 
 // CreateMultipartUpload starts a multipart upload and returns its id.
@@ -299,5 +321,35 @@ func (b *Backend) Ready(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
+	return err
+}
+
+// PutSmall stores data (a small object of the service's own) at key; with
+// ifNoneMatch only if there is none, with ifMatch only if the object's ETag
+// is that: storage decides, atomically (S3, MinIO and the embedded store
+// do). A condition that fails is a *BackendError of status 412.
+func (b *Backend) PutSmall(ctx context.Context, key string, data []byte, ifNoneMatch bool, ifMatch string) error {
+	n := int64(len(data))
+	in := &presign.Input{Bucket: b.Bucket, Key: key, ContentLength: &n, IfMatch: ifMatch}
+	if ifNoneMatch {
+		in.IfNoneMatch = "*"
+	}
+	_, err := b.do(ctx, presign.PutObject, in, data)
+	return err
+}
+
+// GetSmall reads the object at key (at most 1 MiB of it) and its ETag; a
+// missing one is a *BackendError of status 404.
+func (b *Backend) GetSmall(ctx context.Context, key string) ([]byte, string, error) {
+	data, hdr, err := b.doHeader(ctx, presign.GetObject, &presign.Input{Bucket: b.Bucket, Key: key}, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	return data, hdr.Get("ETag"), nil
+}
+
+// DeleteSmall deletes the object at key.
+func (b *Backend) DeleteSmall(ctx context.Context, key string) error {
+	_, err := b.do(ctx, presign.DeleteObject, &presign.Input{Bucket: b.Bucket, Key: key}, nil)
 	return err
 }

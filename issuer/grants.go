@@ -42,7 +42,7 @@ func (g grantLimits) uses() (int, error) {
 // unsupported is the error of a grant feature asked of a store that
 // cannot enforce it.
 func (s *Server) unsupported(what string) error {
-	return apiErr(CodeGrantsUnsupported, "%s needs a store that checks grants: this service stores in S3 (or an S3-compatible store), which cannot refuse a validly signed URL; run it on the embedded store", what)
+	return apiErr(CodeGrantsUnsupported, "%s needs a store that checks grants: this service stores in S3 (or an S3-compatible store), which cannot refuse a validly signed URL; run it on the embedded store, or with the verifying gateway (presign serve --gateway)", what)
 }
 
 // newGrant makes the grant a URL of the request, valid until expires, is

@@ -296,7 +296,7 @@ func (s *Server) signPart(r *request, key, uploadID string, n int, d time.Durati
 	if err != nil {
 		return presign.Result{}, err
 	}
-	res, err := s.backend.Presigner.Presign(r.Context(), presign.UploadPart, &presign.Input{
+	res, err := s.backend.urls(presign.UploadPart).Presign(r.Context(), presign.UploadPart, &presign.Input{
 		Bucket: s.backend.Bucket, Key: key, UploadID: uploadID, PartNumber: n,
 	}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
 	if err != nil {
@@ -542,7 +542,7 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			res, err := s.backend.Presigner.Presign(r.Context(), presign.PutObject, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: gq})
+			res, err := s.backend.urls(presign.PutObject).Presign(r.Context(), presign.PutObject, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: gq})
 			if err != nil {
 				return nil, s.presignErr(err)
 			}
@@ -580,7 +580,7 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 			return nil, invalidField("key", "%s", err.Error())
 		}
 		in.Key = key
-		res, err := s.backend.Presigner.Presign(r.Context(), presign.CreateMultipartUpload, in,
+		res, err := s.backend.urls(presign.CreateMultipartUpload).Presign(r.Context(), presign.CreateMultipartUpload, in,
 			presign.Options{Expires: d, SigningTime: now, CapToCredentials: true})
 		if err != nil {
 			return nil, s.presignErr(err)
@@ -630,7 +630,7 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.backend.Presigner.Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: gq})
+	res, err := s.backend.urls(op).Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: gq})
 	if err != nil {
 		return nil, s.presignErr(err)
 	}

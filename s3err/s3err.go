@@ -46,6 +46,7 @@ const (
 	InvalidRange                      ErrorCode = "InvalidRange"
 	InvalidPartNumber                 ErrorCode = "InvalidPartNumber"
 	NoSSEConfiguration                ErrorCode = "ServerSideEncryptionConfigurationNotFoundError"
+	ServiceUnavailable                ErrorCode = "ServiceUnavailable"
 	InvalidRequest                    ErrorCode = "InvalidRequest"
 	InvalidStorageClass               ErrorCode = "InvalidStorageClass"
 	InvalidToken                      ErrorCode = "InvalidToken"
@@ -104,6 +105,7 @@ var statuses = map[ErrorCode]int{
 	MalformedXML:                      http.StatusBadRequest,
 	InvalidPartNumber:                 http.StatusRequestedRangeNotSatisfiable,
 	NoSSEConfiguration:                http.StatusNotFound,
+	ServiceUnavailable:                http.StatusServiceUnavailable,
 	NoSuchCORSConfiguration:           http.StatusNotFound,
 	MaxPostPreDataLengthExceeded:      http.StatusBadRequest,
 	MetadataTooLarge:                  http.StatusBadRequest,

@@ -22,6 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/presign-dev/presign"
+	"github.com/presign-dev/presign/credentials"
+	"github.com/presign-dev/presign/internal/gateway"
 	"github.com/presign-dev/presign/internal/httpx"
 	"github.com/presign-dev/presign/internal/stack"
 	"github.com/presign-dev/presign/issuer"
@@ -69,6 +72,10 @@ Flags:
                      credentials come from the standard AWS chain
   --endpoint U       the S3 service's endpoint (MinIO, Ceph, R2); empty for AWS
   --path-style       path-style URLs for the S3 service
+  --gateway A        run the verifying gateway on A (with --backend): the URLs
+                     point at it; it checks their signature and grant (single
+                     use, use limits, revocation) and streams to and from S3
+  --gateway-url U    how clients reach the gateway, if not http://A
   --profile P        the AWS profile for the S3 service's credentials
   --access-key ID    the embedded store's access key id; default PRESIGN_ACCESS_KEY_ID
   --secret-key S     its secret; default PRESIGN_SECRET_ACCESS_KEY
@@ -154,7 +161,7 @@ type serveFlags struct {
 	noSecret, degraded, sigv4Only                     bool
 	addr, s3Addr, data, publicURL, bucket, maxSize    string
 	multipartExpiry, backend, auditLog                string
-	accessLog                                         string
+	accessLog, gateway, gatewayURL                    string
 	accessKey, secretKey, metricsAddr, backendTimeout string
 	baseDomains, corsOrigins                          listFlag
 	// credFile is the credentials file in use; empty when the key pair
@@ -191,6 +198,8 @@ func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
 	fs.StringVar(&f.backendTimeout, "backend-timeout", "", "")
+	fs.StringVar(&f.gateway, "gateway", "", "")
+	fs.StringVar(&f.gatewayURL, "gateway-url", "", "")
 	return fs
 }
 
@@ -368,6 +377,9 @@ func (c *serveCommand) serve(ctx context.Context, f *serveFlags, st *serveSettin
 	if stg.local != nil {
 		servers = append(servers, stg.served())
 	}
+	if stg.gateway != nil {
+		servers = append(servers, *stg.gateway)
+	}
 	if lns.metrics != nil {
 		mm := http.NewServeMux()
 		mm.Handle("GET /metrics", api.MetricsHandler())
@@ -433,6 +445,8 @@ type storage struct {
 	lane *httpx.Lane
 	// closeLog closes the store's access log of its own, if any.
 	closeLog func()
+	// gateway is the verifying gateway's server and listener, if any.
+	gateway *served
 }
 
 // served returns the embedded store's server.
@@ -440,8 +454,12 @@ func (s *storage) served() served {
 	return served{srv: s.local.Server, ln: s.ln, serve: s.local.Serve}
 }
 
-// close releases the embedded store's listener and directory.
+// close releases the embedded store's listener and directory, and the
+// gateway's listener.
 func (s *storage) close() {
+	if s.gateway != nil {
+		s.gateway.ln.Close()
+	}
 	if s.ln != nil {
 		s.ln.Close()
 	}
@@ -457,6 +475,9 @@ func (s *storage) close() {
 func (c *serveCommand) storage(ctx context.Context, f *serveFlags, st *serveSettings, logger *slog.Logger, pageOrigin string) (*storage, error) {
 	if st.external() {
 		return c.external(ctx, st, logger, f.degraded)
+	}
+	if st.gateway != "" {
+		return nil, usageErrorf("the embedded store checks grants itself; the gateway is for --backend s3://BUCKET", "--gateway needs an S3 backend")
 	}
 	return c.local(ctx, f, st, logger, pageOrigin)
 }
@@ -483,7 +504,40 @@ func (c *serveCommand) external(ctx context.Context, st *serveSettings, logger *
 		}
 		logger.Warn("no upload_secret configured: multipart uploads are tied to this process; set PRESIGN_UPLOAD_SECRET on every replica")
 	}
-	return &storage{backend: b, secret: secret, lane: stack.NewLane()}, nil
+	stg := &storage{backend: b, secret: secret, lane: stack.NewLane()}
+	if st.gateway != "" {
+		if err := c.startGateway(st, stg, logger); err != nil {
+			return nil, err
+		}
+	}
+	return stg, nil
+}
+
+// startGateway listens on the gateway's address and sets the backend to
+// issue its URLs through the gateway, with grants kept in the bucket.
+func (c *serveCommand) startGateway(st *serveSettings, stg *storage, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", st.gateway)
+	if err != nil {
+		return &cliError{msg: "cannot listen on " + st.gateway + ": " + err.Error(), hint: "give another address with --gateway", err: err}
+	}
+	u := strings.TrimRight(st.gatewayURL, "/")
+	if u == "" {
+		u = "http://" + ln.Addr().String()
+	}
+	creds := gateway.Credentials(stg.secret)
+	region := stg.backend.Presigner.Region()
+	p, err := presign.New(presign.Config{Credentials: credentials.Static(creds), Region: region, Endpoint: u, Addressing: presign.AddressingPath})
+	if err != nil {
+		ln.Close()
+		return fromLibrary(err, "serve")
+	}
+	b := stg.backend
+	b.Gateway, b.Grants = p, &gateway.Grants{B: b}
+	h := &gateway.Handler{Backend: b, Grants: b.Grants, HTTP: &http.Client{}, Log: logger,
+		Verifier: &sigv4.Verifier{Region: region, Lookup: func(id string) (sigv4.Credentials, bool) { return creds, id == creds.AccessKeyID }}}
+	stg.gateway = &served{srv: stack.StoreServer(h, logger), ln: ln}
+	fmt.Fprintf(c.stdout, "presign serve: verifying gateway listening on %s, URLs at %s (every byte passes through it)\n", "http://"+ln.Addr().String(), u)
+	return nil
 }
 
 // local opens the embedded store, takes its address and prints its banner.

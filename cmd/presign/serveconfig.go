@@ -180,6 +180,10 @@ type backendFile struct {
 	Region    string `toml:"region"`
 	PathStyle bool   `toml:"path_style"`
 	Profile   string `toml:"profile"`
+	// Gateway is the verifying gateway's address, GatewayURL how clients
+	// reach it if not http://Gateway.
+	Gateway    string `toml:"gateway"`
+	GatewayURL string `toml:"gateway_url"`
 }
 
 type clientFile struct {
@@ -335,7 +339,7 @@ var knownKeys = []string{"addr", "bucket", "region", "cors_origins", "upload_sec
 	"max_request_bytes", "trust_proxy", "audit_log", "store", "backend", "clients", "data", "public_url", "base_domains",
 	"max_object_size", "multipart_expiry", "url", "endpoint", "path_style", "profile", "name", "key_sha256", "prefix", "operations",
 	"content_types", "max_size", "upload_expiry", "download_expiry", "max_upload_expiry", "max_download_expiry",
-	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token", "access_log", "sigv4_only"}
+	"rate_limit", "burst", "backend_timeout", "metrics_addr", "metrics_token", "access_log", "sigv4_only", "gateway", "gateway_url"}
 
 func suggestKey(k toml.Key) string {
 	if near := suggest.Nearest(k[len(k)-1], knownKeys); near != "" {
@@ -350,7 +354,7 @@ type serveSettings struct {
 	addr, s3Addr, data, publicURL, bucket, region, uploadSecret, auditLog string
 	accessLog                                                             string
 	corsOrigins, baseDomains                                              []string
-	backendURL, endpoint, profile                                         string
+	backendURL, endpoint, profile, gateway, gatewayURL                    string
 	pathStyle, trustProxy, localMode, sigv4Only                           bool
 	multipartThreshold, partSize, maxRequestBytes, maxObjectSize          int64
 	clients                                                               []issuer.Tenant
@@ -417,6 +421,8 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		str(&s.backendURL, file.Backend.URL)
 		str(&s.endpoint, file.Backend.Endpoint)
 		str(&s.profile, file.Backend.Profile)
+		str(&s.gateway, file.Backend.Gateway)
+		str(&s.gatewayURL, file.Backend.GatewayURL)
 		if file.Store.MultipartExpiry != "" {
 			multipartExpiry, expiryFrom = file.Store.MultipartExpiry, "multipart_expiry"
 		}
@@ -477,6 +483,8 @@ func mergeSettings(file *serveFile, fl *serveFlags, set map[string]bool) (*serve
 		}
 	}
 	flagStr(&s.addr, "addr", fl.addr)
+	flagStr(&s.gateway, "gateway", fl.gateway)
+	flagStr(&s.gatewayURL, "gateway-url", fl.gatewayURL)
 	flagStr(&s.s3Addr, "s3-addr", fl.s3Addr)
 	flagStr(&s.data, "data", fl.data)
 	flagStr(&s.publicURL, "public-url", fl.publicURL)

@@ -89,9 +89,14 @@ func Mux(api, pages http.Handler) *http.ServeMux {
 // none when the bucket has no URL.
 func StorageOrigins(b *issuer.Backend) []string {
 	origins := []string{}
-	if u, err := b.Presigner.BucketURL(b.Bucket); err == nil {
-		if pu, err := url.Parse(u); err == nil {
-			origins = append(origins, pu.Scheme+"://"+pu.Host)
+	for _, p := range []*presign.Client{b.Presigner, b.Gateway} {
+		if p == nil {
+			continue
+		}
+		if u, err := p.BucketURL(b.Bucket); err == nil {
+			if pu, err := url.Parse(u); err == nil {
+				origins = append(origins, pu.Scheme+"://"+pu.Host)
+			}
 		}
 	}
 	return origins
