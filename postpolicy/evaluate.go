@@ -241,14 +241,13 @@ func (e *Evaluator) Evaluate(in *EvaluateInput) (*Upload, error) {
 		return nil, s3err.New(s3err.AccessDenied, "Invalid according to Policy: Policy expired.")
 	}
 
+	// The bucket is the one posted to: a bucket field naming another does
+	// not move the upload there, and the policy's bucket condition, checked
+	// against the bucket posted to, then fails with 403 AccessDenied, as S3
+	// answers.
 	bucket := in.Bucket
-	if fb, ok := get("bucket"); ok {
-		if bucket == "" {
-			bucket = fb
-		} else if fb != bucket {
-			return nil, s3err.New(s3err.InvalidArgument, "The bucket field names bucket '%s', but the form was posted to bucket '%s'.", fb, bucket).
-				With("ArgumentName", "bucket").With("ArgumentValue", fb)
-		}
+	if fb, ok := get("bucket"); ok && bucket == "" {
+		bucket = fb
 	}
 	if bucket == "" {
 		return nil, missingField("bucket")

@@ -227,7 +227,10 @@ func TestEvaluate(t *testing.T) {
 		{name: "extra-success-action-status", form: func(t *testing.T) Fields { return set(base(t), "success_action_status", "201") }, code: s3err.AccessDenied, msg: "Extra input fields: success_action_status"},
 		{name: "condition-field-absent", form: func(t *testing.T) Fields { return del(base(t), "acl") }, code: s3err.AccessDenied, msg: `["eq", "$acl", "public-read"]`},
 		{name: "duplicate-field", form: func(t *testing.T) Fields { return append(base(t), Field{"ACL", "public-read"}) }, code: s3err.InvalidArgument, msg: "appears more than once"},
-		{name: "bucket-field-other-bucket", form: func(t *testing.T) Fields { return base(t) }, bucket: "otherbucket", code: s3err.InvalidArgument, msg: "posted to bucket 'otherbucket'"},
+		// A form naming another bucket than the one it is posted to: the
+		// policy's bucket condition fails against the bucket posted to,
+		// 403 AccessDenied as S3 answers (issue 12).
+		{name: "bucket-field-other-bucket", form: func(t *testing.T) Fields { return base(t) }, bucket: "otherbucket", code: s3err.AccessDenied, msg: `["eq", "$bucket", "examplebucket"]`},
 		{name: "bucket-condition-other-bucket", form: func(t *testing.T) Fields { return del(base(t), "bucket") }, bucket: "otherbucket", code: s3err.AccessDenied, msg: `["eq", "$bucket", "examplebucket"]`},
 		{name: "token-field-without-condition", form: func(t *testing.T) Fields {
 			return set(base(t), "x-amz-security-token", evTemp.SessionToken)
