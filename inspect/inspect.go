@@ -499,6 +499,12 @@ func (in *Inspection) auth() error {
 	in.SessionToken = tok > 0
 	in.Grant, _ = in.get(grantParam)
 	in.PayloadHash, _ = in.get(pContentSHA256)
+	in.setKeyKind()
+	return nil
+}
+
+// setKeyKind sets KeyKind from the access key and the session token.
+func (in *Inspection) setKeyKind() {
 	switch {
 	case in.SessionToken || strings.HasPrefix(in.AccessKeyID, temporaryKeyStart):
 		in.KeyKind = "temporary"
@@ -507,7 +513,6 @@ func (in *Inspection) auth() error {
 	default:
 		in.KeyKind = "unknown"
 	}
-	return nil
 }
 
 // AlgorithmV2 is the Algorithm of a Signature Version 2 URL, which has no
@@ -537,14 +542,7 @@ func (in *Inspection) authV2() error {
 	in.token, tok = in.get("x-amz-security-token")
 	in.SessionToken = tok > 0
 	in.Grant, _ = in.get(grantParam)
-	switch {
-	case in.SessionToken || strings.HasPrefix(in.AccessKeyID, temporaryKeyStart):
-		in.KeyKind = "temporary"
-	case strings.HasPrefix(in.AccessKeyID, longTermKeyStart):
-		in.KeyKind = "long-term"
-	default:
-		in.KeyKind = "unknown"
-	}
+	in.setKeyKind()
 	return nil
 }
 
