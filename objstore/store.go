@@ -66,6 +66,10 @@ type Metadata struct {
 	Checksums map[string]string `json:"checksums,omitempty"`
 	// ChecksumType is "FULL_OBJECT" or "COMPOSITE" for multipart checksums.
 	ChecksumType string `json:"checksumType,omitempty"`
+	// ChecksumAlgorithm is, for a multipart upload, the algorithm of the
+	// checksum its object gets (x-amz-checksum-algorithm at creation), of
+	// type ChecksumType; empty for objects.
+	ChecksumAlgorithm string `json:"checksumAlgorithm,omitempty"`
 }
 
 // ObjectInfo describes a stored object.

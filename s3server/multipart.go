@@ -2,6 +2,7 @@ package s3server
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -64,15 +65,33 @@ func (h *Handler) createMultipartUpload(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	alg := r.Header.Get("X-Amz-Checksum-Algorithm")
-	if alg != "" && algByName(alg) == nil {
-		return s3err.New(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+	typ := strings.ToUpper(r.Header.Get("X-Amz-Checksum-Type"))
+	if alg != "" {
+		a := algByName(alg)
+		if a == nil {
+			return s3err.New(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		// S3's rule: CRC64NVME is full-object only, SHA-1 and SHA-256
+		// composite only, the CRC-32s either (composite by default).
+		switch {
+		case typ == "" && a.name == "CRC64NVME":
+			typ = "FULL_OBJECT"
+		case typ == "":
+			typ = "COMPOSITE"
+		case typ != "COMPOSITE" && typ != "FULL_OBJECT",
+			typ == "COMPOSITE" && a.name == "CRC64NVME",
+			typ == "FULL_OBJECT" && (a.name == "SHA1" || a.name == "SHA256"):
+			return s3err.New(s3err.InvalidRequest, "The %s checksum type cannot be used with the %s checksum algorithm.", strings.ToLower(typ), strings.ToLower(a.name))
+		}
+		meta.ChecksumAlgorithm, meta.ChecksumType = a.name, typ
 	}
 	id, err := h.store.CreateMultipartUpload(r.Context(), bucket, key, meta)
 	if err != nil {
 		return err
 	}
 	if alg != "" {
-		w.Header().Set("X-Amz-Checksum-Algorithm", strings.ToUpper(alg))
+		w.Header().Set("X-Amz-Checksum-Algorithm", meta.ChecksumAlgorithm)
+		w.Header().Set("X-Amz-Checksum-Type", typ)
 	}
 	return writeXML(w, http.StatusOK, &initiateMultipartUploadResult{Bucket: bucket, Key: key, UploadID: id})
 }
@@ -186,8 +205,15 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 	}
 	var cond objstore.PutOptions
 	setWriteConditions(r, &cond)
+	sum, err := h.multipartChecksum(r, bucket, key, uploadID, parts)
+	if err != nil {
+		return err
+	}
+	if sum != nil {
+		cond.Precommit = sum
+	}
 	complete := h.store.CompleteMultipartUpload
-	if cc, ok := h.store.(objstore.ConditionalCompleter); ok && (cond.IfNoneMatch || cond.IfMatch != "") {
+	if cc, ok := h.store.(objstore.ConditionalCompleter); ok && (cond.IfNoneMatch || cond.IfMatch != "" || cond.Precommit != nil) {
 		complete = func(ctx context.Context, bucket, key, id string, parts []objstore.CompletedPart) (objstore.ObjectInfo, error) {
 			info, err := cc.CompleteMultipartUploadIf(ctx, bucket, key, id, parts, cond)
 			return info, conditionError(err, cond)
@@ -225,6 +251,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 			out := completeMultipartUploadResult{
 				Location: objectURL(r, bucket, key), Bucket: bucket, Key: key, ETag: quoteETag(res.info.ETag),
 			}
+			out.setChecksums(res.info.Metadata)
 			if !started {
 				return writeXML(w, http.StatusOK, &out)
 			}
@@ -242,6 +269,94 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, r *http.Request
 			timer.Reset(h.keepAlive)
 		}
 	}
+}
+
+// multipartChecksum returns the Precommit that sets a completed object's
+// checksum, when its upload was created with x-amz-checksum-algorithm, as
+// S3 computes it ("Checking object integrity", Amazon S3 User Guide): of
+// type COMPOSITE, the checksum of the parts' checksums, joined, then "-"
+// and the part count; of type FULL_OBJECT, the CRC of the whole object,
+// combined from the parts' CRCs. It reads the parts' checksums when the
+// store calls it, once the store has checked the parts; an object with a
+// part uploaded without that checksum gets none. It returns nil for an
+// upload without an algorithm.
+func (h *Handler) multipartChecksum(r *http.Request, bucket, key, uploadID string, parts []objstore.CompletedPart) (func(*objstore.ObjectInfo) error, error) {
+	ups, err := h.store.ListUploads(r.Context(), bucket, key)
+	if err != nil {
+		return nil, nil // the store reports a missing bucket or upload
+	}
+	var meta *objstore.Metadata
+	for i := range ups {
+		if ups[i].UploadID == uploadID && ups[i].Key == key {
+			meta = &ups[i].Metadata
+		}
+	}
+	if meta == nil || algByName(meta.ChecksumAlgorithm) == nil {
+		return nil, nil
+	}
+	alg, typ := algByName(meta.ChecksumAlgorithm), meta.ChecksumType
+	return func(info *objstore.ObjectInfo) error {
+		stored := map[int]objstore.PartInfo{}
+		for marker := 0; ; {
+			ps, truncated, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, 1000)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				stored[p.PartNumber] = p
+				marker = p.PartNumber
+			}
+			if !truncated || len(ps) == 0 {
+				break
+			}
+		}
+		var raw []byte
+		var crc uint64
+		for i, p := range parts {
+			b, err := base64.StdEncoding.DecodeString(stored[p.PartNumber].Checksums[alg.name])
+			if err != nil || len(b) != alg.size {
+				return nil // a part without its checksum: the object gets none
+			}
+			raw = append(raw, b...)
+			if typ == "FULL_OBJECT" {
+				v := uint64(0)
+				for _, c := range b {
+					v = v<<8 | uint64(c)
+				}
+				if i == 0 {
+					crc = v
+				} else {
+					crc = crcCombine(crc, v, stored[p.PartNumber].Size, crcPoly(alg.name), alg.size*8)
+				}
+			}
+		}
+		var value string
+		if typ == "FULL_OBJECT" {
+			b := make([]byte, alg.size)
+			for i := range b {
+				b[alg.size-1-i] = byte(crc >> (8 * i))
+			}
+			value = base64.StdEncoding.EncodeToString(b)
+		} else {
+			hs := alg.new()
+			hs.Write(raw)
+			value = base64.StdEncoding.EncodeToString(hs.Sum(nil)) + "-" + strconv.Itoa(len(parts))
+		}
+		info.Metadata.Checksums = map[string]string{alg.name: value}
+		info.Metadata.ChecksumType = typ
+		return nil
+	}, nil
+}
+
+// crcPoly is the reflected polynomial of a CRC algorithm.
+func crcPoly(name string) uint64 {
+	switch name {
+	case "CRC32":
+		return polyCRC32
+	case "CRC32C":
+		return polyCRC32C
+	}
+	return polyCRC64NVME
 }
 
 // checkPartChecksums compares the checksums a CompleteMultipartUpload

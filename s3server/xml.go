@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/presign-dev/presign/objstore"
 	"github.com/presign-dev/presign/s3err"
 )
 
@@ -340,6 +341,18 @@ type completeMultipartUploadResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	checksumElems
+	ChecksumType string `xml:"ChecksumType,omitempty"`
+}
+
+// setChecksums sets the checksum elements of a completed object.
+func (c *completeMultipartUploadResult) setChecksums(m objstore.Metadata) {
+	for name, v := range m.Checksums {
+		c.checksumElems.set(name, v)
+	}
+	if len(m.Checksums) > 0 {
+		c.ChecksumType = m.ChecksumType
+	}
 }
 
 // listPartsResult is the ListParts response.

@@ -278,7 +278,8 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, up
 // conditions of opts (IfNoneMatch, IfMatch), decided in the index
 // transaction that makes the object visible, as for PutObject: of racing
 // completions, exactly one wins. An upload refused so stays, to be
-// completed again or aborted.
+// completed again or aborted. opts.Precommit, if set, is called with the
+// object's info before the commit and may set its checksums.
 func (s *Store) CompleteMultipartUploadIf(ctx context.Context, bucketName, key, uploadID string, parts []objstore.CompletedPart, opts objstore.PutOptions) (objstore.ObjectInfo, error) {
 	if err := checkObject(bucketName, key); err != nil {
 		return objstore.ObjectInfo{}, err
@@ -341,6 +342,16 @@ func (s *Store) CompleteMultipartUploadIf(ctx context.Context, bucketName, key, 
 		Parts:     len(parts),
 		PartSizes: sizes,
 		Meta:      u.rec.Meta,
+	}
+	h.Meta.ChecksumAlgorithm = "" // the upload's, not the object's
+	if opts.Precommit != nil {
+		// The caller sets the object's checksums (from its parts').
+		info := h.info(bucketName)
+		if err := opts.Precommit(&info); err != nil {
+			discard(f)
+			return objstore.ObjectInfo{}, err
+		}
+		h.Meta.Checksums, h.Meta.ChecksumType = cloneMeta(info.Metadata).Checksums, info.Metadata.ChecksumType
 	}
 	if err := s.commitObjectIf(ctx, u.bucket, f, h, opts); err != nil {
 		return objstore.ObjectInfo{}, err
