@@ -2,6 +2,7 @@ package s3server
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"io"
 	"mime"
@@ -84,6 +85,27 @@ func formHeader(fields postpolicy.Fields) http.Header {
 		}
 		if known {
 			h.Add(f.Name, f.Value)
+		}
+	}
+	// The tagging field is a Tagging document, which PUT's x-amz-tagging
+	// carries URL-encoded (POST Object, "tagging").
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "tagging") {
+			var doc struct {
+				Tags []struct {
+					Key   string `xml:"Key"`
+					Value string `xml:"Value"`
+				} `xml:"TagSet>Tag"`
+			}
+			if err := xml.Unmarshal([]byte(f.Value), &doc); err == nil {
+				q := url.Values{}
+				for _, t := range doc.Tags {
+					q.Add(t.Key, t.Value)
+				}
+				h.Set("X-Amz-Tagging", q.Encode())
+			} else {
+				h.Set("X-Amz-Tagging", "%") // refused as malformed by metadataFrom
+			}
 		}
 	}
 	if a := h.Get("X-Amz-Checksum-Algorithm"); a != "" && h.Get("X-Amz-Sdk-Checksum-Algorithm") == "" {

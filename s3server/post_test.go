@@ -223,3 +223,24 @@ func mustRequest(t *testing.T, method, u, contentType, body string) *http.Reques
 	hr.Header.Set("Content-Type", contentType)
 	return hr
 }
+
+// TestPostTagging: a form's tagging field, a Tagging document (S3's POST
+// Object: "tagging: the tag-set for the object, in XML"), tags the object
+// as x-amz-tagging does a PUT.
+func TestPostTagging(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.mkBucket("bkt")
+	c := ts.presigner("http://127.0.0.1:"+ts.port(), presign.ProfileDefault, presign.AddressingAuto, testSecret)
+	tagging := `<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag><Tag><Key>tier</Key><Value>gold</Value></Tag></TagSet></Tagging>`
+	form, err := c.PresignPost(context.Background(), &presign.PostInput{Bucket: "bkt", Key: "tagged.txt", SigningTime: testTime,
+		Fields: []postpolicy.Field{{Name: "tagging", Value: tagging}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ts.postForm(form.URL, form.Fields, "t.txt", strings.NewReader("tagged"), nil, ""); res.status != 204 {
+		t.Fatalf("POST: %d %s", res.status, res.body)
+	}
+	if res := ts.must(200, req{method: "HEAD", target: "/bkt/tagged.txt"}); res.header.Get("X-Amz-Tagging-Count") != "2" {
+		t.Errorf("tag count %q", res.header.Get("X-Amz-Tagging-Count"))
+	}
+}
