@@ -360,9 +360,19 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool)
 		// partNumber.
 		partOf int
 	)
-	// The object may be replaced between the look and the open: then the
-	// conditions are evaluated again against what was opened.
+	// A plain GET (no condition, range or part) opens the object once and
+	// answers with what it opened.
+	plain := !head && r.Header.Get("Range") == "" && !q.Has("partNumber") && r.Header.Get("If-Match") == "" &&
+		r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == "" && r.Header.Get("If-Unmodified-Since") == ""
+	// Otherwise the object may be replaced between the look and the open:
+	// then the conditions are evaluated again against what was opened.
 	for attempt := 0; ; attempt++ {
+		if plain {
+			if body, info, err = h.store.GetObject(ctx, bucket, key, nil); err != nil {
+				return err
+			}
+			break
+		}
 		if info, err = h.store.HeadObject(ctx, bucket, key); err != nil {
 			return err
 		}
