@@ -291,24 +291,27 @@ func partNumber(field, v string) (int, error) {
 }
 
 // signPart presigns the upload of one part of any size (S3 allows 5 GiB).
-func (s *Server) signPart(r *request, key, uploadID string, n int, d time.Duration, now time.Time) (presign.Result, error) {
-	_, q, err := s.newGrant(r, grantLimits{}, now.Add(d))
+func (s *Server) signPart(r *request, key, uploadID string, n int, d time.Duration, now time.Time) (presign.Result, string, error) {
+	id, q, err := s.newGrant(r, grantLimits{}, now.Add(d))
 	if err != nil {
-		return presign.Result{}, err
+		return presign.Result{}, "", err
 	}
 	res, err := s.backend.urls(presign.UploadPart).Presign(r.Context(), presign.UploadPart, &presign.Input{
 		Bucket: s.backend.Bucket, Key: key, UploadID: uploadID, PartNumber: n,
 	}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
 	if err != nil {
-		return res, s.presignErr(err)
+		return res, "", s.presignErr(err)
 	}
-	return res, nil
+	return res, id, nil
 }
 
 // PartURLResponse is the answer to GET /s3/multipart/{id}/{part}.
 type PartURLResponse struct {
 	URL     string `json:"url"`
 	Expires int64  `json:"expires"`
+	// Grant is the id of the URL's grant (a member Companion does not
+	// have; Uppy ignores it).
+	Grant string `json:"grant"`
 }
 
 func (s *Server) companionSignPart(r *request) (any, error) {
@@ -324,17 +327,19 @@ func (s *Server) companionSignPart(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.signPart(r, t.Key, t.UploadID, n, d, s.now())
+	res, id, err := s.signPart(r, t.Key, t.UploadID, n, d, s.now())
 	if err != nil {
 		return nil, err
 	}
 	s.issued(r, "UploadPart", t.Key, res.Expires)
-	return &PartURLResponse{URL: res.URL, Expires: int64(d / time.Second)}, nil
+	return &PartURLResponse{URL: res.URL, Expires: int64(d / time.Second), Grant: id}, nil
 }
 
 // BatchResponse is the answer to GET /s3/multipart/{id}/batch.
 type BatchResponse struct {
 	PresignedURLs map[string]string `json:"presignedUrls"`
+	// Grants are the URLs' grant ids, by part number.
+	Grants map[string]string `json:"grants"`
 }
 
 // companionBatch signs several parts at once (?partNumbers=1,2,3), as
@@ -354,18 +359,18 @@ func (s *Server) companionBatch(r *request) (any, error) {
 		return nil, err
 	}
 	now := s.now()
-	out := &BatchResponse{PresignedURLs: map[string]string{}}
+	out := &BatchResponse{PresignedURLs: map[string]string{}, Grants: map[string]string{}}
 	var last time.Time
 	for _, v := range nums {
 		n, err := partNumber("partNumbers", v)
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.signPart(r, t.Key, t.UploadID, n, d, now)
+		res, id, err := s.signPart(r, t.Key, t.UploadID, n, d, now)
 		if err != nil {
 			return nil, err
 		}
-		out.PresignedURLs[v], last = res.URL, res.Expires
+		out.PresignedURLs[v], out.Grants[v], last = res.URL, id, res.Expires
 	}
 	s.issued(r, "UploadPart", t.Key, last)
 	return out, nil
