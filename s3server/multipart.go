@@ -296,19 +296,9 @@ func (h *Handler) multipartChecksum(r *http.Request, bucket, key, uploadID strin
 	}
 	alg, typ := algByName(meta.ChecksumAlgorithm), meta.ChecksumType
 	return func(info *objstore.ObjectInfo) error {
-		stored := map[int]objstore.PartInfo{}
-		for marker := 0; ; {
-			ps, truncated, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, 1000)
-			if err != nil {
-				return err
-			}
-			for _, p := range ps {
-				stored[p.PartNumber] = p
-				marker = p.PartNumber
-			}
-			if !truncated || len(ps) == 0 {
-				break
-			}
+		stored, err := h.storedParts(r, bucket, key, uploadID)
+		if err != nil {
+			return err
 		}
 		var raw []byte
 		var crc uint64
@@ -348,6 +338,24 @@ func (h *Handler) multipartChecksum(r *http.Request, bucket, key, uploadID strin
 	}, nil
 }
 
+// storedParts lists every part the store holds of an upload, by number.
+func (h *Handler) storedParts(r *http.Request, bucket, key, uploadID string) (map[int]objstore.PartInfo, error) {
+	stored := map[int]objstore.PartInfo{}
+	for marker := 0; ; {
+		ps, truncated, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			stored[p.PartNumber] = p
+			marker = p.PartNumber
+		}
+		if !truncated || len(ps) == 0 {
+			return stored, nil
+		}
+	}
+}
+
 // crcPoly is the reflected polynomial of a CRC algorithm.
 func crcPoly(name string) uint64 {
 	switch name {
@@ -371,20 +379,9 @@ func (h *Handler) checkPartChecksums(r *http.Request, bucket, key, uploadID stri
 	if !declared {
 		return nil
 	}
-	stored := map[int]objstore.PartInfo{}
-	marker := 0
-	for {
-		ps, truncated, err := h.store.ListParts(r.Context(), bucket, key, uploadID, marker, 1000)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			stored[p.PartNumber] = p
-			marker = p.PartNumber
-		}
-		if !truncated || len(ps) == 0 {
-			break
-		}
+	stored, err := h.storedParts(r, bucket, key, uploadID)
+	if err != nil {
+		return err
 	}
 	for _, p := range parts {
 		sp, ok := stored[p.PartNumber]

@@ -257,20 +257,28 @@ func (b *bucket) objectFile(key, gen string) string {
 	return filepath.Join(b.dir, objectsName, name[:2], name)
 }
 
+// recordIn returns the index bucket of b in tx and the record of key
+// there (nil if there is none); objstore.ErrNoSuchBucket without the
+// index bucket.
+func recordIn(tx *bolt.Tx, b *bucket, key string) (*bolt.Bucket, *entry, error) {
+	ib := tx.Bucket(indexBucket(b.name))
+	if ib == nil {
+		return nil, nil, objstore.ErrNoSuchBucket
+	}
+	v := ib.Get([]byte(key))
+	if v == nil {
+		return ib, nil, nil
+	}
+	e, err := decodeEntry([]byte(key), v)
+	return ib, e, err
+}
+
 // lookup returns the record of key in b, or nil.
 func (s *Store) lookup(b *bucket, key string) (*entry, error) {
 	var e *entry
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ib := tx.Bucket(indexBucket(b.name))
-		if ib == nil {
-			return objstore.ErrNoSuchBucket
-		}
-		v := ib.Get([]byte(key))
-		if v == nil {
-			return nil
-		}
 		var err error
-		e, err = decodeEntry([]byte(key), v)
+		_, e, err = recordIn(tx, b, key)
 		return err
 	})
 	if err != nil {
@@ -294,17 +302,11 @@ func (e errCondition) Error() string { return e.err.Error() }
 func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions) (old *entry, err error) {
 	rec := encodeEntry(e)
 	err = s.commits.do(func(tx *bolt.Tx) error {
-		old = nil // a shared commit that fails runs this again alone
-		ib := tx.Bucket(indexBucket(b.name))
-		if ib == nil {
-			return objstore.ErrNoSuchBucket
-		}
-		if v := ib.Get([]byte(e.key)); v != nil {
-			cur, err := decodeEntry([]byte(e.key), v)
-			if err != nil {
-				return err
-			}
-			old = cur
+		// (A shared commit that fails runs this again alone: old is set
+		// anew each time.)
+		ib, cur, err := recordIn(tx, b, e.key)
+		if old = cur; err != nil {
+			return err
 		}
 		var cerr error
 		switch {
@@ -336,20 +338,10 @@ func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions) (old 
 // there was none).
 func (s *Store) deleteEntry(b *bucket, key string) (old *entry, err error) {
 	err = s.commits.do(func(tx *bolt.Tx) error {
-		old = nil
-		ib := tx.Bucket(indexBucket(b.name))
-		if ib == nil {
-			return objstore.ErrNoSuchBucket
-		}
-		v := ib.Get([]byte(key))
-		if v == nil {
-			return nil
-		}
-		cur, err := decodeEntry([]byte(key), v)
-		if err != nil {
+		ib, cur, err := recordIn(tx, b, key)
+		if old = cur; err != nil || cur == nil {
 			return err
 		}
-		old = cur
 		return ib.Delete([]byte(key))
 	})
 	if err != nil && !errors.Is(err, objstore.ErrNoSuchBucket) {
