@@ -51,9 +51,15 @@ var subresources = map[string]bool{
 }
 
 // Is reports whether r is signed with SigV2: an "AWS " Authorization
-// header, or an AWSAccessKeyId in the query.
+// header, or, with no Authorization, an AWSAccessKeyId in a query that is
+// not a SigV4 presigned URL's.
 func Is(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Authorization"), "AWS ") || strings.Contains(r.URL.RawQuery, "AWSAccessKeyId=")
+	auth := r.Header.Get("Authorization")
+	if auth != "" {
+		return strings.HasPrefix(auth, "AWS ")
+	}
+	q := r.URL.RawQuery
+	return strings.Contains(q, "AWSAccessKeyId=") && !strings.Contains(q, "X-Amz-Algorithm=") // a SigV4 URL is SigV4's
 }
 
 // Verifier checks SigV2 requests.
