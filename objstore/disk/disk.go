@@ -81,6 +81,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -123,6 +124,9 @@ type Store struct {
 	// stopSweep ends the sweep goroutine, which closes swept when done.
 	stopSweep context.CancelFunc
 	swept     chan struct{}
+	// mappedPages counts the index pages reads touched since their
+	// mappings were last released (see mapped_linux.go).
+	mappedPages atomic.Int64
 
 	// db is the index; commits runs its object writes.
 	db      *bolt.DB

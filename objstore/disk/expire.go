@@ -85,15 +85,24 @@ func (s *Store) sweep(ctx context.Context) int {
 	return removed
 }
 
-// sweepLoop sweeps every interval until ctx is done, then closes s.swept.
+// sweepLoop sweeps every interval, and releases the index's mapped pages
+// every releaseMappedEvery, until ctx is done; then it closes s.swept.
 func (s *Store) sweepLoop(ctx context.Context, every time.Duration) {
 	defer close(s.swept)
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var release <-chan time.Time // nil: never
+	if releaseMappedEvery > 0 {
+		r := time.NewTicker(releaseMappedEvery)
+		defer r.Stop()
+		release = r.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-release:
+			s.releaseMapped()
 		case <-t.C:
 			if s.expiry > 0 {
 				s.sweep(ctx)

@@ -279,6 +279,7 @@ func (s *Store) lookup(b *bucket, key string) (*entry, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		_, e, err = recordIn(tx, b, key)
+		s.touched(tx, 1)
 		return err
 	})
 	if err != nil {
@@ -393,6 +394,7 @@ func (s *Store) ListObjects(ctx context.Context, bucketName string, opts objstor
 			return objstore.ErrNoSuchBucket
 		}
 		res, err = listIndex(ctx, ib.Cursor(), bucketName, opts.Prefix, opts.Delimiter, marker, limit)
+		s.touched(tx, 1+(len(res.Objects)+len(res.CommonPrefixes))/16) // some 16 records a page
 		return err
 	})
 	if err != nil {
