@@ -124,6 +124,10 @@ type Store struct {
 	// stopSweep ends the sweep goroutine, which closes swept when done.
 	stopSweep context.CancelFunc
 	swept     chan struct{}
+	// flushKick wakes the flusher of pending entries (see pending.go),
+	// which flushes them flushAfter later.
+	flushKick  chan struct{}
+	flushAfter time.Duration
 	// mappedPages counts the index pages reads touched since their
 	// mappings were last released (see mapped_linux.go).
 	mappedPages atomic.Int64
@@ -158,6 +162,9 @@ type Options struct {
 	// sweepEvery is how often expired uploads are removed; 0 means
 	// sweepInterval. Tests set it.
 	sweepEvery time.Duration
+	// flushDelay is how long after a small write its file is synced; 0
+	// means the constant flushDelay. Tests set it.
+	flushDelay time.Duration
 }
 
 // DefaultMultipartExpiry is the default [Options.MultipartExpiry]: 7 days.
@@ -220,7 +227,10 @@ func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
 func OpenWith(dir string, opts Options) (*Store, error) {
 	dir = filepath.Clean(dir)
 	s := &Store{dir: dir, tmp: filepath.Join(dir, tmpName), buckets: map[string]*bucket{},
-		clock: opts.Now, expiry: opts.MultipartExpiry, log: opts.Logger}
+		clock: opts.Now, expiry: opts.MultipartExpiry, log: opts.Logger, flushKick: make(chan struct{}, 1), flushAfter: opts.flushDelay}
+	if s.flushAfter <= 0 {
+		s.flushAfter = flushDelay
+	}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -270,11 +280,18 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 }
 
 // Close stops the sweep of expired uploads, waiting for one under way to
-// end, and releases the data directory. The Store must not be used after.
+// end, syncs the files of small objects not synced yet (see pending.go),
+// and releases the data directory. The Store must not be used after.
 func (s *Store) Close() error {
 	if s.stopSweep != nil {
 		s.stopSweep()
 		<-s.swept
+	}
+	s.mu.RLock()
+	open := s.lock != nil
+	s.mu.RUnlock()
+	if open {
+		s.flushPending() // (it takes s.mu)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -315,6 +332,9 @@ func (s *Store) load() error {
 		return fmt.Errorf("disk: open: %w", err)
 	}
 	err = s.loadBuckets(root, dirs, build)
+	if err == nil {
+		err = s.restorePending()
+	}
 	if err == nil {
 		err = s.loadGrants()
 	}

@@ -85,8 +85,10 @@ func (s *Store) sweep(ctx context.Context) int {
 	return removed
 }
 
-// sweepLoop sweeps every interval, and releases the index's mapped pages
-// every releaseMappedEvery, until ctx is done; then it closes s.swept.
+// sweepLoop sweeps every interval, flushes the pending entries flushDelay
+// after a small write (see pending.go) and releases the index's mapped
+// pages every releaseMappedEvery, until ctx is done; then it closes
+// s.swept.
 func (s *Store) sweepLoop(ctx context.Context, every time.Duration) {
 	defer close(s.swept)
 	t := time.NewTicker(every)
@@ -97,10 +99,18 @@ func (s *Store) sweepLoop(ctx context.Context, every time.Duration) {
 		defer r.Stop()
 		release = r.C
 	}
+	var flush <-chan time.Time // nil: no small write to flush
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.flushKick:
+			if flush == nil {
+				flush = time.After(s.flushAfter)
+			}
+		case <-flush:
+			flush = nil
+			s.flushPending()
 		case <-release:
 			s.releaseMapped()
 		case <-t.C:

@@ -44,7 +44,10 @@ import (
 // commit did not happen (the write was never acknowledged), or an old one
 // whose removal did not. They are invisible, and [Store.Check] reports and
 // removes them. A record never names a file that is not whole: the file is
-// fsynced, and its directory entry with it, before the commit.
+// fsynced, and its directory entry with it, before the commit; or, for a
+// small object, the commit also writes the file's bytes to the index,
+// which keeps them until the file is synced and restores the file from
+// them at Open if a crash of the machine lost it (see pending.go).
 //
 // A data directory written before the index existed (or whose index.db is
 // lost) is indexed once from its files at Open, bucket by bucket, which
@@ -299,8 +302,9 @@ func (e errCondition) Error() string { return e.err.Error() }
 // commitEntry makes e the record of its key in b, if opts' conditions
 // hold against the record there, in one transaction, and returns the
 // record it replaced. Concurrent commits share a transaction (and its
-// fsyncs): see committer.
-func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions) (old *entry, err error) {
+// fsyncs): see committer. inline, if not nil, is the bytes of e's file,
+// not yet synced, kept in a pending entry until it is (see pending.go).
+func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions, inline []byte) (old *entry, err error) {
 	rec := encodeEntry(e)
 	err = s.commits.do(func(tx *bolt.Tx) error {
 		// (A shared commit that fails runs this again alone: old is set
@@ -320,6 +324,9 @@ func (s *Store) commitEntry(b *bucket, e *entry, opts objstore.PutOptions) (old 
 		}
 		if cerr != nil {
 			return errCondition{cerr}
+		}
+		if err := setPending(tx, b, e.key, e.gen, inline); err != nil {
+			return err
 		}
 		return ib.Put([]byte(e.key), rec)
 	})
@@ -341,6 +348,9 @@ func (s *Store) deleteEntry(b *bucket, key string) (old *entry, err error) {
 	err = s.commits.do(func(tx *bolt.Tx) error {
 		ib, cur, err := recordIn(tx, b, key)
 		if old = cur; err != nil || cur == nil {
+			return err
+		}
+		if err := setPending(tx, b, key, "", nil); err != nil {
 			return err
 		}
 		return ib.Delete([]byte(key))

@@ -3,10 +3,12 @@
 package disk
 
 import (
+	"os"
 	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
 )
 
 // releaseMappedEvery is how often a Store drops its mappings of the index's
@@ -65,4 +67,15 @@ func (s *Store) release(tx *bolt.Tx) {
 	if size := uintptr(tx.Size()); size > 0 {
 		syscall.Syscall(syscall.SYS_MADVISE, s.db.Info().Data, size, syscall.MADV_DONTNEED)
 	}
+}
+
+// syncFS commits, with syncfs(2), every write to the file system that
+// holds dir: one call instead of an fsync per file.
+func syncFS(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return unix.Syncfs(int(d.Fd()))
 }

@@ -3,6 +3,7 @@
 package disk
 
 import (
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,3 +18,6 @@ func (s *Store) touched(tx *bolt.Tx, pages int) {}
 
 // releaseMapped does nothing here.
 func (s *Store) releaseMapped() {}
+
+// syncFS is not supported here: the flusher fsyncs file by file.
+func syncFS(dir string) error { return errors.ErrUnsupported }

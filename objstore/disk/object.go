@@ -84,7 +84,15 @@ func (s *Store) commitObject(ctx context.Context, b *bucket, f *os.File, h *head
 // commitObjectIf is commitObject with opts' write conditions, checked
 // against the index in the transaction that commits: atomic.
 func (s *Store) commitObjectIf(ctx context.Context, b *bucket, f *os.File, h *header, opts objstore.PutOptions) error {
-	if err := finish(ctx, f, h); err != nil {
+	// A small object's bytes go to the index with its record, and its
+	// file is synced later (see pending.go).
+	var inline []byte
+	if h.Size <= inlineMax {
+		var err error
+		if inline, err = finishInline(ctx, f, h); err != nil {
+			return err
+		}
+	} else if err := finish(ctx, f, h); err != nil {
 		return err
 	}
 	e := h.entry()
@@ -110,16 +118,22 @@ func (s *Store) commitObjectIf(ctx context.Context, b *bucket, f *os.File, h *he
 		discard(f)
 		return fmt.Errorf("disk: commit: %w", err)
 	}
-	// The file's name must be durable before a record names it.
-	if err := syncDir(dir); err != nil {
-		os.Remove(final)
-		return fmt.Errorf("disk: commit: %w", err)
+	// The file's name must be durable before a record names it, or the
+	// index hold the file's bytes.
+	if inline == nil {
+		if err := syncDir(dir); err != nil {
+			os.Remove(final)
+			return fmt.Errorf("disk: commit: %w", err)
+		}
 	}
 	testHook("placed")
-	old, err := s.commitEntry(b, e, opts)
+	old, err := s.commitEntry(b, e, opts, inline)
 	if err != nil {
 		os.Remove(final)
 		return err
+	}
+	if inline != nil {
+		s.kickFlush()
 	}
 	testHook("committed")
 	b.removeReplaced(old, e)

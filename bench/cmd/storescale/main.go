@@ -38,6 +38,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -363,6 +364,19 @@ func listInProcess(dir, prefix string) error {
 // its parent closes stdin... or 30 minutes.
 func runServer(dir string) error {
 	ctx := context.Background()
+	if path := os.Getenv("STORESCALE_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	local, err := stack.OpenLocal(ctx, stack.LocalConfig{Dir: dir, Bucket: bucket, Credentials: creds, MultipartExpiry: -1})
 	if err != nil {
 		return err
