@@ -203,9 +203,7 @@ func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 	bucket, _ := bucketKey(r)
 	err := h.store.DeleteBucket(r.Context(), bucket)
 	h.forgetCORS(bucket)
-	h.aclCache.mu.Lock()
-	delete(h.aclCache.acls, bucket)
-	h.aclCache.mu.Unlock()
+	h.aclCache.forget(bucket)
 	return noContent(w, err)
 }
 
