@@ -122,22 +122,22 @@ func (h *Handler) forgetCORS(bucket string) {
 	h.corsCache.forget(bucket)
 }
 
-// configs is the store's BucketConfigs, or a NotImplemented error.
-func (h *Handler) configs() (objstore.BucketConfigs, error) {
+// corsConfigs returns the store's BucketConfigs, or a NotImplemented
+// error, and the bucket of the ?cors request r.
+func (h *Handler) corsConfigs(r *http.Request) (objstore.BucketConfigs, string, error) {
 	bc, ok := h.store.(objstore.BucketConfigs)
 	if !ok {
-		return nil, notImplemented("?cors")
+		return nil, "", notImplemented("?cors")
 	}
-	return bc, nil
+	return bc, bucketOf(r), nil
 }
 
 // putBucketCors is PutBucketCors: PUT /bucket?cors.
 func (h *Handler) putBucketCors(w http.ResponseWriter, r *http.Request) error {
-	bc, err := h.configs()
+	bc, bucket, err := h.corsConfigs(r)
 	if err != nil {
 		return err
 	}
-	bucket, _ := bucketKey(r)
 	var cfg corsConfiguration
 	if err := readCheckedXML(r, &cfg); err != nil {
 		if err == errEmptyBody {
@@ -167,11 +167,10 @@ func (h *Handler) putBucketCors(w http.ResponseWriter, r *http.Request) error {
 
 // getBucketCors is GetBucketCors: GET /bucket?cors.
 func (h *Handler) getBucketCors(w http.ResponseWriter, r *http.Request) error {
-	bc, err := h.configs()
+	bc, bucket, err := h.corsConfigs(r)
 	if err != nil {
 		return err
 	}
-	bucket, _ := bucketKey(r)
 	doc, err := bc.GetBucketConfig(r.Context(), bucket, corsConfigName)
 	if errors.Is(err, objstore.ErrNoSuchConfig) {
 		return s3err.New(s3err.NoSuchCORSConfiguration, "The CORS configuration does not exist").With("BucketName", bucket)
@@ -188,11 +187,10 @@ func (h *Handler) getBucketCors(w http.ResponseWriter, r *http.Request) error {
 
 // deleteBucketCors is DeleteBucketCors: DELETE /bucket?cors.
 func (h *Handler) deleteBucketCors(w http.ResponseWriter, r *http.Request) error {
-	bc, err := h.configs()
+	bc, bucket, err := h.corsConfigs(r)
 	if err != nil {
 		return err
 	}
-	bucket, _ := bucketKey(r)
 	err = bc.DeleteBucketConfig(r.Context(), bucket, corsConfigName)
 	h.forgetCORS(bucket)
 	return noContent(w, err)
