@@ -261,6 +261,19 @@ func OpenLocal(ctx context.Context, cfg LocalConfig) (*Local, error) {
 // server is shut down.
 func (l *Local) Serve(ln net.Listener) error { return l.Server.Serve(s3server.Listener(ln)) }
 
+// ServeLoopback serves the store, in the background, on an ephemeral port
+// of 127.0.0.1: its URL ("http://127.0.0.1:PORT"), and the channel Serve's
+// error comes on once it stops.
+func (l *Local) ServeLoopback() (endpoint string, errc <-chan error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	c := make(chan error, 1)
+	go func() { c <- l.Serve(ln) }()
+	return "http://" + ln.Addr().String(), c, nil
+}
+
 // Backend returns the issuer backend of the store's bucket, with a
 // presigner for the store at endpoint, the URL clients reach it at (such
 // as "http://127.0.0.1:9000"); timeout is that of [issuer.Backend]. Its

@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -368,13 +367,11 @@ func runServer(dir string) error {
 		return err
 	}
 	defer local.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	endpoint, errc, err := local.ServeLoopback()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- local.Serve(ln) }()
+	fmt.Println(endpoint)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	select {

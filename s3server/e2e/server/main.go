@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"time"
 
@@ -50,15 +49,13 @@ func run(env *e2eproc.Env, bucket string) error {
 		return err
 	}
 	defer local.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	endpoint, errc, err := local.ServeLoopback()
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- local.Serve(ln) }()
 
 	line, err := json.Marshal(map[string]any{
-		"endpoint": "http://" + ln.Addr().String(), "region": s3server.DefaultRegion, "bucket": bucket,
+		"endpoint": endpoint, "region": s3server.DefaultRegion, "bucket": bucket,
 		"accessKeyId": creds.AccessKeyID, "secretAccessKey": creds.SecretAccessKey,
 		"dir": env.Dir, "pid": os.Getpid(),
 	})
