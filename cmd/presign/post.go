@@ -85,14 +85,13 @@ type postFlags struct {
 func (f *postFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("post")
 	f.signFlags.register(fs, outputJSON)
-	fs.StringVar(&f.contentType, "content-type", "", "")
-	fs.StringVar(&f.contentTypePrefix, "content-type-prefix", "", "")
-	fs.StringVar(&f.maxSize, "max-size", "", "")
-	fs.StringVar(&f.minSize, "min-size", "", "")
-	fs.Var(&f.fields, "field", "")
-	fs.Var(&f.conditions, "condition", "")
-	fs.StringVar(&f.successStatus, "success-status", "", "")
-	fs.StringVar(&f.redirect, "redirect", "", "")
+	defineFlags(fs, flagVars{
+		strings: map[string]*string{
+			"content-type": &f.contentType, "content-type-prefix": &f.contentTypePrefix,
+			"max-size": &f.maxSize, "min-size": &f.minSize, "success-status": &f.successStatus, "redirect": &f.redirect,
+		},
+		lists: map[string]*listFlag{"field": &f.fields, "condition": &f.conditions},
+	})
 	return fs
 }
 

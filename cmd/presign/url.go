@@ -111,22 +111,16 @@ type urlFlags struct {
 func (f *urlFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("url")
 	f.signFlags.register(fs, outputURL)
-	fs.BoolVar(&f.dualstack, "dualstack", false, "")
-	fs.BoolVar(&f.accelerate, "accelerate", false, "")
-	fs.StringVar(&f.regionSet, "region-set", "", "")
-	fs.StringVar(&f.contentType, "content-type", "", "")
-	fs.StringVar(&f.contentLength, "content-length", "", "")
-	fs.StringVar(&f.checksumFile, "checksum-sha256", "", "")
-	fs.Var(&f.metadata, "metadata", "")
-	fs.Var(&f.header, "header", "")
-	fs.StringVar(&f.versionID, "version-id", "", "")
-	fs.StringVar(&f.uploadID, "upload-id", "", "")
-	fs.StringVar(&f.partNumber, "part-number", "", "")
-	fs.StringVar(&f.responseContentDisposition, "response-content-disposition", "", "")
-	fs.StringVar(&f.responseContentType, "response-content-type", "", "")
-	fs.Var(&f.signable, "signable", "")
-	fs.Var(&f.unhoist, "unhoist", "")
-	fs.Var(&f.hoist, "hoist", "")
+	defineFlags(fs, flagVars{
+		strings: map[string]*string{
+			"content-type": &f.contentType, "content-length": &f.contentLength, "checksum-sha256": &f.checksumFile,
+			"version-id": &f.versionID, "upload-id": &f.uploadID, "part-number": &f.partNumber,
+			"response-content-disposition": &f.responseContentDisposition, "response-content-type": &f.responseContentType,
+			"region-set": &f.regionSet,
+		},
+		bools: map[string]*bool{"dualstack": &f.dualstack, "accelerate": &f.accelerate},
+		lists: map[string]*listFlag{"metadata": &f.metadata, "header": &f.header, "signable": &f.signable, "unhoist": &f.unhoist, "hoist": &f.hoist},
+	})
 	return fs
 }
 
