@@ -21,7 +21,7 @@ import (
 	"github.com/presign-dev/presign/sigv4"
 )
 
-const urlUsage = `Usage: presign url [METHOD|OPERATION] s3://BUCKET/KEY [flags]
+var urlUsage = `Usage: presign url [METHOD|OPERATION] s3://BUCKET/KEY [flags]
 
 Prints a presigned URL that lets whoever holds it do one S3 operation until
 it expires, without credentials of their own. Flags may come before or after
@@ -37,13 +37,7 @@ Access Point's ARN: s3://arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap/KEY.
 Flags:
   --expires D            lifetime: a Go duration (15m, 1h30m), seconds (900) or
                          days (7d); 1s to 7d, whole seconds; default 15m
-  --region R             the bucket's region; default AWS_REGION or the profile's
-  --profile P            the AWS profile to take credentials and region from
-  --endpoint URL         a custom endpoint (MinIO, Ceph, ...): http://127.0.0.1:9000
-                         default: AWS_ENDPOINT_URL_S3, the profile's services
-                         section, AWS_ENDPOINT_URL or the profile's endpoint_url
-  --path-style           name the bucket in the path, not in the host name
-  --region-set R         sign with SigV4a for the regions R (comma-separated, * for
+` + awsFlagsUsage(22) + `  --region-set R         sign with SigV4a for the regions R (comma-separated, * for
                          all), as Multi-Region Access Points need; an MRAP ARN as
                          the bucket implies --region-set '*'
   --dualstack            use the IPv4+IPv6 endpoints
@@ -208,11 +202,8 @@ func (f *urlFlags) request(pos []string) (*urlRequest, error) {
 			return nil, err
 		}
 		r.op, pos = op, pos[1:]
-	default:
-		return nil, usageErrorf("give [METHOD] s3://BUCKET/KEY and flags; quote a key with spaces",
-			"too many arguments: %q", strings.Join(pos, " "))
 	}
-	bucket, key, err := parseS3URL(pos[0])
+	bucket, key, err := objectArg(pos, "give [METHOD] s3://BUCKET/KEY and flags; quote a key with spaces")
 	if err != nil {
 		return nil, err
 	}
@@ -352,6 +343,15 @@ func parseOperation(s string) (presign.Operation, error) {
 	}
 	return "", usageErrorf("use GET, PUT, HEAD, DELETE or an operation: "+joinOps(presign.Operations),
 		"unknown method %q", s)
+}
+
+// objectArg parses pos, the one s3://BUCKET/KEY argument left of a
+// command line; more than one is a usage error with hint.
+func objectArg(pos []string, hint string) (bucket, key string, err error) {
+	if len(pos) > 1 {
+		return "", "", usageErrorf(hint, "too many arguments: %q", strings.Join(pos, " "))
+	}
+	return parseS3URL(pos[0])
 }
 
 // parseS3URL splits s3://bucket/key. The key is taken literally.
