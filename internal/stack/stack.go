@@ -261,17 +261,23 @@ func OpenLocal(ctx context.Context, cfg LocalConfig) (*Local, error) {
 // server is shut down.
 func (l *Local) Serve(ln net.Listener) error { return l.Server.Serve(s3server.Listener(ln)) }
 
-// ServeLoopback serves the store, in the background, on an ephemeral port
-// of 127.0.0.1: its URL ("http://127.0.0.1:PORT"), and the channel Serve's
-// error comes on once it stops.
-func (l *Local) ServeLoopback() (endpoint string, errc <-chan error, err error) {
+// OpenLoopback opens the store of cfg, as OpenLocal does, and serves it
+// in the background on an ephemeral port of 127.0.0.1: the store, its URL
+// ("http://127.0.0.1:PORT"), and the channel Serve's error comes on once
+// it stops. The caller closes the store.
+func OpenLoopback(ctx context.Context, cfg LocalConfig) (l *Local, endpoint string, errc <-chan error, err error) {
+	l, err = OpenLocal(ctx, cfg)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		l.Close()
+		return nil, "", nil, err
 	}
 	c := make(chan error, 1)
 	go func() { c <- l.Serve(ln) }()
-	return "http://" + ln.Addr().String(), c, nil
+	return l, "http://" + ln.Addr().String(), c, nil
 }
 
 // Backend returns the issuer backend of the store's bucket, with a

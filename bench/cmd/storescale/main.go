@@ -362,15 +362,11 @@ func listInProcess(dir, prefix string) error {
 // its parent closes stdin... or 30 minutes.
 func runServer(dir string) error {
 	ctx := context.Background()
-	local, err := stack.OpenLocal(ctx, stack.LocalConfig{Dir: dir, Bucket: bucket, Credentials: creds, MultipartExpiry: -1})
+	local, endpoint, errc, err := stack.OpenLoopback(ctx, stack.LocalConfig{Dir: dir, Bucket: bucket, Credentials: creds, MultipartExpiry: -1})
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	endpoint, errc, err := local.ServeLoopback()
-	if err != nil {
-		return err
-	}
 	fmt.Println(endpoint)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)

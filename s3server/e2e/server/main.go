@@ -44,15 +44,11 @@ func run(env *e2eproc.Env, bucket string) error {
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
 		creds = sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
 	}
-	local, err := stack.OpenLocal(env.Ctx, stack.LocalConfig{Dir: env.Dir, Bucket: bucket, Credentials: creds, Logger: env.Log})
+	local, endpoint, errc, err := stack.OpenLoopback(env.Ctx, stack.LocalConfig{Dir: env.Dir, Bucket: bucket, Credentials: creds, Logger: env.Log})
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	endpoint, errc, err := local.ServeLoopback()
-	if err != nil {
-		return err
-	}
 
 	line, err := json.Marshal(map[string]any{
 		"endpoint": endpoint, "region": s3server.DefaultRegion, "bucket": bucket,
