@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path"
@@ -431,11 +429,11 @@ func fileSHA256(name string) (string, error) {
 		return "", &cliError{msg: "--checksum-sha256: " + err.Error(), hint: "give the path of the file to upload", err: err}
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	sum, err := sha256Of(f)
+	if err != nil {
 		return "", &cliError{msg: "--checksum-sha256: " + err.Error(), hint: "give the path of a readable file", err: err}
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+	return base64.StdEncoding.EncodeToString(sum), nil
 }
 
 // downloadName is the file name curl saves an object in: the key's last
