@@ -275,7 +275,7 @@ func (h *Handler) listObjects(w http.ResponseWriter, r *http.Request, v2 bool) e
 		return err
 	}
 	opts := objstore.ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
-	res := listBucketResult{Name: bucket, Prefix: opts.Prefix, Delimiter: opts.Delimiter, MaxKeys: maxKeys, EncodingType: enc}
+	res := listBucketResult{Name: bucket, Prefix: opts.Prefix, listPageElems: listPageElems{MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}}
 	if v2 {
 		opts.StartAfter = q.Get("start-after")
 		opts.ContinuationToken = q.Get("continuation-token")
@@ -469,19 +469,16 @@ func (h *Handler) getBucketVersioning(w http.ResponseWriter, r *http.Request) er
 
 // listVersionsResult is the ListObjectVersions answer.
 type listVersionsResult struct {
-	XMLName             xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
-	Name                string         `xml:"Name"`
-	Prefix              string         `xml:"Prefix"`
-	KeyMarker           string         `xml:"KeyMarker"`
-	VersionIDMarker     string         `xml:"VersionIdMarker"`
-	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
-	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
-	MaxKeys             int            `xml:"MaxKeys"`
-	Delimiter           string         `xml:"Delimiter,omitempty"`
-	EncodingType        string         `xml:"EncodingType,omitempty"`
-	IsTruncated         bool           `xml:"IsTruncated"`
-	Versions            []versionElem  `xml:"Version"`
-	CommonPrefixes      []commonPrefix `xml:"CommonPrefixes"`
+	XMLName             xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
+	Name                string   `xml:"Name"`
+	Prefix              string   `xml:"Prefix"`
+	KeyMarker           string   `xml:"KeyMarker"`
+	VersionIDMarker     string   `xml:"VersionIdMarker"`
+	NextKeyMarker       string   `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string   `xml:"NextVersionIdMarker,omitempty"`
+	listPageElems
+	Versions       []versionElem  `xml:"Version"`
+	CommonPrefixes []commonPrefix `xml:"CommonPrefixes"`
 }
 
 type versionElem struct {
@@ -517,7 +514,7 @@ func (h *Handler) listObjectVersions(w http.ResponseWriter, r *http.Request) err
 	}
 	opts := objstore.ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys, StartAfter: keyMarker}
 	res := listVersionsResult{Name: bucket, Prefix: opts.Prefix, KeyMarker: keyMarker, VersionIDMarker: vidMarker,
-		MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}
+		listPageElems: listPageElems{MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}}
 	if enc == "url" {
 		res.Prefix, res.Delimiter, res.KeyMarker = encode(res.Prefix), encode(res.Delimiter), encode(res.KeyMarker)
 	}
