@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/presign-dev/presign/objstore"
 )
 
 // Addressing selects how the bucket is named in a URL.
@@ -71,19 +73,8 @@ func dnsSuffix(region string) string {
 // TLS host name: 3 to 63 lower-case letters, digits and hyphens, starting
 // and ending with a letter or digit, and not an IP address.
 func virtualHostable(bucket string) bool {
-	if len(bucket) < 3 || len(bucket) > 63 {
-		return false
-	}
-	for i := 0; i < len(bucket); i++ {
-		c := bucket[i]
-		switch {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		case c == '-' && i > 0 && i < len(bucket)-1:
-		default:
-			return false
-		}
-	}
-	return net.ParseIP(bucket) == nil
+	// Without dots, a name S3 takes is one such label, and no IP address.
+	return !strings.Contains(bucket, ".") && objstore.CheckBucketName(bucket) == nil
 }
 
 // dnsCompatible is botocore's check: like virtualHostable, but dots are

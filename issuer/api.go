@@ -844,17 +844,13 @@ func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
 		// checksum, kept a header so storage checks it): storage refuses
 		// any other type, size or content.
 		in := &presign.Input{Bucket: s.backend.Bucket, Key: key, ContentType: u.ContentType, ContentLength: u.Size, ChecksumSHA256: u.ChecksumSHA256}
-		id, q, err := s.newGrant(r, u.grantLimits, now.Add(d))
-		if err != nil {
-			return nil, err
-		}
-		o := presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q}
+		var o presign.Options
 		if u.ChecksumSHA256 != "" {
 			o.UnhoistableHeaders = []string{"x-amz-checksum-sha256"}
 		}
-		res, err := s.backend.urls(presign.PutObject).Presign(r.Context(), presign.PutObject, in, o)
+		res, id, err := s.presignGranted(r, presign.PutObject, in, u.grantLimits, now, d, o)
 		if err != nil {
-			return nil, s.presignErr(err)
+			return nil, err
 		}
 		s.issued(r, "PutObject", key, res.Expires)
 		return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Grant: id, Expiry: expiry(res.Expires, now)}, nil
@@ -874,6 +870,22 @@ func (s *Server) upload(r *request, u *uploadRequest) (any, error) {
 		return &UploadResponse{Key: key, Method: http.MethodPost, URL: form.URL, Fields: form.Fields, Expiry: expiry(form.Expires, now)}, nil
 	}
 	return nil, invalidField("method", "method %q is not PUT or POST", u.Method)
+}
+
+// presignGranted presigns op on in, for d from now, under a new grant
+// with limits: the URL and its grant's id. It sets o's expiry, signing
+// time, cap and grant query; o may set more.
+func (s *Server) presignGranted(r *request, op presign.Operation, in *presign.Input, limits grantLimits, now time.Time, d time.Duration, o presign.Options) (presign.Result, string, error) {
+	id, q, err := s.newGrant(r, limits, now.Add(d))
+	if err != nil {
+		return presign.Result{}, "", err
+	}
+	o.Expires, o.SigningTime, o.CapToCredentials, o.Query = d, now, true, q
+	res, err := s.backend.urls(op).Presign(r.Context(), op, in, o)
+	if err != nil {
+		return res, "", s.presignErr(err)
+	}
+	return res, id, nil
 }
 
 // presignErr turns a presigning failure into an API error; such failures
@@ -926,13 +938,9 @@ func (s *Server) download(r *request, d *downloadRequest) (any, error) {
 		}
 	}
 	now := s.now()
-	id, q, err := s.newGrant(r, d.grantLimits, now.Add(exp))
+	res, id, err := s.presignGranted(r, presign.GetObject, in, d.grantLimits, now, exp, presign.Options{})
 	if err != nil {
 		return nil, err
-	}
-	res, err := s.backend.urls(presign.GetObject).Presign(r.Context(), presign.GetObject, in, presign.Options{Expires: exp, SigningTime: now, CapToCredentials: true, Query: q})
-	if err != nil {
-		return nil, s.presignErr(err)
 	}
 	s.issued(r, "GetObject", d.Key, res.Expires)
 	return &DownloadResponse{Key: d.Key, Method: res.Method, URL: res.URL, Grant: id, Expiry: expiry(res.Expires, now)}, nil
@@ -1143,15 +1151,11 @@ func (s *Server) multipartParts(r *request, t *uploadToken, body *partsRequest) 
 			return nil, invalidField("partNumbers", "part number %d is out of range: this upload has parts 1 to %d", n, t.partCount())
 		}
 		size := t.partLength(n)
-		id, q, err := s.newGrant(r, grantLimits{}, now.Add(d))
+		res, id, err := s.presignGranted(r, presign.UploadPart, &presign.Input{
+			Bucket: s.backend.Bucket, Key: t.Key, UploadID: t.UploadID, PartNumber: n, ContentLength: &size,
+		}, grantLimits{}, now, d, presign.Options{})
 		if err != nil {
 			return nil, err
-		}
-		res, err := s.backend.urls(presign.UploadPart).Presign(r.Context(), presign.UploadPart, &presign.Input{
-			Bucket: s.backend.Bucket, Key: t.Key, UploadID: t.UploadID, PartNumber: n, ContentLength: &size,
-		}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
-		if err != nil {
-			return nil, s.presignErr(err)
 		}
 		out.Parts = append(out.Parts, PartURL{PartNumber: n, URL: res.URL, Headers: headerMap(res.Header), Grant: id})
 		out.ExpiresAt = res.Expires.UTC()
@@ -1319,13 +1323,9 @@ func (s *Server) presignURL(r *request, p *presignRequest) (any, error) {
 		return nil, err
 	}
 	now := s.now()
-	id, q, err := s.newGrant(r, p.grantLimits, now.Add(d))
+	res, id, err := s.presignGranted(r, op, in, p.grantLimits, now, d, presign.Options{})
 	if err != nil {
 		return nil, err
-	}
-	res, err := s.backend.urls(op).Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
-	if err != nil {
-		return nil, s.presignErr(err)
 	}
 	s.issued(r, string(op), p.Key, res.Expires)
 	return &PresignResponse{Key: p.Key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), SignedHeaders: res.SignedHeaders,

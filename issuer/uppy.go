@@ -292,17 +292,9 @@ func partNumber(field, v string) (int, error) {
 
 // signPart presigns the upload of one part of any size (S3 allows 5 GiB).
 func (s *Server) signPart(r *request, key, uploadID string, n int, d time.Duration, now time.Time) (presign.Result, string, error) {
-	id, q, err := s.newGrant(r, grantLimits{}, now.Add(d))
-	if err != nil {
-		return presign.Result{}, "", err
-	}
-	res, err := s.backend.urls(presign.UploadPart).Presign(r.Context(), presign.UploadPart, &presign.Input{
+	return s.presignGranted(r, presign.UploadPart, &presign.Input{
 		Bucket: s.backend.Bucket, Key: key, UploadID: uploadID, PartNumber: n,
-	}, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: q})
-	if err != nil {
-		return res, "", s.presignErr(err)
-	}
-	return res, id, nil
+	}, grantLimits{}, now, d, presign.Options{})
 }
 
 // PartURLResponse is the answer to GET /s3/multipart/{id}/{part}.
@@ -543,13 +535,9 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 			// No limit below S3's own for one PUT: a PUT URL, its
 			// Content-Type signed, which the plugin sends as given.
 			in := &presign.Input{Bucket: s.backend.Bucket, Key: key, ContentType: typ}
-			id, gq, err := s.newGrant(r, grantLimits{}, now.Add(d))
+			res, id, err := s.presignGranted(r, presign.PutObject, in, grantLimits{}, now, d, presign.Options{})
 			if err != nil {
 				return nil, err
-			}
-			res, err := s.backend.urls(presign.PutObject).Presign(r.Context(), presign.PutObject, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: gq})
-			if err != nil {
-				return nil, s.presignErr(err)
 			}
 			s.issued(r, string(presign.PutObject), key, res.Expires)
 			return &UploadResponse{Key: key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Grant: id, Expiry: expiry(res.Expires, now)}, nil
@@ -631,13 +619,9 @@ func (s *Server) uppySign(r *request, q *signRequest) (any, error) {
 		tok := s.seal(completeKind, &completeToken{holder: holder{Client: c.Name, KeyHash: c.KeySHA256, Expires: exp.Unix()}, Key: q.Key, UploadID: q.UploadID})
 		return &UploadResponse{Key: q.Key, Method: http.MethodPost, URL: s.origin(r.Request) + "/v1/uppy/complete/" + tok, Expiry: expiry(exp, now)}, nil
 	}
-	id, gq, err := s.newGrant(r, grantLimits{}, now.Add(d))
+	res, id, err := s.presignGranted(r, op, in, grantLimits{}, now, d, presign.Options{})
 	if err != nil {
 		return nil, err
-	}
-	res, err := s.backend.urls(op).Presign(r.Context(), op, in, presign.Options{Expires: d, SigningTime: now, CapToCredentials: true, Query: gq})
-	if err != nil {
-		return nil, s.presignErr(err)
 	}
 	s.issued(r, string(op), q.Key, res.Expires)
 	return &UploadResponse{Key: q.Key, Method: res.Method, URL: res.URL, Headers: headerMap(res.Header), Grant: id, Expiry: expiry(res.Expires, now)}, nil

@@ -3,10 +3,8 @@ package s3server
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/presign-dev/presign/objstore"
 	"github.com/presign-dev/presign/s3err"
@@ -43,40 +41,18 @@ func cannedACL(v string) (string, error) {
 		With("ArgumentName", "x-amz-acl").With("ArgumentValue", v)
 }
 
-// bucketACLs caches the buckets' canned ACLs.
-type bucketACLs struct {
-	mu   sync.Mutex
-	acls map[string]string
-}
-
 // bucketACL returns the canned ACL of bucket ("private" when none is set
 // or the store keeps none).
 func (h *Handler) bucketACL(ctx context.Context, bucket string) string {
-	bc, ok := h.store.(objstore.BucketConfigs)
-	if !ok || bucket == "" {
+	acl, ok := h.aclCache.lookup(ctx, h.store, bucket, aclConfigName, func(doc []byte, found bool) string {
+		if !found {
+			return aclPrivate
+		}
+		return string(doc)
+	})
+	if !ok {
 		return aclPrivate
 	}
-	h.aclCache.mu.Lock()
-	acl, cached := h.aclCache.acls[bucket]
-	h.aclCache.mu.Unlock()
-	if cached {
-		return acl
-	}
-	doc, err := bc.GetBucketConfig(ctx, bucket, aclConfigName)
-	switch {
-	case err == nil:
-		acl = string(doc)
-	case errors.Is(err, objstore.ErrNoSuchConfig), errors.Is(err, objstore.ErrNoSuchBucket):
-		acl = aclPrivate
-	default:
-		return aclPrivate // not cached: asked again next time
-	}
-	h.aclCache.mu.Lock()
-	if h.aclCache.acls == nil || len(h.aclCache.acls) > 10000 {
-		h.aclCache.acls = map[string]string{}
-	}
-	h.aclCache.acls[bucket] = acl
-	h.aclCache.mu.Unlock()
 	return acl
 }
 
@@ -95,9 +71,7 @@ func (h *Handler) setACL(ctx context.Context, bucket, acl string) error {
 	} else {
 		err = bc.PutBucketConfig(ctx, bucket, aclConfigName, []byte(acl))
 	}
-	h.aclCache.mu.Lock()
-	delete(h.aclCache.acls, bucket)
-	h.aclCache.mu.Unlock()
+	h.aclCache.forget(bucket)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package s3server
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -51,35 +52,77 @@ func (h *Handler) listBuckets(w http.ResponseWriter, r *http.Request) error {
 	return writeXML(w, http.StatusOK, &res)
 }
 
-// getBucket is GET /bucket: ListObjectsV2, ListObjects, GetBucketLocation
-// or ListMultipartUploads, by the query.
-func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	switch sub := subresource(q); sub {
-	case "":
-	case "location":
-		return h.getBucketLocation(w, r)
-	case "uploads":
-		return h.listMultipartUploads(w, r)
-	case "versioning":
-		return h.getBucketVersioning(w, r)
-	case "versions":
-		return h.listObjectVersions(w, r)
-	case "cors":
-		return h.getBucketCors(w, r)
-	case "acl":
-		return h.getBucketACL(w, r)
-	case "encryption":
-		// The store encrypts nothing, so a bucket has no default
-		// encryption, and says so as S3 did for buckets without one.
-		if _, err := h.store.HeadBucket(r.Context(), bucketOf(r)); err != nil {
-			return err
-		}
-		return s3err.New(s3err.NoSSEConfiguration, "The server side encryption configuration was not found").With("BucketName", bucketOf(r))
-	default:
-		return notImplemented("?" + sub)
+// bucketRoute is the handler of one bucket subresource.
+type bucketRoute = func(*Handler, http.ResponseWriter, *http.Request) error
+
+// Each method's bucket subresources: a subresource missing from its
+// method's table is NotImplemented.
+var (
+	getBucketRoutes = map[string]bucketRoute{
+		"location":   (*Handler).getBucketLocation,
+		"uploads":    (*Handler).listMultipartUploads,
+		"versioning": (*Handler).getBucketVersioning,
+		"versions":   (*Handler).listObjectVersions,
+		"cors":       (*Handler).getBucketCors,
+		"acl":        (*Handler).getBucketACL,
+		"encryption": (*Handler).getBucketEncryption,
 	}
-	return h.listObjects(w, r, q.Get("list-type") == "2")
+	putBucketRoutes = map[string]bucketRoute{
+		"cors":       (*Handler).putBucketCors,
+		"acl":        (*Handler).putBucketACL,
+		"encryption": (*Handler).putBucketEncryption,
+	}
+	deleteBucketRoutes = map[string]bucketRoute{
+		"cors":       (*Handler).deleteBucketCors,
+		"encryption": (*Handler).deleteBucketEncryption,
+	}
+)
+
+// serveSubresource serves r by its route in routes when its query names a
+// bucket subresource, or refuses it as NotImplemented when routes has
+// none; it reports whether it answered r.
+func (h *Handler) serveSubresource(w http.ResponseWriter, r *http.Request, routes map[string]bucketRoute) (bool, error) {
+	sub := subresource(r.URL.Query())
+	if sub == "" {
+		return false, nil
+	}
+	if serve, ok := routes[sub]; ok {
+		return true, serve(h, w, r)
+	}
+	return true, notImplemented("?" + sub)
+}
+
+// getBucket is GET /bucket: ListObjectsV2, ListObjects, or a bucket
+// subresource (GetBucketLocation, ListMultipartUploads, ...), by the query.
+func (h *Handler) getBucket(w http.ResponseWriter, r *http.Request) error {
+	if done, err := h.serveSubresource(w, r, getBucketRoutes); done {
+		return err
+	}
+	return h.listObjects(w, r, r.URL.Query().Get("list-type") == "2")
+}
+
+// getBucketEncryption is GetBucketEncryption: the store encrypts nothing,
+// so a bucket has no default encryption, and says so as S3 did for
+// buckets without one.
+func (h *Handler) getBucketEncryption(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.store.HeadBucket(r.Context(), bucketOf(r)); err != nil {
+		return err
+	}
+	return s3err.New(s3err.NoSSEConfiguration, "The server side encryption configuration was not found").With("BucketName", bucketOf(r))
+}
+
+// putBucketEncryption is PutBucketEncryption, which this store refuses.
+func (h *Handler) putBucketEncryption(w http.ResponseWriter, r *http.Request) error {
+	return s3err.New(s3err.NotImplemented, "A header or query you provided implies functionality that is not implemented: this store does not encrypt objects, so it takes no default bucket encryption (?encryption).")
+}
+
+// deleteBucketEncryption is DeleteBucketEncryption: there is none to
+// delete.
+func (h *Handler) deleteBucketEncryption(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.store.HeadBucket(r.Context(), bucketOf(r)); err != nil {
+		return err
+	}
+	return noContent(w, nil)
 }
 
 // getBucketLocation is GetBucketLocation: GET /bucket?location.
@@ -126,16 +169,8 @@ func noContent(w http.ResponseWriter, err error) error {
 // CreateBucketConfiguration whose LocationConstraint must be the server's
 // region.
 func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
-	switch sub := subresource(r.URL.Query()); sub {
-	case "":
-	case "cors":
-		return h.putBucketCors(w, r)
-	case "acl":
-		return h.putBucketACL(w, r)
-	case "encryption":
-		return s3err.New(s3err.NotImplemented, "A header or query you provided implies functionality that is not implemented: this store does not encrypt objects, so it takes no default bucket encryption (?encryption).")
-	default:
-		return notImplemented("?" + sub)
+	if done, err := h.serveSubresource(w, r, putBucketRoutes); done {
+		return err
 	}
 	acl, err := cannedACL(r.Header.Get("X-Amz-Acl"))
 	if err != nil {
@@ -162,24 +197,13 @@ func (h *Handler) putBucket(w http.ResponseWriter, r *http.Request) error {
 
 // deleteBucket is DeleteBucket: DELETE /bucket.
 func (h *Handler) deleteBucket(w http.ResponseWriter, r *http.Request) error {
-	switch sub := subresource(r.URL.Query()); sub {
-	case "":
-	case "cors":
-		return h.deleteBucketCors(w, r)
-	case "encryption":
-		if _, err := h.store.HeadBucket(r.Context(), bucketOf(r)); err != nil {
-			return err
-		}
-		return noContent(w, nil) // there is none to delete
-	default:
-		return notImplemented("?" + sub)
+	if done, err := h.serveSubresource(w, r, deleteBucketRoutes); done {
+		return err
 	}
 	bucket, _ := bucketKey(r)
 	err := h.store.DeleteBucket(r.Context(), bucket)
 	h.forgetCORS(bucket)
-	h.aclCache.mu.Lock()
-	delete(h.aclCache.acls, bucket)
-	h.aclCache.mu.Unlock()
+	h.aclCache.forget(bucket)
 	return noContent(w, err)
 }
 
@@ -215,21 +239,43 @@ func maxKeysParam(q url.Values, name string) (int, error) {
 	return min(n, 1000), nil
 }
 
+// listParams parses the max-keys and encoding-type parameters of a
+// listing, and returns how its keys are written: by urlEncodeKey with
+// encoding-type=url, else as they are.
+func listParams(q url.Values) (maxKeys int, enc string, encode func(string) string, err error) {
+	if maxKeys, err = maxKeysParam(q, "max-keys"); err != nil {
+		return 0, "", nil, err
+	}
+	switch enc = q.Get("encoding-type"); enc {
+	case "":
+		return maxKeys, enc, func(s string) string { return s }, nil
+	case "url":
+		return maxKeys, enc, urlEncodeKey, nil
+	}
+	return 0, "", nil, s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request").
+		With("ArgumentName", "encoding-type").With("ArgumentValue", enc)
+}
+
+// listPage lists a page of bucket by opts; with MaxKeys 0 it lists
+// nothing, but still checks that the bucket exists.
+func (h *Handler) listPage(ctx context.Context, bucket string, opts objstore.ListOptions) (objstore.ListResult, error) {
+	if opts.MaxKeys > 0 {
+		return h.store.ListObjects(ctx, bucket, opts)
+	}
+	_, err := h.store.HeadBucket(ctx, bucket)
+	return objstore.ListResult{}, err
+}
+
 // listObjects is ListObjectsV2 (v2) or ListObjects.
 func (h *Handler) listObjects(w http.ResponseWriter, r *http.Request, v2 bool) error {
 	bucket, _ := bucketKey(r)
 	q := r.URL.Query()
-	maxKeys, err := maxKeysParam(q, "max-keys")
+	maxKeys, enc, encode, err := listParams(q)
 	if err != nil {
 		return err
 	}
-	enc := q.Get("encoding-type")
-	if enc != "" && enc != "url" {
-		return s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request").
-			With("ArgumentName", "encoding-type").With("ArgumentValue", enc)
-	}
 	opts := objstore.ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
-	res := listBucketResult{Name: bucket, Prefix: opts.Prefix, Delimiter: opts.Delimiter, MaxKeys: maxKeys, EncodingType: enc}
+	res := listBucketResult{Name: bucket, Prefix: opts.Prefix, listPageElems: listPageElems{MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}}
 	if v2 {
 		opts.StartAfter = q.Get("start-after")
 		opts.ContinuationToken = q.Get("continuation-token")
@@ -247,19 +293,12 @@ func (h *Handler) listObjects(w http.ResponseWriter, r *http.Request, v2 bool) e
 			opts.StartAfter = marker + "\xff"
 		}
 	}
-	var lr objstore.ListResult
-	if maxKeys > 0 {
-		lr, err = h.store.ListObjects(r.Context(), bucket, opts)
-		if err != nil {
-			return err
-		}
-	} else if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+	lr, err := h.listPage(r.Context(), bucket, opts)
+	if err != nil {
 		return err
 	}
 	fetchOwner := !v2 || q.Get("fetch-owner") == "true"
-	encode := func(s string) string { return s }
 	if enc == "url" {
-		encode = urlEncodeKey
 		res.Prefix, res.Delimiter, res.StartAfter = encode(res.Prefix), encode(res.Delimiter), encode(res.StartAfter)
 		if res.Marker != nil {
 			m := encode(*res.Marker)
@@ -430,19 +469,16 @@ func (h *Handler) getBucketVersioning(w http.ResponseWriter, r *http.Request) er
 
 // listVersionsResult is the ListObjectVersions answer.
 type listVersionsResult struct {
-	XMLName             xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
-	Name                string         `xml:"Name"`
-	Prefix              string         `xml:"Prefix"`
-	KeyMarker           string         `xml:"KeyMarker"`
-	VersionIDMarker     string         `xml:"VersionIdMarker"`
-	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
-	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
-	MaxKeys             int            `xml:"MaxKeys"`
-	Delimiter           string         `xml:"Delimiter,omitempty"`
-	EncodingType        string         `xml:"EncodingType,omitempty"`
-	IsTruncated         bool           `xml:"IsTruncated"`
-	Versions            []versionElem  `xml:"Version"`
-	CommonPrefixes      []commonPrefix `xml:"CommonPrefixes"`
+	XMLName             xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
+	Name                string   `xml:"Name"`
+	Prefix              string   `xml:"Prefix"`
+	KeyMarker           string   `xml:"KeyMarker"`
+	VersionIDMarker     string   `xml:"VersionIdMarker"`
+	NextKeyMarker       string   `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string   `xml:"NextVersionIdMarker,omitempty"`
+	listPageElems
+	Versions       []versionElem  `xml:"Version"`
+	CommonPrefixes []commonPrefix `xml:"CommonPrefixes"`
 }
 
 type versionElem struct {
@@ -463,14 +499,9 @@ type versionElem struct {
 func (h *Handler) listObjectVersions(w http.ResponseWriter, r *http.Request) error {
 	bucket, _ := bucketKey(r)
 	q := r.URL.Query()
-	maxKeys, err := maxKeysParam(q, "max-keys")
+	maxKeys, enc, encode, err := listParams(q)
 	if err != nil {
 		return err
-	}
-	enc := q.Get("encoding-type")
-	if enc != "" && enc != "url" {
-		return s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request").
-			With("ArgumentName", "encoding-type").With("ArgumentValue", enc)
 	}
 	keyMarker, vidMarker := q.Get("key-marker"), q.Get("version-id-marker")
 	if vidMarker != "" && keyMarker == "" {
@@ -483,18 +514,12 @@ func (h *Handler) listObjectVersions(w http.ResponseWriter, r *http.Request) err
 	}
 	opts := objstore.ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys, StartAfter: keyMarker}
 	res := listVersionsResult{Name: bucket, Prefix: opts.Prefix, KeyMarker: keyMarker, VersionIDMarker: vidMarker,
-		MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}
-	encode := func(s string) string { return s }
+		listPageElems: listPageElems{MaxKeys: maxKeys, Delimiter: opts.Delimiter, EncodingType: enc}}
 	if enc == "url" {
-		encode = urlEncodeKey
 		res.Prefix, res.Delimiter, res.KeyMarker = encode(res.Prefix), encode(res.Delimiter), encode(res.KeyMarker)
 	}
-	var lr objstore.ListResult
-	if maxKeys > 0 {
-		if lr, err = h.store.ListObjects(r.Context(), bucket, opts); err != nil {
-			return err
-		}
-	} else if _, err := h.store.HeadBucket(r.Context(), bucket); err != nil {
+	lr, err := h.listPage(r.Context(), bucket, opts)
+	if err != nil {
 		return err
 	}
 	last := ""

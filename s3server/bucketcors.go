@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/presign-dev/presign/objstore"
@@ -25,9 +24,6 @@ import (
 
 // corsConfigName is the name of the CORS document in the store.
 const corsConfigName = "cors"
-
-// s3Namespace is the XML namespace of S3 documents.
-const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 // maxCORSRules is S3's limit on the rules of one configuration.
 const maxCORSRules = 100
@@ -107,69 +103,41 @@ func (c *corsConfiguration) rules() ([]*CORS, error) {
 	return out, nil
 }
 
-// bucketCORS caches the rules of the buckets' configurations.
-type bucketCORS struct {
-	mu    sync.Mutex
-	rules map[string][]*CORS // nil slice: no configuration
-}
-
 // bucketRules returns the CORS rules of bucket, and false when it has no
 // configuration (or the store keeps none).
 func (h *Handler) bucketRules(ctx context.Context, bucket string) ([]*CORS, bool) {
-	bc, ok := h.store.(objstore.BucketConfigs)
-	if !ok || bucket == "" {
-		return nil, false
-	}
-	h.corsCache.mu.Lock()
-	rules, cached := h.corsCache.rules[bucket]
-	h.corsCache.mu.Unlock()
-	if cached {
-		return rules, rules != nil
-	}
-	doc, err := bc.GetBucketConfig(ctx, bucket, corsConfigName)
-	if err == nil {
+	rules, _ := h.corsCache.lookup(ctx, h.store, bucket, corsConfigName, func(doc []byte, found bool) []*CORS {
 		var cfg corsConfiguration
-		if xml.Unmarshal(doc, &cfg) == nil {
-			rules, _ = cfg.rules()
+		if !found || xml.Unmarshal(doc, &cfg) != nil {
+			return nil
 		}
-	} else if !errors.Is(err, objstore.ErrNoSuchConfig) && !errors.Is(err, objstore.ErrNoSuchBucket) {
-		return nil, false // not cached: asked again next time
-	}
-	h.corsCache.mu.Lock()
-	if h.corsCache.rules == nil {
-		h.corsCache.rules = map[string][]*CORS{}
-	}
-	if len(h.corsCache.rules) > 10000 {
-		clear(h.corsCache.rules)
-	}
-	h.corsCache.rules[bucket] = rules
-	h.corsCache.mu.Unlock()
+		rules, _ := cfg.rules()
+		return rules
+	})
 	return rules, rules != nil
 }
 
 // forgetCORS drops the cached rules of bucket.
 func (h *Handler) forgetCORS(bucket string) {
-	h.corsCache.mu.Lock()
-	delete(h.corsCache.rules, bucket)
-	h.corsCache.mu.Unlock()
+	h.corsCache.forget(bucket)
 }
 
-// configs is the store's BucketConfigs, or a NotImplemented error.
-func (h *Handler) configs() (objstore.BucketConfigs, error) {
+// corsConfigs returns the store's BucketConfigs, or a NotImplemented
+// error, and the bucket of the ?cors request r.
+func (h *Handler) corsConfigs(r *http.Request) (objstore.BucketConfigs, string, error) {
 	bc, ok := h.store.(objstore.BucketConfigs)
 	if !ok {
-		return nil, notImplemented("?cors")
+		return nil, "", notImplemented("?cors")
 	}
-	return bc, nil
+	return bc, bucketOf(r), nil
 }
 
 // putBucketCors is PutBucketCors: PUT /bucket?cors.
 func (h *Handler) putBucketCors(w http.ResponseWriter, r *http.Request) error {
-	bc, err := h.configs()
+	bc, bucket, err := h.corsConfigs(r)
 	if err != nil {
 		return err
 	}
-	bucket, _ := bucketKey(r)
 	var cfg corsConfiguration
 	if err := readCheckedXML(r, &cfg); err != nil {
 		if err == errEmptyBody {
@@ -180,7 +148,7 @@ func (h *Handler) putBucketCors(w http.ResponseWriter, r *http.Request) error {
 	if _, err := cfg.rules(); err != nil {
 		return err
 	}
-	cfg.Xmlns = s3Namespace
+	cfg.Xmlns = s3NS
 	cfg.Unknown = nil
 	for i := range cfg.Rules {
 		cfg.Rules[i].Unknown = nil
@@ -199,11 +167,10 @@ func (h *Handler) putBucketCors(w http.ResponseWriter, r *http.Request) error {
 
 // getBucketCors is GetBucketCors: GET /bucket?cors.
 func (h *Handler) getBucketCors(w http.ResponseWriter, r *http.Request) error {
-	bc, err := h.configs()
+	bc, bucket, err := h.corsConfigs(r)
 	if err != nil {
 		return err
 	}
-	bucket, _ := bucketKey(r)
 	doc, err := bc.GetBucketConfig(r.Context(), bucket, corsConfigName)
 	if errors.Is(err, objstore.ErrNoSuchConfig) {
 		return s3err.New(s3err.NoSuchCORSConfiguration, "The CORS configuration does not exist").With("BucketName", bucket)
@@ -220,11 +187,10 @@ func (h *Handler) getBucketCors(w http.ResponseWriter, r *http.Request) error {
 
 // deleteBucketCors is DeleteBucketCors: DELETE /bucket?cors.
 func (h *Handler) deleteBucketCors(w http.ResponseWriter, r *http.Request) error {
-	bc, err := h.configs()
+	bc, bucket, err := h.corsConfigs(r)
 	if err != nil {
 		return err
 	}
-	bucket, _ := bucketKey(r)
 	err = bc.DeleteBucketConfig(r.Context(), bucket, corsConfigName)
 	h.forgetCORS(bucket)
 	return noContent(w, err)

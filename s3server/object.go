@@ -313,6 +313,16 @@ func checkVersion(q url.Values) error {
 	return nil
 }
 
+// checkObjectQuery refuses an object subresource this server lacks
+// (NotImplemented) and a versionId other than "null", for the operations
+// on an object itself.
+func checkObjectQuery(q url.Values) error {
+	if sub := objectSubresource(q); sub != "" {
+		return notImplemented("?" + sub)
+	}
+	return checkVersion(q)
+}
+
 // partRange is the byte range of part n of the object of info, or S3's
 // 416 InvalidPartNumber for a part it does not have. Part 1 of an object
 // not uploaded in parts is all of it, still as a range (206 with
@@ -343,10 +353,7 @@ func partRange(info *objstore.ObjectInfo, n int) (*byteRange, error) {
 // serveObject answers GetObject and HeadObject.
 func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, head bool) error {
 	q := r.URL.Query()
-	if sub := objectSubresource(q); sub != "" {
-		return notImplemented("?" + sub)
-	}
-	if err := checkVersion(q); err != nil {
+	if err := checkObjectQuery(q); err != nil {
 		return err
 	}
 	bucket, key := bucketKey(r)
@@ -766,10 +773,7 @@ func (h *Handler) deleteObject(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := q["uploadId"]; ok {
 		return h.abortMultipartUpload(w, r)
 	}
-	if sub := objectSubresource(q); sub != "" {
-		return notImplemented("?" + sub)
-	}
-	if err := checkVersion(q); err != nil {
+	if err := checkObjectQuery(q); err != nil {
 		return err
 	}
 	bucket, key := bucketKey(r)

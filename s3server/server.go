@@ -113,8 +113,8 @@ type Handler struct {
 	sigv4Only bool
 	// corsCache holds the buckets' CORS rules (bucketcors.go), aclCache
 	// their canned ACLs (acl.go).
-	corsCache bucketCORS
-	aclCache  bucketACLs
+	corsCache configCache[[]*CORS]
+	aclCache  configCache[string]
 	mux       *http.ServeMux
 	chain     http.Handler
 	// keepAlive is completeKeepAlive; tests shorten it.

@@ -138,21 +138,27 @@ type bucketElem struct {
 
 // listBucketResult is the ListObjectsV2 and ListObjects response.
 type listBucketResult struct {
-	XMLName               xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
-	Name                  string         `xml:"Name"`
-	Prefix                string         `xml:"Prefix"`
-	Marker                *string        `xml:"Marker"`
-	NextMarker            string         `xml:"NextMarker,omitempty"`
-	StartAfter            string         `xml:"StartAfter,omitempty"`
-	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
-	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
-	KeyCount              *int           `xml:"KeyCount"`
-	MaxKeys               int            `xml:"MaxKeys"`
-	Delimiter             string         `xml:"Delimiter,omitempty"`
-	EncodingType          string         `xml:"EncodingType,omitempty"`
-	IsTruncated           bool           `xml:"IsTruncated"`
-	Contents              []objectElem   `xml:"Contents"`
-	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
+	XMLName               xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
+	Name                  string   `xml:"Name"`
+	Prefix                string   `xml:"Prefix"`
+	Marker                *string  `xml:"Marker"`
+	NextMarker            string   `xml:"NextMarker,omitempty"`
+	StartAfter            string   `xml:"StartAfter,omitempty"`
+	ContinuationToken     string   `xml:"ContinuationToken,omitempty"`
+	NextContinuationToken string   `xml:"NextContinuationToken,omitempty"`
+	KeyCount              *int     `xml:"KeyCount"`
+	listPageElems
+	Contents       []objectElem   `xml:"Contents"`
+	CommonPrefixes []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// listPageElems are the elements that say how a page of a listing of objects
+// (ListObjects, ListObjectsV2, ListObjectVersions) was cut.
+type listPageElems struct {
+	MaxKeys      int    `xml:"MaxKeys"`
+	Delimiter    string `xml:"Delimiter,omitempty"`
+	EncodingType string `xml:"EncodingType,omitempty"`
+	IsTruncated  bool   `xml:"IsTruncated"`
 }
 
 type objectElem struct {

@@ -53,6 +53,23 @@ func (f *awsFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.pathStyle, "path-style", false, "")
 }
 
+// awsFlagsUsage is the usage text of awsFlags' flags, for the usage of a
+// command whose flag column is width wide.
+func awsFlagsUsage(width int) string {
+	var b strings.Builder
+	for _, l := range [][2]string{
+		{"--region R", "the bucket's region; default AWS_REGION or the profile's"},
+		{"--profile P", "the AWS profile to take credentials and region from"},
+		{"--endpoint URL", "a custom endpoint (MinIO, Ceph, ...): http://127.0.0.1:9000"},
+		{"", "default: AWS_ENDPOINT_URL_S3, the profile's services"},
+		{"", "section, AWS_ENDPOINT_URL or the profile's endpoint_url"},
+		{"--path-style", "name the bucket in the path, not in the host name"},
+	} {
+		fmt.Fprintf(&b, "  %-*s %s\n", width, l[0], l[1])
+	}
+	return b.String()
+}
+
 // signFlags are the flags "presign url" and "presign post" share.
 type signFlags struct {
 	awsFlags

@@ -172,6 +172,28 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// flagVars are flags of a command, each name with where its value goes:
+// strings (empty by default), bools (false) and repeatable lists.
+type flagVars struct {
+	strings map[string]*string
+	bools   map[string]*bool
+	lists   map[string]*listFlag
+}
+
+// defineFlags defines the flags of v on fs. Like all of this program's
+// flags they carry no usage text: each command's usage is written whole.
+func defineFlags(fs *flag.FlagSet, v flagVars) {
+	for name, p := range v.strings {
+		fs.StringVar(p, name, "", "")
+	}
+	for name, p := range v.bools {
+		fs.BoolVar(p, name, false, "")
+	}
+	for name, p := range v.lists {
+		fs.Var(p, name, "")
+	}
+}
+
 // flagError turns an error of fs.Parse into a usage error; an unknown flag
 // that is a near miss of one of fs's gets "did you mean".
 func flagError(cmd string, fs *flag.FlagSet, err error) error {

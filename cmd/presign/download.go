@@ -461,9 +461,18 @@ func fileSum(name string) ([]byte, error) {
 		return nil, failf("%w", err)
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	sum, err := sha256Of(f)
+	if err != nil {
 		return nil, failf("reading %s: %w", name, err)
+	}
+	return sum, nil
+}
+
+// sha256Of returns the SHA-256 of all that r reads.
+func sha256Of(r io.Reader) ([]byte, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return nil, err
 	}
 	return h.Sum(nil), nil
 }

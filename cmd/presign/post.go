@@ -17,7 +17,7 @@ import (
 	"github.com/presign-dev/presign/s3err"
 )
 
-const postUsage = `Usage: presign post s3://BUCKET/KEY [flags]
+var postUsage = `Usage: presign post s3://BUCKET/KEY [flags]
 
 Prints a presigned POST form: the URL and the fields a browser (or curl)
 posts, with the file, to upload one object without credentials of its own.
@@ -29,13 +29,7 @@ or after the argument.
 Flags:
   --expires D              lifetime: a Go duration (15m, 1h30m), seconds (900) or
                            days (7d); 1s to 7d; default 1h
-  --region R               the bucket's region; default AWS_REGION or the profile's
-  --profile P              the AWS profile to take credentials and region from
-  --endpoint URL           a custom endpoint (MinIO, Ceph, ...): http://127.0.0.1:9000
-                           default: AWS_ENDPOINT_URL_S3, the profile's services
-                           section, AWS_ENDPOINT_URL or the profile's endpoint_url
-  --path-style             name the bucket in the path, not in the host name
-  --compat C               form shape: default, js (@aws-sdk/s3-presigned-post
+` + awsFlagsUsage(24) + `  --compat C               form shape: default, js (@aws-sdk/s3-presigned-post
                            createPresignedPost) or botocore (generate_presigned_post)
   --signing-time T         sign at T (RFC 3339) instead of now: reproducible output
   --output O               json (default), html or curl
@@ -85,14 +79,13 @@ type postFlags struct {
 func (f *postFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("post")
 	f.signFlags.register(fs, outputJSON)
-	fs.StringVar(&f.contentType, "content-type", "", "")
-	fs.StringVar(&f.contentTypePrefix, "content-type-prefix", "", "")
-	fs.StringVar(&f.maxSize, "max-size", "", "")
-	fs.StringVar(&f.minSize, "min-size", "", "")
-	fs.Var(&f.fields, "field", "")
-	fs.Var(&f.conditions, "condition", "")
-	fs.StringVar(&f.successStatus, "success-status", "", "")
-	fs.StringVar(&f.redirect, "redirect", "", "")
+	defineFlags(fs, flagVars{
+		strings: map[string]*string{
+			"content-type": &f.contentType, "content-type-prefix": &f.contentTypePrefix,
+			"max-size": &f.maxSize, "min-size": &f.minSize, "success-status": &f.successStatus, "redirect": &f.redirect,
+		},
+		lists: map[string]*listFlag{"field": &f.fields, "condition": &f.conditions},
+	})
 	return fs
 }
 
@@ -141,15 +134,10 @@ var signerFields = []string{"key", "bucket", "policy", "file", "x-amz-algorithm"
 // request validates the flags and the argument; it loads no configuration.
 func (f *postFlags) request(pos []string) (*postRequest, error) {
 	r := &postRequest{aws: f.awsFlags}
-	switch len(pos) {
-	case 0:
+	if len(pos) == 0 {
 		return nil, usageErrorf("give one such as s3://my-bucket/uploads/'${filename}'", "missing the s3://BUCKET/KEY argument")
-	case 1:
-	default:
-		return nil, usageErrorf("give one s3://BUCKET/KEY and flags; quote a key with spaces or ${filename}",
-			"too many arguments: %q", strings.Join(pos, " "))
 	}
-	bucket, key, err := parseS3URL(pos[0])
+	bucket, key, err := objectArg(pos, "give one s3://BUCKET/KEY and flags; quote a key with spaces or ${filename}")
 	if err != nil {
 		return nil, err
 	}

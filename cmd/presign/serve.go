@@ -171,35 +171,21 @@ type serveFlags struct {
 
 func (f *serveFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("serve")
-	fs.StringVar(&f.config, "config", "", "")
-	fs.BoolVar(&f.checkConfig, "check-config", false, "")
-	fs.BoolVar(&f.exampleConfig, "example-config", false, "")
-	fs.BoolVar(&f.env, "print-env", false, "")
-	fs.BoolVar(&f.noSecret, "no-print-secret", false, "")
-	fs.BoolVar(&f.degraded, "start-degraded", false, "")
-	fs.BoolVar(&f.sigv4Only, "sigv4-only", false, "")
-	fs.StringVar(&f.hashKey, "hash-key", "", "")
-	fs.BoolVar(&f.newKey, "new-key", false, "")
-	fs.StringVar(&f.addr, "addr", "", "")
-	fs.StringVar(&f.s3Addr, "s3-addr", "", "")
-	fs.StringVar(&f.data, "data", "", "")
-	fs.StringVar(&f.publicURL, "public-url", "", "")
-	fs.StringVar(&f.bucket, "bucket", "", "")
 	f.awsFlags.register(fs)
-	fs.StringVar(&f.backend, "backend", "", "")
-	fs.StringVar(&f.accessKey, "access-key", "", "")
-	fs.StringVar(&f.secretKey, "secret-key", "", "")
-	fs.StringVar(&f.maxSize, "max-object-size", "", "")
-	fs.StringVar(&f.multipartExpiry, "multipart-expiry", "", "")
-	fs.StringVar(&f.auditLog, "audit-log", "", "")
-	fs.StringVar(&f.accessLog, "access-log", "", "")
-	fs.Var(&f.baseDomains, "base-domain", "")
-	fs.Var(&f.corsOrigins, "cors-origin", "")
-	fs.BoolVar(&f.quiet, "quiet", false, "")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
-	fs.StringVar(&f.backendTimeout, "backend-timeout", "", "")
-	fs.StringVar(&f.gateway, "gateway", "", "")
-	fs.StringVar(&f.gatewayURL, "gateway-url", "", "")
+	defineFlags(fs, flagVars{
+		strings: map[string]*string{
+			"config": &f.config, "hash-key": &f.hashKey,
+			"addr": &f.addr, "s3-addr": &f.s3Addr, "data": &f.data, "public-url": &f.publicURL, "bucket": &f.bucket, "max-object-size": &f.maxSize,
+			"multipart-expiry": &f.multipartExpiry, "backend": &f.backend, "audit-log": &f.auditLog,
+			"access-log": &f.accessLog, "gateway": &f.gateway, "gateway-url": &f.gatewayURL,
+			"access-key": &f.accessKey, "secret-key": &f.secretKey, "metrics-addr": &f.metricsAddr, "backend-timeout": &f.backendTimeout,
+		},
+		bools: map[string]*bool{
+			"check-config": &f.checkConfig, "example-config": &f.exampleConfig, "new-key": &f.newKey, "quiet": &f.quiet, "print-env": &f.env,
+			"no-print-secret": &f.noSecret, "start-degraded": &f.degraded, "sigv4-only": &f.sigv4Only,
+		},
+		lists: map[string]*listFlag{"base-domain": &f.baseDomains, "cors-origin": &f.corsOrigins},
+	})
 	return fs
 }
 

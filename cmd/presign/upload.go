@@ -7,7 +7,6 @@ import (
 
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -572,11 +571,11 @@ func (p *uploadPlan) check(checksum bool) error {
 
 // sha256 returns the base64 SHA-256 of the file, read once from its start.
 func (p *uploadPlan) sha256() (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(p.file, 0, p.size)); err != nil {
+	sum, err := sha256Of(io.NewSectionReader(p.file, 0, p.size))
+	if err != nil {
 		return "", failf("reading %s: %w", p.name, err)
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+	return base64.StdEncoding.EncodeToString(sum), nil
 }
 
 // compareChecksum checks the file's SHA-256 against want, base64.

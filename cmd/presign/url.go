@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path"
@@ -21,7 +19,7 @@ import (
 	"github.com/presign-dev/presign/sigv4"
 )
 
-const urlUsage = `Usage: presign url [METHOD|OPERATION] s3://BUCKET/KEY [flags]
+var urlUsage = `Usage: presign url [METHOD|OPERATION] s3://BUCKET/KEY [flags]
 
 Prints a presigned URL that lets whoever holds it do one S3 operation until
 it expires, without credentials of their own. Flags may come before or after
@@ -37,13 +35,7 @@ Access Point's ARN: s3://arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap/KEY.
 Flags:
   --expires D            lifetime: a Go duration (15m, 1h30m), seconds (900) or
                          days (7d); 1s to 7d, whole seconds; default 15m
-  --region R             the bucket's region; default AWS_REGION or the profile's
-  --profile P            the AWS profile to take credentials and region from
-  --endpoint URL         a custom endpoint (MinIO, Ceph, ...): http://127.0.0.1:9000
-                         default: AWS_ENDPOINT_URL_S3, the profile's services
-                         section, AWS_ENDPOINT_URL or the profile's endpoint_url
-  --path-style           name the bucket in the path, not in the host name
-  --region-set R         sign with SigV4a for the regions R (comma-separated, * for
+` + awsFlagsUsage(22) + `  --region-set R         sign with SigV4a for the regions R (comma-separated, * for
                          all), as Multi-Region Access Points need; an MRAP ARN as
                          the bucket implies --region-set '*'
   --dualstack            use the IPv4+IPv6 endpoints
@@ -111,22 +103,16 @@ type urlFlags struct {
 func (f *urlFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("url")
 	f.signFlags.register(fs, outputURL)
-	fs.BoolVar(&f.dualstack, "dualstack", false, "")
-	fs.BoolVar(&f.accelerate, "accelerate", false, "")
-	fs.StringVar(&f.regionSet, "region-set", "", "")
-	fs.StringVar(&f.contentType, "content-type", "", "")
-	fs.StringVar(&f.contentLength, "content-length", "", "")
-	fs.StringVar(&f.checksumFile, "checksum-sha256", "", "")
-	fs.Var(&f.metadata, "metadata", "")
-	fs.Var(&f.header, "header", "")
-	fs.StringVar(&f.versionID, "version-id", "", "")
-	fs.StringVar(&f.uploadID, "upload-id", "", "")
-	fs.StringVar(&f.partNumber, "part-number", "", "")
-	fs.StringVar(&f.responseContentDisposition, "response-content-disposition", "", "")
-	fs.StringVar(&f.responseContentType, "response-content-type", "", "")
-	fs.Var(&f.signable, "signable", "")
-	fs.Var(&f.unhoist, "unhoist", "")
-	fs.Var(&f.hoist, "hoist", "")
+	defineFlags(fs, flagVars{
+		strings: map[string]*string{
+			"content-type": &f.contentType, "content-length": &f.contentLength, "checksum-sha256": &f.checksumFile,
+			"version-id": &f.versionID, "upload-id": &f.uploadID, "part-number": &f.partNumber,
+			"response-content-disposition": &f.responseContentDisposition, "response-content-type": &f.responseContentType,
+			"region-set": &f.regionSet,
+		},
+		bools: map[string]*bool{"dualstack": &f.dualstack, "accelerate": &f.accelerate},
+		lists: map[string]*listFlag{"metadata": &f.metadata, "header": &f.header, "signable": &f.signable, "unhoist": &f.unhoist, "hoist": &f.hoist},
+	})
 	return fs
 }
 
@@ -214,11 +200,8 @@ func (f *urlFlags) request(pos []string) (*urlRequest, error) {
 			return nil, err
 		}
 		r.op, pos = op, pos[1:]
-	default:
-		return nil, usageErrorf("give [METHOD] s3://BUCKET/KEY and flags; quote a key with spaces",
-			"too many arguments: %q", strings.Join(pos, " "))
 	}
-	bucket, key, err := parseS3URL(pos[0])
+	bucket, key, err := objectArg(pos, "give [METHOD] s3://BUCKET/KEY and flags; quote a key with spaces")
 	if err != nil {
 		return nil, err
 	}
@@ -360,6 +343,15 @@ func parseOperation(s string) (presign.Operation, error) {
 		"unknown method %q", s)
 }
 
+// objectArg parses pos, the one s3://BUCKET/KEY argument left of a
+// command line; more than one is a usage error with hint.
+func objectArg(pos []string, hint string) (bucket, key string, err error) {
+	if len(pos) > 1 {
+		return "", "", usageErrorf(hint, "too many arguments: %q", strings.Join(pos, " "))
+	}
+	return parseS3URL(pos[0])
+}
+
 // parseS3URL splits s3://bucket/key. The key is taken literally.
 func parseS3URL(s string) (bucket, key string, err error) {
 	rest, ok := strings.CutPrefix(s, "s3://")
@@ -437,11 +429,11 @@ func fileSHA256(name string) (string, error) {
 		return "", &cliError{msg: "--checksum-sha256: " + err.Error(), hint: "give the path of the file to upload", err: err}
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	sum, err := sha256Of(f)
+	if err != nil {
 		return "", &cliError{msg: "--checksum-sha256: " + err.Error(), hint: "give the path of a readable file", err: err}
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+	return base64.StdEncoding.EncodeToString(sum), nil
 }
 
 // downloadName is the file name curl saves an object in: the key's last

@@ -261,6 +261,25 @@ func OpenLocal(ctx context.Context, cfg LocalConfig) (*Local, error) {
 // server is shut down.
 func (l *Local) Serve(ln net.Listener) error { return l.Server.Serve(s3server.Listener(ln)) }
 
+// OpenLoopback opens the store of cfg, as OpenLocal does, and serves it
+// in the background on an ephemeral port of 127.0.0.1: the store, its URL
+// ("http://127.0.0.1:PORT"), and the channel Serve's error comes on once
+// it stops. The caller closes the store.
+func OpenLoopback(ctx context.Context, cfg LocalConfig) (l *Local, endpoint string, errc <-chan error, err error) {
+	l, err = OpenLocal(ctx, cfg)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		l.Close()
+		return nil, "", nil, err
+	}
+	c := make(chan error, 1)
+	go func() { c <- l.Serve(ln) }()
+	return l, "http://" + ln.Addr().String(), c, nil
+}
+
 // Backend returns the issuer backend of the store's bucket, with a
 // presigner for the store at endpoint, the URL clients reach it at (such
 // as "http://127.0.0.1:9000"); timeout is that of [issuer.Backend]. Its

@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -361,7 +360,8 @@ func listInProcess(dir, prefix string) error {
 }
 
 // runServer is the child: the store on dir, on 127.0.0.1, until SIGINT or
-// its parent closes stdin... or 30 minutes.
+// its parent closes stdin... or 30 minutes. With STORESCALE_CPUPROFILE set
+// to a path, it writes a CPU profile of its whole run there.
 func runServer(dir string) error {
 	ctx := context.Background()
 	if path := os.Getenv("STORESCALE_CPUPROFILE"); path != "" {
@@ -377,18 +377,12 @@ func runServer(dir string) error {
 			f.Close()
 		}()
 	}
-	local, err := stack.OpenLocal(ctx, stack.LocalConfig{Dir: dir, Bucket: bucket, Credentials: creds, MultipartExpiry: -1})
+	local, endpoint, errc, err := stack.OpenLoopback(ctx, stack.LocalConfig{Dir: dir, Bucket: bucket, Credentials: creds, MultipartExpiry: -1})
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- local.Serve(ln) }()
+	fmt.Println(endpoint)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	select {

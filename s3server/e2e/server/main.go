@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"time"
 
@@ -45,20 +44,14 @@ func run(env *e2eproc.Env, bucket string) error {
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
 		creds = sigv4.Credentials{AccessKeyID: "E2E" + e2eproc.RandomHex(8), SecretAccessKey: e2eproc.RandomHex(20)}
 	}
-	local, err := stack.OpenLocal(env.Ctx, stack.LocalConfig{Dir: env.Dir, Bucket: bucket, Credentials: creds, Logger: env.Log})
+	local, endpoint, errc, err := stack.OpenLoopback(env.Ctx, stack.LocalConfig{Dir: env.Dir, Bucket: bucket, Credentials: creds, Logger: env.Log})
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- local.Serve(ln) }()
 
 	line, err := json.Marshal(map[string]any{
-		"endpoint": "http://" + ln.Addr().String(), "region": s3server.DefaultRegion, "bucket": bucket,
+		"endpoint": endpoint, "region": s3server.DefaultRegion, "bucket": bucket,
 		"accessKeyId": creds.AccessKeyID, "secretAccessKey": creds.SecretAccessKey,
 		"dir": env.Dir, "pid": os.Getpid(),
 	})
