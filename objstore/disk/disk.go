@@ -425,12 +425,9 @@ func (s *Store) indexed(b *bucket) bool {
 // files.
 func (s *Store) loadFanOut(b *bucket) error {
 	objects := filepath.Join(b.dir, objectsName)
-	ents, err := os.ReadDir(objects)
+	ents, err := readOpenDir(objects)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("disk: open: %w", err)
+		return err
 	}
 	for _, e := range ents {
 		if err := tighten(filepath.Join(objects, e.Name())); err != nil {
@@ -440,17 +437,24 @@ func (s *Store) loadFanOut(b *bucket) error {
 	return nil
 }
 
+// readOpenDir lists the directory dir at Open: nothing if it does not
+// exist.
+func readOpenDir(dir string) ([]fs.DirEntry, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("disk: open: %w", err)
+	}
+	return ents, nil
+}
+
 // loadDirs walks, at Open, a directory of directories, parent (none if it
 // does not exist): a file, or a directory whose path and name valid
 // refuses, is set aside into damaged; each other directory has its mode
 // tightened and is handed to load with its entries.
 func (s *Store) loadDirs(parent string, valid func(dir, name string) bool, load func(dir string, files []fs.DirEntry) error) error {
-	ents, err := os.ReadDir(parent)
+	ents, err := readOpenDir(parent)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("disk: open: %w", err)
+		return err
 	}
 	for _, e := range ents {
 		dir := filepath.Join(parent, e.Name())

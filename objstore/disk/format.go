@@ -62,18 +62,12 @@ func (h *header) entry() *entry {
 	}
 }
 
-// info is the ObjectInfo of an object with this header.
+// info is the ObjectInfo of an object with this header: a listing's
+// (see entry.info), with every part size and all the metadata.
 func (h *header) info(bucket string) objstore.ObjectInfo {
-	return objstore.ObjectInfo{
-		Bucket:       bucket,
-		Key:          h.Key,
-		Size:         h.Size,
-		ETag:         h.ETag,
-		LastModified: h.Modified,
-		Parts:        h.Parts,
-		PartSizes:    h.PartSizes,
-		Metadata:     h.Meta,
-	}
+	info := h.entry().info(bucket)
+	info.PartSizes, info.Metadata = h.PartSizes, h.Meta
+	return info
 }
 
 // readHeader reads the header of the object file f.
@@ -179,6 +173,45 @@ func finish(ctx context.Context, f *os.File, h *header) (err error) {
 		return fmt.Errorf("disk: close: %w", err)
 	}
 	return ctx.Err()
+}
+
+// finishInline appends h to the temporary file f and closes it without
+// fsyncing it, and returns the file's bytes, for a pending entry; then it
+// checks ctx a last time. On error it discards f.
+func finishInline(ctx context.Context, f *os.File, h *header) (data []byte, err error) {
+	defer func() {
+		if err != nil {
+			discard(f)
+		}
+	}()
+	if err := appendHeader(f, h); err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("disk: %w", err)
+	}
+	data = make([]byte, st.Size())
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("disk: reading back: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("disk: close: %w", err)
+	}
+	return data, ctx.Err()
+}
+
+// syncFile fsyncs the file (or directory) at path.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // discard closes and removes a temporary file that will not be committed.

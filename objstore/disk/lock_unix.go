@@ -28,14 +28,4 @@ func lockFile(path string) (*os.File, error) {
 
 // syncDir fsyncs a directory, making the entries renamed into or out of it
 // durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func syncDir(dir string) error { return syncFile(dir) }

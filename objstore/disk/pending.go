@@ -2,7 +2,6 @@ package disk
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -80,31 +79,6 @@ func decodePending(k, v []byte) (bucketName, key, gen string, data []byte, err e
 	return bucketName, key, gen, r.b, nil
 }
 
-// finishInline appends h to the temporary file f and closes it without
-// fsyncing it, and returns the file's bytes, for a pending entry; then it
-// checks ctx a last time. On error it discards f.
-func finishInline(ctx context.Context, f *os.File, h *header) (data []byte, err error) {
-	defer func() {
-		if err != nil {
-			discard(f)
-		}
-	}()
-	if err := appendHeader(f, h); err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("disk: %w", err)
-	}
-	data = make([]byte, st.Size())
-	if _, err := f.ReadAt(data, 0); err != nil {
-		return nil, fmt.Errorf("disk: reading back: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("disk: close: %w", err)
-	}
-	return data, ctx.Err()
-}
 
 // setPending records, in the write transaction tx, the pending entry of
 // generation gen of key in b, holding data; with data nil it drops any
@@ -192,17 +166,7 @@ func (s *Store) flushPending() {
 		s.warn("disk: flushing small objects", "err", err)
 		return
 	} else {
-		syncAll(files, func(p *pendingFile) error {
-			f, err := os.Open(p.path)
-			if err != nil {
-				return err
-			}
-			err = f.Sync()
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			return err
-		})
+		syncAll(files)
 		if !s.syncDirsOf(files) {
 			return
 		}
@@ -213,15 +177,15 @@ func (s *Store) flushPending() {
 	}
 }
 
-// syncAll runs syncOne on every file not failed already, flushWorkers at a
+// syncAll fsyncs every file not failed already, flushWorkers at a
 // time, and records its error.
-func syncAll(files []*pendingFile, syncOne func(*pendingFile) error) {
+func syncAll(files []*pendingFile) {
 	work := make(chan *pendingFile)
 	var wg sync.WaitGroup
 	for range min(flushWorkers, len(files)) {
 		wg.Go(func() {
 			for p := range work {
-				p.err = syncOne(p)
+				p.err = syncFile(p.path)
 			}
 		})
 	}
@@ -321,15 +285,7 @@ func (s *Store) restorePending() error {
 // restoreFile makes p.path hold p.data, durably.
 func (s *Store) restoreFile(p *pendingFile) error {
 	if cur, err := os.ReadFile(p.path); err == nil && bytes.Equal(cur, p.data) {
-		f, err := os.Open(p.path)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := syncFile(p.path); err != nil {
 			return err
 		}
 		return syncDir(filepath.Dir(p.path))
