@@ -11,7 +11,9 @@
 //   - the time to list one prefix of 1,000 keys, cold and warm;
 //   - small-object PUT and GET requests per second through presigned URLs
 //     at -conns connections, against the store and against a real MinIO
-//     started in the same run on the same disk.
+//     started in the same run on the same disk, in -rounds rounds that
+//     take turns (presign first, then MinIO first), since this machine's
+//     disk is slower after a few seconds of writes than before.
 //
 // Usage (from bench/):
 //
@@ -68,6 +70,7 @@ func main() {
 	conns := flag.Int("conns", 16, "connections of the PUT and GET load")
 	loadSize := flag.Int("load-size", 4096, "bytes per object of the PUT and GET load")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run; 0 skips the load")
+	rounds := flag.Int("rounds", 1, "load rounds, each running both servers in turns (presign first, then MinIO first, ...)")
 	minioBin := flag.String("minio", defaultMinIO(), "MinIO binary; empty skips MinIO")
 	serve := flag.String("serve", "", "internal: run the store on this data directory")
 	flag.Parse()
@@ -129,33 +132,58 @@ func main() {
 		return
 	}
 	body := bytes.Repeat([]byte("x"), *loadSize)
-	fmt.Printf("\nload: %d connections, %d-byte objects, %v each, presigned URLs (one per request)\n", *conns, *loadSize, *duration)
-	pp, gp := load(client, srv.endpoint, creds, body, *conns, *duration)
-	fmt.Printf("presign store: PUT %.0f req/s, GET %.0f req/s\n", pp, gp)
+	var mi *e2eproc.MinIO
+	if *minioBin != "" {
+		mdir := filepath.Join(*dir, "minio")
+		os.RemoveAll(mdir)
+		os.MkdirAll(mdir, 0o700)
+		if mi, err = e2eproc.StartMinIO(*minioBin, mdir, nil); err != nil {
+			log.Fatal(err)
+		}
+		defer mi.Stop()
+		if err := mi.CreateBucket(context.Background(), bucket); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Printf("\nload: %d connections, %d-byte objects, %v each, presigned URLs (one per request), %d rounds\n", *conns, *loadSize, *duration, *rounds)
+	var putRatios, getRatios []float64
+	for r := range *rounds {
+		// Each round runs both servers, in turns: presign first in even
+		// rounds, MinIO first in odd ones, so that neither always meets
+		// the disk after the other's writes.
+		var pp, gp, mp, mg float64
+		runPresign := func() { pp, gp = load(client, srv.endpoint, creds, body, *conns, *duration) }
+		runMinIO := func() {
+			if mi != nil {
+				mp, mg = load(client, mi.Endpoint, mi.Credentials, body, *conns, *duration)
+			}
+		}
+		if r%2 == 0 {
+			runPresign()
+			runMinIO()
+		} else {
+			runMinIO()
+			runPresign()
+		}
+		fmt.Printf("round %d: presign store PUT %.0f req/s, GET %.0f req/s", r+1, pp, gp)
+		if mi != nil {
+			fmt.Printf("; MinIO PUT %.0f req/s, GET %.0f req/s; ratio PUT %.2fx, GET %.2fx", mp, mg, pp/mp, gp/mg)
+			putRatios, getRatios = append(putRatios, pp/mp), append(getRatios, gp/mg)
+		}
+		fmt.Println()
+	}
 	m = srv.memory()
 	fmt.Printf("presign store after load: VmRSS %s (anon %s, file %s), VmHWM %s\n", mib(m["VmRSS"]), mib(m["RssAnon"]), mib(m["RssFile"]), mib(m["VmHWM"]))
 	srv.stop()
 	if err := listInProcess(data, prefix); err != nil {
 		log.Fatal(err)
 	}
-
-	if *minioBin == "" {
-		return
+	if len(putRatios) > 0 {
+		slices.Sort(putRatios)
+		slices.Sort(getRatios)
+		fmt.Printf("ratio presign/MinIO over %d rounds: PUT median %.2fx (min %.2fx), GET median %.2fx (min %.2fx)\n",
+			len(putRatios), putRatios[len(putRatios)/2], putRatios[0], getRatios[len(getRatios)/2], getRatios[0])
 	}
-	mdir := filepath.Join(*dir, "minio")
-	os.RemoveAll(mdir)
-	os.MkdirAll(mdir, 0o700)
-	mi, err := e2eproc.StartMinIO(*minioBin, mdir, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer mi.Stop()
-	if err := mi.CreateBucket(context.Background(), bucket); err != nil {
-		log.Fatal(err)
-	}
-	mp, mg := load(client, mi.Endpoint, mi.Credentials, body, *conns, *duration)
-	fmt.Printf("MinIO:         PUT %.0f req/s, GET %.0f req/s\n", mp, mg)
-	fmt.Printf("ratio presign/MinIO: PUT %.2fx, GET %.2fx\n", pp/mp, gp/mg)
 }
 
 func defaultMinIO() string {
