@@ -79,7 +79,6 @@ func decodePending(k, v []byte) (bucketName, key, gen string, data []byte, err e
 	return bucketName, key, gen, r.b, nil
 }
 
-
 // setPending records, in the write transaction tx, the pending entry of
 // generation gen of key in b, holding data; with data nil it drops any
 // pending entry of key (a write that synced its own file, or a delete).
